@@ -1,0 +1,115 @@
+// Package command implements herald's subcommands: one file per command,
+// each parsing its own flags into an arguments struct and rendering through
+// the views package. Nothing imports command but main.
+package command
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Env is what every command gets from main: its streams, its logger and the
+// folder it runs in.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Logger hclog.Logger
+	// Dir is the working directory, after -chdir.
+	Dir string
+	// StdinIsTerminal tells whether a person can answer a question.
+	StdinIsTerminal bool
+	// StdoutIsTerminal enables colour and live progress.
+	StdoutIsTerminal bool
+	// NoColor is set by NO_COLOR; commands also take -no-color.
+	NoColor bool
+	// Version is herald's version string.
+	Version string
+	// Interrupt delivers Ctrl-C and SIGTERM; nil in tests that never send one.
+	Interrupt <-chan struct{}
+}
+
+// Command is one subcommand.
+type Command struct {
+	Name string
+	// Usage is the synopsis line, e.g. "herald validate [-json]".
+	Usage string
+	// Short is a one-line description for the command list.
+	Short string
+	// Long is the help text after the usage line.
+	Long string
+	// Run runs the command with the arguments after its name and returns
+	// the exit status.
+	Run func(env *Env, args []string) int
+}
+
+// ExitError is the exit status of a failed command.
+const ExitError = 1
+
+var commands = map[string]*Command{}
+
+func register(c *Command) *Command {
+	if _, dup := commands[c.Name]; dup {
+		panic("command registered twice: " + c.Name)
+	}
+	commands[c.Name] = c
+	return c
+}
+
+// Lookup finds a command by its name ("state list" for subcommand groups).
+func Lookup(name string) *Command { return commands[name] }
+
+// Names lists the commands in order.
+func Names() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// newFlagSet makes a FlagSet for the named command whose -help prints the
+// command's usage, long help and flags to the env's stdout. It takes the
+// name, not the *Command, so that a command's Run can call it without an
+// initialization cycle.
+func newFlagSet(env *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { printHelp(env.Stdout, commands[name], fs) }
+	return fs
+}
+
+func printHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", c.Usage, strings.TrimSpace(c.Long))
+	var any bool
+	fs.VisitAll(func(*flag.Flag) { any = true })
+	if any {
+		fmt.Fprintf(w, "\nOptions:\n\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+// parseFlags parses args; on error or -help it returns the exit status to
+// return, and ok=false.
+func parseFlags(fs *flag.FlagSet, args []string) (status int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0, false
+		}
+		return ExitError, false
+	}
+	return 0, true
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }

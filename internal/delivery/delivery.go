@@ -1,0 +1,123 @@
+// Package delivery defines what herald sends: one message to one recipient,
+// identified by its Key and fingerprinted by its Digest.
+//
+// The key decides whether a delivery was already made; the digest decides
+// whether what the recipient would see has changed since. Both are computed
+// from evaluated values only, never from block names, so renaming or moving
+// a block never causes a resend.
+package delivery
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"strings"
+
+	"github.com/heraldhq/herald/internal/addrs"
+)
+
+// Type is the Kaleyra message type.
+type Type string
+
+const (
+	Text     Type = "text"
+	Template Type = "template"
+)
+
+// Key identifies a delivery across runs: the tuple Kaleyra sees as "this
+// message to this person". Numbers are E.164 with the leading "+".
+type Key struct {
+	Channel   string `json:"channel"`
+	Sender    string `json:"sender"`
+	Recipient string `json:"recipient"`
+	Ref       string `json:"ref"`
+	Ref1      string `json:"ref1,omitempty"`
+	Ref2      string `json:"ref2,omitempty"`
+}
+
+// String renders the key for messages to people, e.g.
+// whatsapp:+12025550100->+12025550123 ref="release-v1" ref1="rollout".
+func (k Key) String() string {
+	var b strings.Builder
+	b.WriteString(k.Channel + ":" + k.Sender + "->" + k.Recipient + " ref=" + quote(k.Ref))
+	if k.Ref1 != "" {
+		b.WriteString(" ref1=" + quote(k.Ref1))
+	}
+	if k.Ref2 != "" {
+		b.WriteString(" ref2=" + quote(k.Ref2))
+	}
+	return b.String()
+}
+
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
+// Param is one named template parameter, in the template's declared order.
+type Param struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Content is what the recipient sees.
+type Content struct {
+	Type         Type    `json:"type"`
+	Body         string  `json:"body,omitempty"`
+	TemplateName string  `json:"template_name,omitempty"`
+	Language     string  `json:"language,omitempty"`
+	Params       []Param `json:"params,omitempty"`
+}
+
+// Digest is the hex SHA-256 of a Content's canonical encoding.
+type Digest string
+
+// Digest fingerprints what the recipient sees: type, body, template name,
+// language and params in order. Each field is length-prefixed so that no two
+// different contents share an encoding.
+func (c Content) Digest() Digest {
+	h := sha256.New()
+	field := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	field("herald.delivery.v1")
+	field(string(c.Type))
+	field(c.Body)
+	field(c.TemplateName)
+	field(c.Language)
+	writeParams(h, field, c.Params)
+	return Digest(hex.EncodeToString(h.Sum(nil)))
+}
+
+func writeParams(h hash.Hash, field func(string), params []Param) {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(params)))
+	h.Write(n[:])
+	for _, p := range params {
+		field(p.Name)
+		field(p.Value)
+	}
+}
+
+// Delivery is one message to one recipient, fully evaluated: what the plan
+// engine compares against state and what apply sends.
+type Delivery struct {
+	// Address is the message instance that declared this delivery.
+	Address addrs.MessageInstance
+	Key     Key
+	Content Content
+	Digest  Digest
+	// Sensitive is true when the content derives from a sensitive variable;
+	// views then show "(sensitive)" in place of the body and params.
+	Sensitive   bool
+	CallbackURL string
+	// Provider is the provider configuration's address: "kaleyra" or
+	// "kaleyra.ALIAS".
+	Provider string
+	// SenderName is the sender block's name, for display.
+	SenderName string
+	// DependsOn lists the messages whose sends must all finish, and succeed,
+	// before this delivery is sent.
+	DependsOn []addrs.Message
+}

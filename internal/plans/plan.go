@@ -1,0 +1,93 @@
+// Package plans holds a plan as data: the action chosen for each delivery
+// and a summary. It does no I/O but reading and writing saved plan files;
+// the engine computes plans and the views render them.
+package plans
+
+import (
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// Action is what apply will do with one delivery.
+type Action string
+
+const (
+	Send    Action = "send"    // key not in state
+	Retry   Action = "retry"   // state says failed: nothing went out before
+	None    Action = "none"    // already sent with the same content
+	Changed Action = "changed" // sent, but the content differs now; not sent
+	Unknown Action = "unknown" // outcome unknown; not sent without -replace
+	Resend  Action = "resend"  // -replace on a sent, changed or unknown delivery
+)
+
+// Sends reports whether apply sends a delivery with this action.
+func (a Action) Sends() bool { return a == Send || a == Retry || a == Resend }
+
+// Change is the plan for one delivery.
+type Change struct {
+	Delivery delivery.Delivery
+	Action   Action
+	// Reason says in a sentence why this action was chosen.
+	Reason string
+	// Prior is the state's record of the key, nil for Send.
+	Prior *states.Delivery
+}
+
+// Variable is an input variable as the plan shows it.
+type Variable struct {
+	Name string
+	// Value is the variable's value as HCL-ish text; empty when Sensitive.
+	Value     string
+	Sensitive bool
+}
+
+// Plan is the whole plan: every declared delivery's change, in declaration
+// order, and what the state holds that the configuration no longer declares.
+type Plan struct {
+	Variables []Variable
+	Changes   []Change
+	// NoLongerDeclared are state records no configured delivery matches.
+	// They stay in state as history.
+	NoLongerDeclared []*states.Delivery
+	// Lineage and Serial identify the state the plan was made against.
+	Lineage string
+	Serial  uint64
+	// Targeted is true when -target or -exclude narrowed the plan.
+	Targeted bool
+}
+
+// Summary counts a plan's changes by action.
+type Summary struct {
+	Send             int `json:"send"`
+	Retry            int `json:"retry"`
+	Resend           int `json:"resend"`
+	None             int `json:"already_sent"`
+	Changed          int `json:"changed"`
+	Unknown          int `json:"unknown"`
+	NoLongerDeclared int `json:"no_longer_declared"`
+}
+
+// Summary counts the plan's changes.
+func (p *Plan) Summary() Summary {
+	s := Summary{NoLongerDeclared: len(p.NoLongerDeclared)}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Send:
+			s.Send++
+		case Retry:
+			s.Retry++
+		case Resend:
+			s.Resend++
+		case None:
+			s.None++
+		case Changed:
+			s.Changed++
+		case Unknown:
+			s.Unknown++
+		}
+	}
+	return s
+}
+
+// Sends is the number of deliveries apply would send.
+func (s Summary) Sends() int { return s.Send + s.Retry + s.Resend }

@@ -1,0 +1,95 @@
+// Package states is the model of what herald has sent: one record per
+// delivery key, with its outcome and Kaleyra's ids.
+//
+// It is pure data. The file format lives in statefile; storage, locking and
+// the journal live in statemgr.
+package states
+
+import (
+	"sort"
+	"time"
+
+	"github.com/heraldhq/herald/internal/delivery"
+)
+
+// Status is the recorded outcome of a delivery.
+type Status string
+
+const (
+	// Sent: Kaleyra accepted it.
+	Sent Status = "sent"
+	// Failed: Kaleyra refused it; nothing went out; a plan retries it.
+	Failed Status = "failed"
+	// Unknown: it may have gone out (interrupted, timed out, ambiguous
+	// answer); a plan never sends it again without -replace.
+	Unknown Status = "unknown"
+)
+
+// Delivery is the record of one delivery key.
+type Delivery struct {
+	Key delivery.Key `json:"key"`
+	// Address is the message instance that last sent it, for display only:
+	// renaming a block does not change which record a delivery matches.
+	Address   string          `json:"address"`
+	Digest    delivery.Digest `json:"digest"`
+	Status    Status          `json:"status"`
+	RequestID string          `json:"request_id,omitempty"`
+	MessageID string          `json:"message_id,omitempty"`
+	ErrorCode string          `json:"error_code,omitempty"`
+	ErrorText string          `json:"error_text,omitempty"`
+	// Attempts counts requests made for this key over all runs.
+	Attempts  int       `json:"attempts"`
+	FirstSent time.Time `json:"first_attempt_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// State is everything herald knows it has sent.
+type State struct {
+	// Lineage is a random ID fixed when the state is first created; a saved
+	// plan is applied only to the lineage it was made against.
+	Lineage string
+	// Serial increases by one on every write that changes the deliveries.
+	Serial uint64
+	// Deliveries by key.
+	Deliveries map[delivery.Key]*Delivery
+}
+
+// New returns an empty state with the given lineage.
+func New(lineage string) *State {
+	return &State{Lineage: lineage, Deliveries: make(map[delivery.Key]*Delivery)}
+}
+
+// Get returns the record for k, or nil.
+func (s *State) Get(k delivery.Key) *Delivery { return s.Deliveries[k] }
+
+// Set stores d under its key.
+func (s *State) Set(d *Delivery) { s.Deliveries[d.Key] = d }
+
+// Sorted returns the records ordered by address, then key, for stable
+// output.
+func (s *State) Sorted() []*Delivery {
+	out := make([]*Delivery, 0, len(s.Deliveries))
+	for _, d := range s.Deliveries {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Address != b.Address {
+			return a.Address < b.Address
+		}
+		return keyLess(a.Key, b.Key)
+	})
+	return out
+}
+
+func keyLess(a, b delivery.Key) bool {
+	for _, p := range [][2]string{
+		{a.Channel, b.Channel}, {a.Sender, b.Sender}, {a.Recipient, b.Recipient},
+		{a.Ref, b.Ref}, {a.Ref1, b.Ref1}, {a.Ref2, b.Ref2},
+	} {
+		if p[0] != p[1] {
+			return p[0] < p[1]
+		}
+	}
+	return false
+}

@@ -1,0 +1,176 @@
+// Command herald provisions WhatsApp notifications declared in HCL: it plans
+// them against a state of what was already sent and sends each at most once.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/term"
+
+	"github.com/heraldhq/herald/internal/command"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	logger, closeLog, err := newLogger(os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Error: %s\n", err)
+		return command.ExitError
+	}
+	defer closeLog()
+
+	global := flag.NewFlagSet("herald", flag.ContinueOnError)
+	global.SetOutput(os.Stderr)
+	chdir := global.String("chdir", "", "run as if started in `DIR`")
+	showVersion := global.Bool("version", false, "print herald's version")
+	global.Usage = func() { printUsage(os.Stdout, global) }
+	if err := global.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return command.ExitError
+	}
+	if *showVersion {
+		args = []string{"version"}
+	} else {
+		args = global.Args()
+	}
+	if len(args) == 0 {
+		printUsage(os.Stdout, global)
+		return command.ExitError
+	}
+
+	dir, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Error: %s\n", err)
+		return command.ExitError
+	}
+	if *chdir != "" {
+		if err := os.Chdir(*chdir); err != nil {
+			fmt.Fprintf(os.Stderr, "Error: -chdir: %s\n", err)
+			return command.ExitError
+		}
+		dir, _ = os.Getwd()
+	}
+
+	name, rest := args[0], args[1:]
+	cmd := command.Lookup(name)
+	if cmd == nil && len(rest) > 0 {
+		// Two-word commands: "state list".
+		if c := command.Lookup(name + " " + rest[0]); c != nil {
+			cmd, rest = c, rest[1:]
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(os.Stderr, "Error: unknown command %q.\n\nRun \"herald -help\" for the list of commands.\n", strings.Join(args[:1], " "))
+		return command.ExitError
+	}
+
+	env := &command.Env{
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		Logger:           logger,
+		Dir:              dir,
+		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		StdoutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		NoColor:          os.Getenv("NO_COLOR") != "",
+		Version:          version,
+		Interrupt:        interrupts(),
+	}
+	logger.Debug("running command", "command", cmd.Name, "dir", dir)
+	return cmd.Run(env, rest)
+}
+
+// interrupts turns SIGINT and SIGTERM into a channel; commands decide what
+// the first and second mean.
+func interrupts() <-chan struct{} {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	out := make(chan struct{}, 2)
+	go func() {
+		for range sigs {
+			out <- struct{}{}
+		}
+	}()
+	return out
+}
+
+// newLogger builds the logger from HERALD_LOG (level, to stderr) and
+// HERALD_LOG_PATH (a file, at HERALD_LOG's level or trace when unset).
+// Without either, herald logs nothing.
+func newLogger(stderr io.Writer) (hclog.Logger, func(), error) {
+	levelName := strings.TrimSpace(os.Getenv("HERALD_LOG"))
+	path := os.Getenv("HERALD_LOG_PATH")
+	if levelName == "" && path == "" {
+		return hclog.NewNullLogger(), func() {}, nil
+	}
+	level := hclog.Trace
+	if levelName != "" {
+		level = hclog.LevelFromString(levelName)
+		if level == hclog.NoLevel {
+			return nil, nil, fmt.Errorf("HERALD_LOG=%q is not a level; use trace, debug, info, warn or error", levelName)
+		}
+	}
+	out, closeFn := stderr, func() {}
+	if path != "" {
+		f, err := os.OpenFile(filepath.Clean(path), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("HERALD_LOG_PATH: %w", err)
+		}
+		out, closeFn = f, func() { f.Close() }
+	}
+	return hclog.New(&hclog.LoggerOptions{
+		Name:   "herald",
+		Level:  level,
+		Output: out,
+	}), closeFn, nil
+}
+
+func printUsage(w io.Writer, global *flag.FlagSet) {
+	fmt.Fprint(w, `Usage: herald [-chdir=DIR] COMMAND [options]
+
+herald sends WhatsApp notifications declared in *.herald.hcl files, each at
+most once: "plan" shows who will receive what, "apply" sends it.
+
+Main commands:
+  validate      Check the configuration for errors
+  plan          Show what apply would send
+  apply         Send what the plan shows
+  show          Show a saved plan, or the state
+
+Other commands:
+  fmt           Rewrite configuration files in canonical style
+  state list    List the deliveries in the state
+  state show    Show one recorded delivery
+  state rm      Forget recorded deliveries so they can be planned again
+  force-unlock  Release a state lock left behind
+  emulator      Serve a local Kaleyra-compatible API for trying herald out
+  version       Print herald's version
+
+Global options:
+  -chdir=DIR    Run as if started in DIR
+  -help         Show this help; "herald COMMAND -help" shows a command's
+  -version      Same as "herald version"
+
+Environment:
+  HERALD_LOG       Log level to stderr: trace, debug, info, warn or error
+  HERALD_LOG_PATH  Also write the log to this file
+  HERALD_VAR_name  Set variable "name"
+  NO_COLOR         Turn colour off
+`)
+}
