@@ -4,6 +4,8 @@
 package plans
 
 import (
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -33,11 +35,12 @@ type Change struct {
 	Prior *states.Delivery
 }
 
-// Variable is an input variable as the plan shows it.
+// Variable is an input variable as the plan was made with it.
 type Variable struct {
 	Name string
-	// Value is the variable's value as HCL-ish text; empty when Sensitive.
-	Value     string
+	// Value is cty.NilVal when Sensitive: a sensitive value is never kept
+	// in a plan, and apply of a saved plan reads it again.
+	Value     cty.Value
 	Sensitive bool
 }
 
