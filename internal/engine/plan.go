@@ -1,0 +1,150 @@
+// Package engine computes plans (configuration x state -> plan) and applies
+// them (plan -> sends -> state). It does no rendering and owns no files: the
+// command layer gives it a state, a journal and clients, and persists what
+// it returns.
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/lang"
+	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// PlanOptions narrow and steer a plan.
+type PlanOptions struct {
+	// Targets, when any, limit the plan to the deliveries they contain.
+	Targets []addrs.Target
+	// Excludes leave out the deliveries they contain.
+	Excludes []addrs.Target
+	// Replace asks to send again deliveries that were sent, changed or
+	// unknown.
+	Replace []addrs.Target
+}
+
+// Plan chooses an action for every declared delivery by comparing it with
+// the state (DESIGN.md section 4). It returns warnings alongside the plan;
+// an error means no plan could be made.
+func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []string, error) {
+	p := &plans.Plan{
+		Lineage:  st.Lineage,
+		Serial:   st.Serial,
+		Targeted: len(opts.Targets) > 0 || len(opts.Excludes) > 0,
+	}
+	for _, v := range cfg.Variables {
+		pv := plans.Variable{Name: v.Name, Sensitive: v.Sensitive}
+		if !v.Sensitive {
+			pv.Value = v.Value
+		}
+		p.Variables = append(p.Variables, pv)
+	}
+
+	declared := make(map[delivery.Key]bool, len(cfg.Deliveries))
+	targetHits := make([]int, len(opts.Targets))
+	excludeHits := make([]int, len(opts.Excludes))
+	replaceHits := make([]int, len(opts.Replace))
+	p.Changes = make([]plans.Change, 0, len(cfg.Deliveries))
+	for i := range cfg.Deliveries {
+		d := &cfg.Deliveries[i]
+		declared[d.Key] = true
+		if !selected(d, opts.Targets, targetHits, true) || selected(d, opts.Excludes, excludeHits, false) {
+			continue
+		}
+		replace := selected(d, opts.Replace, replaceHits, false)
+		p.Changes = append(p.Changes, decide(d, st.Get(d.Key), replace))
+	}
+	for _, rec := range st.Sorted() {
+		if !declared[rec.Key] {
+			p.NoLongerDeclared = append(p.NoLongerDeclared, rec)
+		}
+	}
+
+	var warnings []string
+	for i, n := range replaceHits {
+		if n == 0 {
+			return nil, nil, fmt.Errorf("-replace=%s matches no declared delivery; check the address with \"herald state list\" or the plan", opts.Replace[i])
+		}
+	}
+	for i, n := range targetHits {
+		if n == 0 {
+			warnings = append(warnings, fmt.Sprintf("-target=%s matches no declared delivery.", opts.Targets[i]))
+		}
+	}
+	for i, n := range excludeHits {
+		if n == 0 {
+			warnings = append(warnings, fmt.Sprintf("-exclude=%s matches no declared delivery.", opts.Excludes[i]))
+		}
+	}
+	if p.Targeted {
+		warnings = append(warnings, "This plan is limited by -target or -exclude: deliveries outside it are not shown and will not be sent.")
+	}
+	return p, warnings, nil
+}
+
+// selected reports whether d falls in any of targets, counting hits; with
+// none given it returns ifNone.
+func selected(d *delivery.Delivery, targets []addrs.Target, hits []int, ifNone bool) bool {
+	if len(targets) == 0 {
+		return ifNone
+	}
+	in := false
+	for i, t := range targets {
+		if t.Contains(d.Address, d.Key.Recipient) {
+			hits[i]++
+			in = true
+		}
+	}
+	return in
+}
+
+// decide is DESIGN.md section 4's table.
+func decide(d *delivery.Delivery, prior *states.Delivery, replace bool) plans.Change {
+	c := plans.Change{Delivery: *d, Prior: prior}
+	switch {
+	case prior == nil:
+		c.Action, c.Reason = plans.Send, "not sent before"
+	case prior.Status == states.Failed:
+		c.Action = plans.Retry
+		c.Reason = "the last attempt was refused" + errorSuffix(prior) + "; nothing was sent"
+	case replace:
+		c.Action, c.Reason = plans.Resend, fmt.Sprintf("-replace asks to send again (was %s)", describePrior(prior, d.Digest))
+	case prior.Status == states.Unknown:
+		c.Action = plans.Unknown
+		c.Reason = "the outcome of an earlier send is unknown" + errorSuffix(prior) + "; use -replace to send again"
+	case prior.Digest != d.Digest:
+		c.Action = plans.Changed
+		c.Reason = "already sent, and the content has changed since; use -replace to send again"
+	default:
+		c.Action, c.Reason = plans.None, "already sent"
+	}
+	return c
+}
+
+func describePrior(prior *states.Delivery, digest delivery.Digest) string {
+	switch {
+	case prior.Status == states.Unknown:
+		return "unknown"
+	case prior.Digest != digest:
+		return "sent, content changed since"
+	default:
+		return "sent"
+	}
+}
+
+func errorSuffix(prior *states.Delivery) string {
+	var parts []string
+	if prior.ErrorCode != "" {
+		parts = append(parts, prior.ErrorCode)
+	}
+	if prior.ErrorText != "" {
+		parts = append(parts, prior.ErrorText)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ": ") + ")"
+}
