@@ -57,6 +57,9 @@ type Plan struct {
 	Serial  uint64
 	// Targeted is true when -target or -exclude narrowed the plan.
 	Targeted bool
+	// HeraldVersion is the version of herald that made the plan; a saved
+	// plan records it for people reading the file and for bug reports.
+	HeraldVersion string
 }
 
 // Summary counts a plan's changes by action.

@@ -1,0 +1,303 @@
+package plans_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/kaleyra"
+	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// change builds one planned delivery of message NAME (or NAME["KEY"] with
+// key set) from +12025550100 to recipient.
+func change(name, key, recipient string, action plans.Action, content delivery.Content) plans.Change {
+	inst := addrs.Message{Name: name}.Instance(addrs.NoKey)
+	ref := "ref-" + name
+	if key != "" {
+		inst = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
+		ref += "-" + key
+	}
+	return plans.Change{
+		Delivery: delivery.Delivery{
+			Address:    inst,
+			Key:        delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: recipient, Ref: ref},
+			Content:    content,
+			Digest:     content.Digest(),
+			Provider:   "kaleyra",
+			SenderName: "ops",
+		},
+		Action: action,
+		Reason: "because the test says so",
+	}
+}
+
+func withPrior(c plans.Change, status states.Status, digest delivery.Digest, code, text string) plans.Change {
+	c.Prior = &states.Delivery{Key: c.Delivery.Key, Address: c.Delivery.Address.String(), Digest: digest, Status: status, ErrorCode: code, ErrorText: text}
+	return c
+}
+
+var (
+	textContent     = delivery.Content{Type: delivery.Text, Body: "Rollout v1.2 <complete> & \"done\"\nsecond line"}
+	templateContent = delivery.Content{Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
+		Params: []delivery.Param{{Name: "version", Value: "v1.2"}, {Name: "eta", Value: "today"}}}
+)
+
+// examplePlan has one of everything a saved plan must keep.
+func examplePlan() *plans.Plan {
+	sent := change("announce", "", "+12025550123", plans.None, templateContent)
+	sent = withPrior(sent, states.Sent, templateContent.Digest(), "", "")
+	retry := withPrior(change("announce", "", "+12025550124", plans.Retry, templateContent), states.Failed, templateContent.Digest(), "E13009", "to number invalid")
+	changed := withPrior(change("announce", "", "+12025550125", plans.Changed, templateContent), states.Sent, "0000", "", "")
+	done := change("done", "wave-1", "+12025550123", plans.Send, textContent)
+	done.Delivery.CallbackURL = "https://hooks.example.com/kaleyra"
+	done.Delivery.DependsOn = []addrs.Message{{Name: "announce"}}
+	done.Delivery.Key.Ref1, done.Delivery.Key.Ref2 = "rollout", "wave-1"
+	done.Delivery.Provider = "kaleyra.eu"
+	return &plans.Plan{
+		Variables: []plans.Variable{
+			{Name: "release", Value: cty.StringVal("v1.2")},
+			{Name: "token", Value: cty.NilVal, Sensitive: true},
+			{Name: "waves", Value: cty.ListVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")})},
+			{Name: "limits", Value: cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(3), "on": cty.True, "none": cty.NullVal(cty.String)})},
+		},
+		Changes: []plans.Change{sent, retry, changed, done, change("done", "wave-2", "+12025550123", plans.Send, textContent)},
+		NoLongerDeclared: []*states.Delivery{{
+			Key:     delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: "+12025550199", Ref: "old"},
+			Address: "message.old", Digest: "abcd", Status: states.Sent, RequestID: "req-1", MessageID: "msg-1",
+			Attempts: 1, FirstSent: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC),
+		}},
+		Lineage:       "8d0c2f6e-lineage",
+		Serial:        42,
+		Targeted:      true,
+		HeraldVersion: "0.1.0-test",
+	}
+}
+
+var instanceKeys = cmp.Comparer(func(a, b addrs.InstanceKey) bool { return a == b })
+
+var ctyValues = cmp.Comparer(func(a, b cty.Value) bool {
+	if a.Type() == cty.NilType || b.Type() == cty.NilType {
+		return a.Type() == b.Type()
+	}
+	return a.RawEquals(b)
+})
+
+func TestFileRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "release.plan")
+	want := examplePlan()
+	if err := plans.WriteFile(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := plans.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, ctyValues, instanceKeys); diff != "" {
+		t.Errorf("plan changed in a round trip (-want +got):\n%s", diff)
+	}
+
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf("plan file mode is %v, want 0600: it holds phone numbers", mode)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*tmp*")); len(leftovers) != 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+func TestFileOverwrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "release.plan")
+	if err := os.WriteFile(path, []byte("an older, longer file that must not survive in part"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &plans.Plan{Lineage: "l", Serial: 1}
+	if err := plans.WriteFile(path, p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := plans.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, got, ctyValues, instanceKeys); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// A sensitive delivery keeps its digest and content type; its body and
+// params never reach the file. A sensitive variable keeps only its name.
+func TestFileSensitive(t *testing.T) {
+	const secretBody = "the launch code is 0000-SECRET-BODY"
+	const secretParam = "SECRET-PARAM-VALUE"
+	const secretVar = "SECRET-VARIABLE-VALUE"
+	text := change("secret", "", "+12025550123", plans.Send, delivery.Content{Type: delivery.Text, Body: secretBody})
+	text.Delivery.Sensitive = true
+	tmpl := change("secret_tmpl", "", "+12025550123", plans.Send, delivery.Content{Type: delivery.Template, TemplateName: "t",
+		Params: []delivery.Param{{Name: "code", Value: secretParam}}})
+	tmpl.Delivery.Sensitive = true
+	p := &plans.Plan{
+		Variables: []plans.Variable{{Name: "code", Value: cty.StringVal(secretVar), Sensitive: true}},
+		Changes:   []plans.Change{text, tmpl},
+	}
+
+	var buf bytes.Buffer
+	if err := plans.Write(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{secretBody, secretParam, secretVar} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("the saved plan contains the sensitive value %q:\n%s", secret, buf.String())
+		}
+	}
+
+	got, err := plans.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Variables[0]; v.Name != "code" || !v.Sensitive || v.Value != cty.NilVal {
+		t.Errorf("sensitive variable read back as %#v, want only its name and the flag", v)
+	}
+	for i, c := range got.Changes {
+		want := p.Changes[i].Delivery
+		if !c.Delivery.Sensitive || c.Delivery.Digest != want.Digest {
+			t.Errorf("change %d: sensitive=%v digest=%s, want sensitive with digest %s", i, c.Delivery.Sensitive, c.Delivery.Digest, want.Digest)
+		}
+		if diff := cmp.Diff(delivery.Content{Type: want.Content.Type}, c.Delivery.Content); diff != "" {
+			t.Errorf("change %d: content read back (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// No field of a Plan can hold provider settings or anything named like a
+// key, so the API key cannot reach a saved plan even if someone later adds
+// fields carelessly; and a real plan's file has no key in it.
+func TestFileNeverHoldsAPIKey(t *testing.T) {
+	settings := reflect.TypeOf(kaleyra.Settings{})
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type, path string) []string
+	walk = func(ty reflect.Type, path string) []string {
+		if seen[ty] {
+			return nil
+		}
+		seen[ty] = true
+		if ty == settings {
+			return []string{path + " is a kaleyra.Settings"}
+		}
+		switch ty.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			return walk(ty.Elem(), path+"[]")
+		case reflect.Map:
+			return append(walk(ty.Key(), path+"{key}"), walk(ty.Elem(), path+"{}")...)
+		case reflect.Struct:
+			var bad []string
+			for i := range ty.NumField() {
+				f := ty.Field(i)
+				if strings.Contains(strings.ToLower(f.Name), "apikey") || strings.Contains(strings.ToLower(f.Name), "secret") {
+					bad = append(bad, path+"."+f.Name+" looks like a credential")
+				}
+				bad = append(bad, walk(f.Type, path+"."+f.Name)...)
+			}
+			return bad
+		}
+		return nil
+	}
+	for _, problem := range walk(reflect.TypeOf(plans.Plan{}), "Plan") {
+		t.Error(problem)
+	}
+
+	// The provider's settings, with a key no one would type by accident,
+	// exist alongside the plan as they do in a real run.
+	s := kaleyra.Settings{Address: "kaleyra", SID: "HXAP16XXXXXX17IN", APIKey: "Ak-DISTINCTIVE-7f3e9b1c-KEY"}
+	var buf bytes.Buffer
+	if err := plans.Write(&buf, examplePlan()); err != nil {
+		t.Fatal(err)
+	}
+	for _, forbidden := range []string{s.APIKey, "api_key", "api-key", "apikey"} {
+		if strings.Contains(strings.ToLower(buf.String()), strings.ToLower(forbidden)) {
+			t.Errorf("saved plan contains %q", forbidden)
+		}
+	}
+}
+
+func TestFileRefusesBadFiles(t *testing.T) {
+	var good bytes.Buffer
+	if err := plans.Write(&good, examplePlan()); err != nil {
+		t.Fatal(err)
+	}
+	valid := good.String()
+	tests := []struct {
+		name    string
+		content string
+		want    error
+		wantMsg string
+	}{
+		{"edited", strings.Replace(valid, "+12025550124", "+12025550999", 1), plans.ErrCorrupt, "checksum does not match"},
+		{"action edited", strings.Replace(valid, `"action":"none"`, `"action":"send"`, 1), plans.ErrCorrupt, "checksum"},
+		{"one bit flipped", flipByte(valid, len(valid)/2), plans.ErrCorrupt, ""},
+		{"truncated", valid[:len(valid)/2], plans.ErrCorrupt, "not complete JSON"},
+		{"empty", "", plans.ErrNotPlan, "herald plan -out=FILE"},
+		{"a state file", `{"version":1,"lineage":"x","serial":3,"deliveries":[]}`, plans.ErrNotPlan, ""},
+		{"not json", "# just text\n", plans.ErrNotPlan, ""},
+		{"newer format", strings.Replace(valid, `"format_version":1`, `"format_version":7`, 1), nil, "plan format 7, which this herald (format 1) cannot read"},
+		{"older format", strings.Replace(valid, `"format_version":1`, `"format_version":0`, 1), nil, "no longer reads"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.plan")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			p, err := plans.ReadFile(path)
+			if err == nil {
+				t.Fatalf("ReadFile accepted the file: %+v", p)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("error %q does not wrap %q", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q should name the file and say %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// A writer bug that stores content not matching its digest is caught even
+// though the checksum (computed over the bad content) matches.
+func TestFileRefusesInconsistentContent(t *testing.T) {
+	c := change("announce", "", "+12025550123", plans.Send, textContent)
+	c.Delivery.Digest = delivery.Content{Type: delivery.Text, Body: "something else"}.Digest()
+	var buf bytes.Buffer
+	if err := plans.Write(&buf, &plans.Plan{Changes: []plans.Change{c}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plans.Read(&buf); !errors.Is(err, plans.ErrCorrupt) {
+		t.Errorf("Read: got %v, want an error wrapping ErrCorrupt", err)
+	}
+}
+
+func TestWriteFileMissingFolder(t *testing.T) {
+	err := plans.WriteFile(filepath.Join(t.TempDir(), "no", "such", "x.plan"), examplePlan())
+	if err == nil || !strings.Contains(err.Error(), "saving plan") {
+		t.Errorf("got %v, want a saving plan error", err)
+	}
+}
+
+func flipByte(s string, i int) string {
+	b := []byte(s)
+	b[i] ^= 0x01
+	return string(b)
+}
