@@ -1,0 +1,570 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/plans"
+)
+
+// MarkdownOptions shapes a Markdown plan for a pull-request comment.
+type MarkdownOptions struct {
+	// Marker identifies the comment: the document starts with
+	// <!-- herald-plan: MARKER --> so that a CI job can find the comment it
+	// wrote before and update it. Default "herald-plan".
+	Marker string
+	// Limit is the most characters the document may have. Default 65000,
+	// under GitHub's 65,536 for a comment.
+	Limit int
+	// PlanFile names the saved plan in "run `herald show PLANFILE` for
+	// all". Default "plan.out".
+	PlanFile string
+}
+
+const (
+	defaultMarkdownMarker   = "herald-plan"
+	defaultMarkdownLimit    = 65000
+	defaultMarkdownPlanFile = "plan.out"
+
+	// mdListEnds is how many lines a long recipient list keeps at each end
+	// before the budget forces fewer: 20,000 recipients show as 200 lines.
+	mdListEnds = 100
+	// mdListOpen is the longest list shown unfolded.
+	mdListOpen = 10
+	// mdNamesShown is how many message addresses a warning or the
+	// nothing-to-do line names before saying "and N more".
+	mdNamesShown = 10
+	// mdValueMax and mdBodyMax bound a single value and a body so that no
+	// one field can crowd out the rest of the plan.
+	mdValueMax = 300
+	mdBodyMax  = 4000
+	// mdBodyFold is the body length beyond which the body is folded.
+	mdBodyFold      = 600
+	mdBodyFoldLines = 12
+	// mdOmittedReserve is kept free for the note that says which messages
+	// did not fit.
+	mdOmittedReserve = 1000
+)
+
+// PlanMarkdown renders p as one GitHub comment: the marker, a heading with
+// the verdict, a summary table, what needs attention, then a section per
+// message instance with something to send or to warn about, in plan order,
+// as many as fit within opts.Limit. Sends are highlighted: every one of them
+// reaches a person.
+//
+// The marker, heading, summary and warnings are always kept, and are
+// bounded in size whatever the plan; message sections and long recipient
+// lists give way, and the document says what it left out.
+func PlanMarkdown(w io.Writer, p *plans.Plan, opts MarkdownOptions) error {
+	_, err := io.WriteString(w, renderPlanMarkdown(p, opts))
+	return err
+}
+
+// mdInstance is one message instance's share of the plan.
+type mdInstance struct {
+	addr addrs.MessageInstance
+	// first is the instance's first delivery: content, sender and refs are
+	// the same for all of an instance's deliveries.
+	first    *delivery.Delivery
+	byAction map[plans.Action][]*plans.Change
+	total    int
+}
+
+func (i *mdInstance) count(a plans.Action) int { return len(i.byAction[a]) }
+
+func (i *mdInstance) sends() int {
+	return i.count(plans.Send) + i.count(plans.Retry) + i.count(plans.Resend)
+}
+
+func (i *mdInstance) warnings() int {
+	return i.count(plans.Changed) + i.count(plans.Unknown) + i.count(plans.Retry)
+}
+
+// mdGroup groups the plan's changes by message instance, in the order the
+// instances first appear.
+func mdGroup(p *plans.Plan) []*mdInstance {
+	var out []*mdInstance
+	index := map[addrs.MessageInstance]*mdInstance{}
+	for n := range p.Changes {
+		c := &p.Changes[n]
+		inst := index[c.Delivery.Address]
+		if inst == nil {
+			inst = &mdInstance{addr: c.Delivery.Address, first: &c.Delivery, byAction: map[plans.Action][]*plans.Change{}}
+			index[c.Delivery.Address] = inst
+			out = append(out, inst)
+		}
+		inst.byAction[c.Action] = append(inst.byAction[c.Action], c)
+		inst.total++
+	}
+	return out
+}
+
+type mdRenderer struct {
+	opts MarkdownOptions
+	plan *plans.Plan
+	sum  plans.Summary
+	inst []*mdInstance
+}
+
+func renderPlanMarkdown(p *plans.Plan, opts MarkdownOptions) string {
+	if opts.Marker == "" {
+		opts.Marker = defaultMarkdownMarker
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = defaultMarkdownLimit
+	}
+	if opts.PlanFile == "" {
+		opts.PlanFile = defaultMarkdownPlanFile
+	}
+	r := &mdRenderer{opts: opts, plan: p, sum: p.Summary(), inst: mdGroup(p)}
+
+	head := r.head()
+	var quiet []*mdInstance // instances with nothing to do
+	var loud []*mdInstance  // instances that get a section
+	for _, inst := range r.inst {
+		if inst.sends() > 0 || inst.warnings() > 0 {
+			loud = append(loud, inst)
+		} else {
+			quiet = append(quiet, inst)
+		}
+	}
+	quietLine := r.quietLine(quiet)
+	footer := r.footer()
+
+	var b strings.Builder
+	b.WriteString(head)
+	budget := opts.Limit - len(head) - len(quietLine) - len(footer) - mdOmittedReserve
+	shown := 0
+	for _, inst := range loud {
+		section, ok := r.fittingSection(inst, budget)
+		if !ok {
+			break
+		}
+		b.WriteString(section)
+		budget -= len(section)
+		shown++
+	}
+	if shown < len(loud) {
+		b.WriteString(r.omitted(loud[shown:]))
+	}
+	b.WriteString(quietLine)
+	b.WriteString(footer)
+	return b.String()
+}
+
+// head is everything that is always kept: marker, verdict, summary table
+// and the warnings.
+func (r *mdRenderer) head() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!-- herald-plan: %s -->\n", mdMarker(r.opts.Marker))
+	sends := r.sum.Sends()
+	if sends > 0 {
+		fmt.Fprintf(&b, "## herald plan: %s to send\n\n", mdPlural(sends, "message", "messages"))
+		people := r.people()
+		parts := mdNonZero([]mdCountName{
+			{r.sum.Send, "new"}, {r.sum.Retry, "to retry"}, {r.sum.Resend, "to resend"},
+		})
+		fmt.Fprintf(&b, "> [!WARNING]\n> **%s will receive %s when this plan is applied** (%s).\n\n",
+			mdPlural(people, "person", "people"), mdPlural(sends, "message", "messages"), strings.Join(parts, ", "))
+	} else {
+		b.WriteString("## herald plan: nothing to send\n\n")
+		b.WriteString("No one will receive a message when this plan is applied.\n\n")
+	}
+	if r.plan.Targeted {
+		b.WriteString("> [!NOTE]\n> This plan was narrowed with `-target` or `-exclude`: messages outside the targets were not considered.\n\n")
+	}
+
+	b.WriteString("| Deliveries | Count |\n|:--|--:|\n")
+	row := func(name string, n int, loud bool) {
+		if loud && n > 0 {
+			fmt.Fprintf(&b, "| **%s** | **%s** |\n", name, mdCount(n))
+			return
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", name, mdCount(n))
+	}
+	row("To send", r.sum.Send, true)
+	row("To retry", r.sum.Retry, true)
+	row("To resend", r.sum.Resend, true)
+	row("Already sent", r.sum.None, false)
+	row("Changed after sending", r.sum.Changed, true)
+	row("Unknown", r.sum.Unknown, true)
+	row("No longer declared", r.sum.NoLongerDeclared, false)
+	b.WriteString("\n")
+
+	b.WriteString(r.warnings())
+	if n := r.sum.NoLongerDeclared; n > 0 {
+		fmt.Fprintf(&b, "%s in state %s no longer declared; %s %s kept as history and never sent.\n\n",
+			mdPlural(n, "delivery", "deliveries"), mdIsAre(n), mdItThey(n), mdIsAre(n))
+	}
+	return b.String()
+}
+
+// people counts the distinct recipients of the plan's sends.
+func (r *mdRenderer) people() int {
+	seen := map[string]bool{}
+	for _, c := range r.plan.Changes {
+		if c.Action.Sends() {
+			seen[c.Delivery.Key.Recipient] = true
+		}
+	}
+	return len(seen)
+}
+
+func (r *mdRenderer) warnings() string {
+	type warning struct {
+		action plans.Action
+		text   func(n int, where string) string
+	}
+	kinds := []warning{
+		{plans.Changed, func(n int, where string) string {
+			return fmt.Sprintf("**%s changed after sending** in %s: %s not sent again. To send the new content, apply with `-replace=ADDRESS`.",
+				mdPlural(n, "delivery", "deliveries"), where, mdItThey(n)+" "+mdIsAre(n))
+		}},
+		{plans.Unknown, func(n int, where string) string {
+			return fmt.Sprintf("**%s an unknown outcome** in %s: %s may have reached %s %s, so herald will not send %s again. Check with Kaleyra, then apply with `-replace=ADDRESS` to send again if needed.",
+				mdPlural(n, "delivery has", "deliveries have"), where, mdItThey(n), mdItsTheir(n), mdPluralWord(n, "recipient", "recipients"), mdItThem(n))
+		}},
+		{plans.Retry, func(n int, where string) string {
+			return fmt.Sprintf("**%s failed before** in %s: Kaleyra refused %s, so nothing went out; %s will be sent again.",
+				mdPlural(n, "delivery", "deliveries"), where, mdItThem(n), mdItThey(n))
+		}},
+	}
+	var lines []string
+	for _, k := range kinds {
+		var names []string
+		n := 0
+		for _, inst := range r.inst {
+			if c := inst.count(k.action); c > 0 {
+				n += c
+				names = append(names, mdCode(mdShorten(inst.addr.String(), mdValueMax)))
+			}
+		}
+		if n > 0 {
+			lines = append(lines, "> - "+k.text(n, mdNames(names)))
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "> [!CAUTION]\n> **Needs attention**\n>\n" + strings.Join(lines, "\n") + "\n\n"
+}
+
+// mdNames joins names, naming at most mdNamesShown of them.
+func mdNames(names []string) string {
+	if len(names) <= mdNamesShown {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:mdNamesShown], ", ") + fmt.Sprintf(" and %s more", mdCount(len(names)-mdNamesShown))
+}
+
+func (r *mdRenderer) quietLine(quiet []*mdInstance) string {
+	if len(quiet) == 0 {
+		return ""
+	}
+	names := make([]string, len(quiet))
+	for i, inst := range quiet {
+		names[i] = mdCode(mdShorten(inst.addr.String(), mdValueMax))
+	}
+	return fmt.Sprintf("**%s with nothing to do** (already sent): %s.\n\n",
+		mdPlural(len(quiet), "message", "messages"), mdNames(names))
+}
+
+func (r *mdRenderer) footer() string {
+	return fmt.Sprintf("<sub>Made by herald. Run `herald show %s` for the whole plan.</sub>\n", mdShorten(r.opts.PlanFile, mdValueMax))
+}
+
+// omitted says which message sections did not fit.
+func (r *mdRenderer) omitted(rest []*mdInstance) string {
+	sends, warnings := 0, 0
+	for _, inst := range rest {
+		sends += inst.sends()
+		warnings += inst.count(plans.Changed) + inst.count(plans.Unknown)
+	}
+	detail := mdPlural(sends, "send", "sends")
+	if warnings > 0 {
+		detail += ", " + mdCount(warnings) + " changed or unknown"
+	}
+	return fmt.Sprintf("> [!NOTE]\n> %s more %s, from %s on, %s not shown (%s) to keep this comment within GitHub's size limit. Run `herald show %s` for the whole plan.\n\n",
+		mdCount(len(rest)), mdPluralWord(len(rest), "message", "messages"),
+		mdCode(mdShorten(rest[0].addr.String(), mdValueMax)), mdIsAre(len(rest)), detail, mdShorten(r.opts.PlanFile, mdValueMax))
+}
+
+// fittingSection renders inst's section within budget, keeping fewer
+// recipient lines if it must. ok is false when even the shortest form does
+// not fit.
+func (r *mdRenderer) fittingSection(inst *mdInstance, budget int) (string, bool) {
+	for _, ends := range []int{mdListEnds, 20, 5} {
+		if s := r.section(inst, ends); len(s) <= budget {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// section renders one message instance; long recipient lists keep ends
+// lines at each end.
+func (r *mdRenderer) section(inst *mdInstance, ends int) string {
+	var b strings.Builder
+	d := inst.first
+	fmt.Fprintf(&b, "### %s\n\n", mdCode(mdShorten(inst.addr.String(), mdValueMax)))
+
+	var counts []string
+	for _, a := range []struct {
+		action plans.Action
+		name   string
+		loud   bool
+	}{
+		{plans.Send, "to send", true},
+		{plans.Retry, "to retry", true},
+		{plans.Resend, "to resend", true},
+		{plans.None, "already sent", false},
+		{plans.Changed, "changed after sending", false},
+		{plans.Unknown, "unknown", false},
+	} {
+		n := inst.count(a.action)
+		switch {
+		case n == 0:
+		case a.loud:
+			counts = append(counts, fmt.Sprintf("**%s %s**", mdCount(n), a.name))
+		default:
+			counts = append(counts, fmt.Sprintf("%s %s", mdCount(n), a.name))
+		}
+	}
+	b.WriteString(strings.Join(counts, " · ") + "\n\n")
+
+	fmt.Fprintf(&b, "- **From:** %s (%s, %s)\n", mdCode(mdShorten(d.SenderName, mdValueMax)), d.Key.Sender, d.Key.Channel)
+	var body string
+	switch d.Content.Type {
+	case delivery.Template:
+		fmt.Fprintf(&b, "- **Template:** %s", mdCode(mdShorten(d.Content.TemplateName, mdValueMax)))
+		if d.Content.Language != "" {
+			fmt.Fprintf(&b, ", language %s", mdCode(mdShorten(d.Content.Language, mdValueMax)))
+		}
+		b.WriteString("\n")
+		if len(d.Content.Params) > 0 {
+			b.WriteString("- **Params:**\n")
+			for n, p := range d.Content.Params {
+				value := "(sensitive)"
+				if !d.Sensitive {
+					value = mdCode(mdShorten(p.Value, mdValueMax))
+				}
+				fmt.Fprintf(&b, "  %d. %s: %s\n", n+1, mdCode(mdShorten(p.Name, mdValueMax)), value)
+			}
+		}
+	default:
+		body = d.Content.Body
+		if d.Sensitive {
+			body = "(sensitive)"
+		}
+	}
+	refs := []string{"**Ref:** " + mdCode(mdShorten(d.Key.Ref, mdValueMax))}
+	if d.Key.Ref1 != "" {
+		refs = append(refs, "**ref1:** "+mdCode(mdShorten(d.Key.Ref1, mdValueMax)))
+	}
+	if d.Key.Ref2 != "" {
+		refs = append(refs, "**ref2:** "+mdCode(mdShorten(d.Key.Ref2, mdValueMax)))
+	}
+	b.WriteString("- " + strings.Join(refs, " · ") + "\n")
+	if d.CallbackURL != "" {
+		fmt.Fprintf(&b, "- **Callback URL:** %s\n", mdCode(mdShorten(d.CallbackURL, mdValueMax)))
+	}
+	fmt.Fprintf(&b, "- **Recipients:** %s\n\n", mdCount(inst.total))
+
+	if d.Content.Type != delivery.Template {
+		body = mdShortenBody(body)
+		lines := strings.Count(body, "\n") + 1
+		if len(body) > mdBodyFold || lines > mdBodyFoldLines {
+			fmt.Fprintf(&b, "<details><summary>Body (%s)</summary>\n\n%s\n</details>\n\n", mdPlural(lines, "line", "lines"), mdFence(body))
+		} else {
+			fmt.Fprintf(&b, "**Body:**\n\n%s", mdFence(body))
+		}
+	}
+
+	addr := inst.addr.String()
+	replace := mdCode("-replace=" + mdShorten(addr, mdValueMax))
+	r.list(&b, inst.byAction[plans.Send], ends, "to send to", "", mdRecipientLine)
+	r.list(&b, inst.byAction[plans.Retry], ends, "to retry",
+		"> [!CAUTION]\n> Kaleyra refused these before, so nothing went out; they will be sent again.\n\n", mdRetryLine)
+	r.list(&b, inst.byAction[plans.Resend], ends, "to send again (-replace)",
+		"> [!WARNING]\n> These were sent before or may have been; `-replace` sends them again.\n\n", mdPriorLine)
+	r.list(&b, inst.byAction[plans.Changed], ends, "changed after sending",
+		fmt.Sprintf("> [!CAUTION]\n> These were sent before with different content and will **not** be sent again. To send the new content, apply with %s.\n\n", replace), mdPriorLine)
+	r.list(&b, inst.byAction[plans.Unknown], ends, "with an unknown outcome",
+		fmt.Sprintf("> [!CAUTION]\n> These may or may not have reached their recipients, so they will **not** be sent again. Check with Kaleyra (request ids below), then apply with %s if they did not arrive.\n\n", replace), mdPriorLine)
+	return b.String()
+}
+
+// list renders changes as a folded list of lines, keeping ends lines at
+// each end of a long one.
+func (r *mdRenderer) list(b *strings.Builder, changes []*plans.Change, ends int, what, callout string, line func(*plans.Change) string) {
+	if len(changes) == 0 {
+		return
+	}
+	b.WriteString(callout)
+	open := ""
+	if len(changes) <= mdListOpen {
+		open = " open"
+	}
+	fmt.Fprintf(b, "<details%s><summary>%s %s</summary>\n\n", open, mdPlural(len(changes), "recipient", "recipients"), what)
+	lines := func(cs []*plans.Change) string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			out[i] = line(c)
+		}
+		return mdFence(strings.Join(out, "\n"))
+	}
+	if len(changes) <= 2*ends {
+		b.WriteString(lines(changes))
+	} else {
+		b.WriteString(lines(changes[:ends]))
+		fmt.Fprintf(b, "*… %s not shown; run `herald show %s` for all.*\n\n",
+			mdPlural(len(changes)-2*ends, "recipient", "recipients"), mdShorten(r.opts.PlanFile, mdValueMax))
+		b.WriteString(lines(changes[len(changes)-ends:]))
+	}
+	b.WriteString("</details>\n\n")
+}
+
+func mdRecipientLine(c *plans.Change) string { return c.Delivery.Key.Recipient }
+
+func mdRetryLine(c *plans.Change) string {
+	s := c.Delivery.Key.Recipient
+	if p := c.Prior; p != nil && (p.ErrorCode != "" || p.ErrorText != "") {
+		s += "  failed before: " + mdShorten(strings.TrimSpace(p.ErrorCode+" "+mdOneLine(p.ErrorText)), mdValueMax)
+	}
+	return s
+}
+
+// mdPriorLine shows a recipient with what state knows of the earlier send.
+func mdPriorLine(c *plans.Change) string {
+	s := c.Delivery.Key.Recipient
+	p := c.Prior
+	if p == nil {
+		return s
+	}
+	var facts []string
+	facts = append(facts, string(p.Status))
+	if !p.UpdatedAt.IsZero() {
+		facts = append(facts, p.UpdatedAt.UTC().Format(time.DateTime)+" UTC")
+	}
+	if p.RequestID != "" {
+		facts = append(facts, "request "+mdShorten(p.RequestID, mdValueMax))
+	}
+	if p.MessageID != "" {
+		facts = append(facts, "message "+mdShorten(p.MessageID, mdValueMax))
+	}
+	if p.ErrorCode != "" || p.ErrorText != "" {
+		facts = append(facts, mdShorten(strings.TrimSpace(p.ErrorCode+" "+mdOneLine(p.ErrorText)), mdValueMax))
+	}
+	return s + "  " + strings.Join(facts, ", ")
+}
+
+// mdMarker keeps a marker from closing the HTML comment early or spanning
+// lines.
+func mdMarker(s string) string {
+	s = mdOneLine(s)
+	s = strings.ReplaceAll(s, "--", "- -")
+	return mdShorten(s, 100)
+}
+
+// mdCode renders s as an inline code span that survives backticks in s.
+func mdCode(s string) string {
+	s = mdOneLine(s)
+	if s == "" {
+		return "(empty)"
+	}
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || fence != "`" {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// mdFence renders s as a fenced code block longer than any backtick run in
+// s, so that content cannot end the block early.
+func mdFence(s string) string {
+	fence := "```"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	return fence + "text\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n\n"
+}
+
+func mdOneLine(s string) string {
+	return strings.NewReplacer("\r\n", "↵", "\n", "↵", "\r", "↵").Replace(s)
+}
+
+// mdShorten cuts s to at most max characters, saying so.
+func mdShorten(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	runes := []rune(s)
+	return string(runes[:max]) + fmt.Sprintf("… (%s more characters)", mdCount(len(runes)-max))
+}
+
+func mdShortenBody(s string) string {
+	if len(s) <= mdBodyMax {
+		return s
+	}
+	cut := mdBodyMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("\n… (%s more characters not shown)", mdCount(len(s)-cut))
+}
+
+// mdCount formats n with thousands separators: 20,000.
+func mdCount(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func mdPlural(n int, one, many string) string { return mdCount(n) + " " + mdPluralWord(n, one, many) }
+
+func mdPluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func mdIsAre(n int) string    { return mdPluralWord(n, "is", "are") }
+func mdItThey(n int) string   { return mdPluralWord(n, "it", "they") }
+func mdItThem(n int) string   { return mdPluralWord(n, "it", "them") }
+func mdItsTheir(n int) string { return mdPluralWord(n, "its", "their") }
+
+type mdCountName struct {
+	n    int
+	name string
+}
+
+func mdNonZero(cs []mdCountName) []string {
+	var out []string
+	for _, c := range cs {
+		if c.n > 0 {
+			out = append(out, mdCount(c.n)+" "+c.name)
+		}
+	}
+	return out
+}
