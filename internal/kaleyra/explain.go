@@ -1,0 +1,70 @@
+package kaleyra
+
+import "sort"
+
+// Codes herald gives outcomes that Kaleyra did not name.
+const (
+	// CodeConnect: the connection could not be made, even after retries.
+	CodeConnect = "CONNECT"
+	// CodeTimeout: the request was written but no answer came in time.
+	CodeTimeout = "TIMEOUT"
+	// CodeNoAnswer: the connection broke after the request was written.
+	CodeNoAnswer = "NO_ANSWER"
+	// CodeBadAnswer: a 2xx answer whose body could not be read.
+	CodeBadAnswer = "BAD_ANSWER"
+	// CodeNotInAnswer: a 2xx answer that did not list the recipient.
+	CodeNotInAnswer = "NOT_IN_ANSWER"
+	// CodeInterrupted: herald stopped while waiting to retry a request
+	// that had done nothing.
+	CodeInterrupted = "INTERRUPTED"
+)
+
+// explanations say, for people, what a code means and what to do about it.
+var explanations = map[string]string{
+	"E13008": "Kaleyra rejected the sender (from) number as invalid. Check that the sender's number is in E.164 form (+ and country code) and is the WhatsApp Business number registered with this Kaleyra account.",
+	"E13009": "Kaleyra rejected a recipient (to) number as invalid. Check that every recipient number is in E.164 form (+ and country code) and is a real WhatsApp number.",
+	"E413":   "Kaleyra refuses HTML tags in any field but the body. Remove anything that looks like <tag> from the template parameters, refs and callback URL.",
+	"RBC001": "Kaleyra did not accept the credentials. Check the provider's sid and api_key: they must belong to the same Kaleyra account and region.",
+	"E110":   "The Kaleyra account's balance is too low to send. Top up the account, then run apply again to retry.",
+	"WA429":  "Kaleyra is rate limiting this account. Lower messages_per_second or -parallelism, then run apply again to retry.",
+	"WA500":  "Kaleyra had an internal error. The message may or may not have gone out; check Kaleyra's delivery reports before sending again with -replace.",
+
+	CodeConnect:     "herald could not connect to the Kaleyra API, so nothing was sent. Check the network, the region or endpoint, and any proxy, then run apply again.",
+	CodeTimeout:     "The request was sent but Kaleyra did not answer within the provider's timeout. The message may or may not have gone out; check Kaleyra's delivery reports before sending again with -replace.",
+	CodeNoAnswer:    "The connection broke after the request was sent and before Kaleyra answered. The message may or may not have gone out; check Kaleyra's delivery reports before sending again with -replace.",
+	CodeBadAnswer:   "Kaleyra answered with success but herald could not read the answer. The message has probably gone out; check Kaleyra's delivery reports before sending again with -replace.",
+	CodeNotInAnswer: "Kaleyra accepted the request but its answer did not list this recipient. The message may or may not have gone out; check Kaleyra's delivery reports before sending again with -replace.",
+	CodeInterrupted: "herald was interrupted while waiting to retry a request that Kaleyra had not accepted, so nothing was sent. Run apply again to retry.",
+	"HTTP429":       "Kaleyra is rate limiting this account and kept refusing after several tries, so nothing was sent. Lower messages_per_second or -parallelism, then run apply again.",
+	"HTTP503":       "Kaleyra was unavailable and kept refusing after several tries, so nothing was sent. Run apply again later.",
+}
+
+// Explain returns a plain-language sentence saying what an error code means
+// and what to do, or "" for a code herald does not know.
+func Explain(code string) string { return explanations[code] }
+
+// KnownCodes lists the codes Explain knows, sorted, for documentation.
+func KnownCodes() []string {
+	codes := make([]string, 0, len(explanations))
+	for c := range explanations {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	return codes
+}
+
+// describe builds an Outcome's Text from a code and what Kaleyra said: the
+// explanation for a known code (with Kaleyra's own words when it gave
+// some), or Kaleyra's words as they came for an unknown one.
+func describe(code, said string) string {
+	explained := Explain(code)
+	switch {
+	case explained != "" && said != "":
+		return explained + " (Kaleyra said: " + said + ")"
+	case explained != "":
+		return explained
+	case said != "":
+		return said
+	}
+	return "Kaleyra answered with error code " + code + " and no explanation."
+}

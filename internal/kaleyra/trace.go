@@ -1,0 +1,57 @@
+package kaleyra
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// traceRequest dumps a request at trace level. It writes the headers
+// itself, rather than with httputil.DumpRequestOut, so that the api-key
+// header is redacted before anything is formatted.
+func (c *Client) traceRequest(req *http.Request, fs []field, try int) {
+	if !c.log.IsTrace() {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL.Redacted())
+	writeHeaders(&b, req.Header)
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  %s=%q\n", f.name, f.value)
+	}
+	c.log.Trace("request", "try", try, "dump", c.scrub(b.String()))
+}
+
+// traceAnswer dumps an answer at trace level.
+func (c *Client) traceAnswer(resp *http.Response, body []byte) {
+	if !c.log.IsTrace() {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", resp.Status)
+	writeHeaders(&b, resp.Header)
+	const most = 4096
+	if len(body) > most {
+		fmt.Fprintf(&b, "%s... (%d bytes)\n", body[:most], len(body))
+	} else {
+		fmt.Fprintf(&b, "%s\n", body)
+	}
+	c.log.Trace("answer", "dump", c.scrub(b.String()))
+}
+
+func writeHeaders(b *strings.Builder, h http.Header) {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range h[name] {
+			if http.CanonicalHeaderKey(name) == "Api-Key" {
+				v = "(sensitive)"
+			}
+			fmt.Fprintf(b, "%s: %s\n", name, v)
+		}
+	}
+}
