@@ -1,14 +1,392 @@
 package command
 
-import "fmt"
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/command/views"
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/engine"
+	"github.com/heraldhq/herald/internal/kaleyra"
+	"github.com/heraldhq/herald/internal/lang"
+	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statemgr"
+)
 
 var _ = register(&Command{
 	Name:  "apply",
-	Usage: "herald apply",
-	Short: "TODO",
-	Long:  "TODO",
-	Run: func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stderr, "herald apply: not built yet")
-		return ExitError
-	},
+	Usage: "herald apply [options] [PLANFILE]",
+	Short: "Send what the plan shows",
+	Long: `Sends the messages a plan shows, each delivery at most once, and records
+every send in the state.
+
+Without PLANFILE, apply makes a plan, shows it and asks for "yes" before
+sending; with no terminal to ask on, it refuses unless -auto-approve is
+given. With PLANFILE (from "herald plan -out=FILE"), it sends exactly that
+plan without asking, and refuses it when the state or the configuration
+changed since it was made.
+
+Every delivery is recorded as in flight before its request leaves, so that
+a crash or kill at any moment never sends twice: a send whose answer never
+came is marked unknown, and is sent again only with -replace.
+
+Ctrl-C once stops starting new sends, waits for those in flight and saves;
+twice exits at once.
+
+Exit status: 0 when everything planned was sent; 1 on error, or when any
+delivery failed, became unknown or was skipped.`,
+	Run: runApply,
 })
+
+func runApply(env *Env, args []string) int {
+	var f planFlags
+	var autoApprove bool
+	var parallelism int
+	fs := newFlagSet(env, "apply")
+	f.register(fs)
+	fs.BoolVar(&autoApprove, "auto-approve", false, "send without asking for confirmation")
+	fs.IntVar(&parallelism, "parallelism", 10, "send at most `N` requests at once")
+	fs.BoolVar(&f.json, "json", false, "print one JSON event per line")
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	color := env.StdoutIsTerminal && !env.NoColor && !f.noColor
+	a := &applyRun{env: env, flags: &f, parallelism: parallelism}
+	a.dw = &diagWriter{env: env, color: color}
+	if f.json {
+		a.events = views.NewApplyJSON(env.Stdout, env.Version)
+		a.events.Version()
+		a.dw.json = a.events.Diagnostics
+		a.hooks = a.events
+	} else {
+		a.text = views.NewApplyText(env.Stdout, views.ApplyTextOptions{Terminal: env.StdoutIsTerminal, Color: color})
+		a.hooks = a.text
+	}
+	if parallelism < 1 {
+		a.dw.err("Invalid -parallelism", fmt.Errorf("-parallelism must be at least 1, got %d", parallelism))
+		return ExitError
+	}
+
+	switch fs.NArg() {
+	case 0:
+		return a.planAndApply(autoApprove, color)
+	case 1:
+		if len(f.targets)+len(f.excludes)+len(f.replaces) > 0 {
+			a.dw.err("Conflicting options", fmt.Errorf("-target, -exclude and -replace shape a new plan; a saved plan is applied as it was made"))
+			return ExitError
+		}
+		return a.applySaved(fs.Arg(0))
+	default:
+		a.dw.err("Too many arguments", fmt.Errorf("apply takes at most one argument, a saved plan file"))
+		return ExitError
+	}
+}
+
+// applyRun is one apply: its flags, its output and what it found.
+type applyRun struct {
+	env         *Env
+	flags       *planFlags
+	parallelism int
+	dw          *diagWriter
+	hooks       engine.Hooks
+	text        *views.ApplyText // set without -json
+	events      *views.ApplyJSON // set with -json
+}
+
+func (a *applyRun) planAndApply(autoApprove, color bool) int {
+	cfg, ok := loadConfig(a.env, a.dw, a.flags.vars.args)
+	if !ok {
+		return ExitError
+	}
+	backend, st, unlock, err := lockedState(a.env, cfg, "apply", a.flags.lockTimeout)
+	if err != nil {
+		a.dw.err(lockErrorSummary(err), err)
+		return ExitError
+	}
+	defer unlock()
+	p, ok := planWith(a.dw, a.flags, cfg, st)
+	if !ok {
+		return ExitError
+	}
+	if a.events != nil {
+		a.events.PlannedSends(p)
+	} else {
+		views.PlanText(a.env.Stdout, p, views.TextOptions{Color: color})
+	}
+	if err := a.flags.checkMaxSends(p); err != nil {
+		a.dw.err("Too many sends", err)
+		return ExitError
+	}
+	sends := p.Summary().Sends()
+	if sends > 0 && !autoApprove {
+		if !a.env.StdinIsTerminal {
+			a.dw.err("No confirmation", fmt.Errorf("apply asks for confirmation before sending, and there is no terminal to ask on; review the plan and run with -auto-approve, or apply a saved plan"))
+			return ExitError
+		}
+		if !a.confirm(sends) {
+			fmt.Fprintln(a.env.Stdout, "\nApply cancelled. Nothing was sent.")
+			return ExitError
+		}
+	}
+	return a.send(cfg, backend, st, p)
+}
+
+func (a *applyRun) confirm(sends int) bool {
+	fmt.Fprintf(a.env.Stdout, "\nDo you want to send these messages?\n  herald will send %d message(s); a send cannot be undone.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", sends)
+	line, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
+	return strings.TrimSpace(line) == "yes"
+}
+
+// applySaved applies a plan file exactly: same state, same configuration.
+func (a *applyRun) applySaved(path string) int {
+	p, err := plans.ReadFile(path)
+	if err != nil {
+		a.dw.err("Error reading the saved plan", err)
+		return ExitError
+	}
+	// The configuration is evaluated again with the plan's variables: the
+	// API key and sensitive values are never in a plan file, and the fresh
+	// evaluation proves the configuration still says what the plan shows.
+	varArgs, err := planVarArgs(p)
+	if err != nil {
+		a.dw.err("Error reading the saved plan", err)
+		return ExitError
+	}
+	cfg, ok := loadConfig(a.env, a.dw, append(append([]lang.VarArg{}, a.flags.vars.args...), varArgs...))
+	if !ok {
+		return ExitError
+	}
+	backend, st, unlock, err := lockedState(a.env, cfg, "apply", a.flags.lockTimeout)
+	if err != nil {
+		a.dw.err(lockErrorSummary(err), err)
+		return ExitError
+	}
+	defer unlock()
+	if st.Lineage != p.Lineage || st.Serial != p.Serial {
+		a.dw.err("Saved plan is stale", fmt.Errorf("the state changed since this plan was made (plan: lineage %s serial %d; state now: lineage %s serial %d), so what it would send may already have been sent. Make a new plan with \"herald plan -out=%s\"", p.Lineage, p.Serial, st.Lineage, st.Serial, path))
+		return ExitError
+	}
+	if err := matchConfig(p, cfg); err != nil {
+		a.dw.err("Saved plan does not match the configuration", err)
+		return ExitError
+	}
+	if a.events != nil {
+		a.events.PlannedSends(p)
+	}
+	if err := a.flags.checkMaxSends(p); err != nil {
+		a.dw.err("Too many sends", err)
+		return ExitError
+	}
+	return a.send(cfg, backend, st, p)
+}
+
+// planVarArgs turns a plan's non-sensitive variables into -var arguments.
+func planVarArgs(p *plans.Plan) ([]lang.VarArg, error) {
+	var out []lang.VarArg
+	for _, v := range p.Variables {
+		if v.Sensitive || v.Value == cty.NilVal {
+			continue
+		}
+		var text string
+		switch {
+		case v.Value.IsNull():
+			text = "null"
+		case v.Value.Type() == cty.String:
+			text = v.Value.AsString()
+		default:
+			text = string(hclwrite.TokensForValue(v.Value).Bytes())
+		}
+		out = append(out, lang.VarArg{Value: v.Name + "=" + text})
+	}
+	return out, nil
+}
+
+// matchConfig checks that every send in the saved plan is still declared
+// with the same content, and takes the freshly evaluated delivery (which
+// carries any sensitive content the plan file left out).
+func matchConfig(p *plans.Plan, cfg *lang.Result) error {
+	byKey := make(map[delivery.Key]*delivery.Delivery, len(cfg.Deliveries))
+	for i := range cfg.Deliveries {
+		byKey[cfg.Deliveries[i].Key] = &cfg.Deliveries[i]
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if !c.Action.Sends() {
+			continue
+		}
+		d, ok := byKey[c.Delivery.Key]
+		if !ok {
+			return fmt.Errorf("the plan sends %s to %s, which the configuration no longer declares; make a new plan", c.Delivery.Address, c.Delivery.Key.Recipient)
+		}
+		if d.Digest != c.Delivery.Digest || d.CallbackURL != c.Delivery.CallbackURL || d.Provider != c.Delivery.Provider {
+			return fmt.Errorf("the content of %s to %s changed since the plan was made; make a new plan", c.Delivery.Address, c.Delivery.Key.Recipient)
+		}
+		c.Delivery = *d
+	}
+	return nil
+}
+
+// send applies p and saves the state.
+func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.State, p *plans.Plan) int {
+	total := p.Summary().Sends()
+	if total == 0 {
+		a.summary(engine.Result{})
+		return 0
+	}
+	providers, stop, err := a.providers(cfg, p)
+	if err != nil {
+		a.dw.err("Error setting up the provider", err)
+		return ExitError
+	}
+	defer stop()
+
+	journal, err := backend.OpenJournal(st)
+	if err != nil {
+		a.dw.err("Error opening the state journal", err)
+		return ExitError
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	go a.watchInterrupts(cancel, finished)
+
+	res, applyErr := engine.Apply(ctx, p, st, journal, engine.ApplyOptions{
+		Providers:   providers,
+		Parallelism: a.parallelism,
+		Hooks:       a.hooks,
+		Logger:      a.env.Logger,
+	})
+	closeErr := journal.Close()
+	st.Serial++
+	writeErr := backend.Write(st)
+	a.summary(res)
+	status := 0
+	for _, e := range []struct {
+		summary string
+		err     error
+	}{
+		{"Error recording sends", applyErr},
+		{"Error closing the state journal", closeErr},
+		{"Error saving the state", writeErr},
+	} {
+		if e.err != nil {
+			a.dw.err(e.summary, e.err)
+			status = ExitError
+		}
+	}
+	if writeErr != nil {
+		fmt.Fprintln(a.env.Stderr, "Every send is recorded in the journal beside the state file; the next herald run folds it in. Do not delete it.")
+	}
+	if res.Failed+res.Unknown+res.Skipped > 0 {
+		status = ExitError
+	}
+	return status
+}
+
+func (a *applyRun) summary(r engine.Result) {
+	if a.events != nil {
+		a.events.Summary(r)
+	} else {
+		a.text.Summary(r)
+	}
+}
+
+// watchInterrupts: the first Ctrl-C stops new sends; the second exits at
+// once, leaving in-flight sends to become unknown on the next run.
+func (a *applyRun) watchInterrupts(stopSends func(), finished <-chan struct{}) {
+	select {
+	case <-a.env.Interrupt:
+	case <-finished:
+		return
+	}
+	fmt.Fprintln(a.env.Stderr, "\nInterrupt received: no new sends will start. Waiting for the requests in flight to finish and saving the state. Press Ctrl-C again to exit at once (their outcome will then be unknown).")
+	stopSends()
+	select {
+	case <-a.env.Interrupt:
+	case <-finished:
+		return
+	}
+	fmt.Fprintln(a.env.Stderr, "Second interrupt: exiting at once. Sends in flight are recorded as in flight and will show as unknown.")
+	os.Exit(ExitError)
+}
+
+// providers makes a client for every provider the plan sends through,
+// starting the built-in emulator for those that ask for it.
+func (a *applyRun) providers(cfg *lang.Result, p *plans.Plan) (map[string]engine.Provider, func(), error) {
+	used := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Action.Sends() {
+			used[c.Delivery.Provider] = true
+		}
+	}
+	var closers []func()
+	stop := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	out := make(map[string]engine.Provider)
+	for addr := range used {
+		s, ok := cfg.Providers[addr]
+		if !ok {
+			stop()
+			return nil, nil, fmt.Errorf("the plan sends through provider %q, which the configuration does not declare", addr)
+		}
+		if s.Emulator {
+			closeEmu, err := a.startEmulator(cfg, &s)
+			if err != nil {
+				stop()
+				return nil, nil, err
+			}
+			closers = append(closers, closeEmu)
+		}
+		client, err := kaleyra.New(s, kaleyra.Options{Logger: a.env.Logger.Named("kaleyra"), Parallelism: a.parallelism})
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("provider %s: %w", addr, err)
+		}
+		out[addr] = engine.Provider{Sender: client, RecipientsPerRequest: s.RecipientsPerRequest}
+	}
+	return out, stop, nil
+}
+
+// startEmulator runs the built-in emulator for the command's duration, its
+// outbox beside the state file, with a throwaway key, and points s at it.
+func (a *applyRun) startEmulator(cfg *lang.Result, s *kaleyra.Settings) (func(), error) {
+	statePath := cfg.StatePath
+	if !filepath.IsAbs(statePath) {
+		statePath = filepath.Join(a.env.Dir, statePath)
+	}
+	key := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	s.APIKey = hex.EncodeToString(key)
+	outbox := filepath.Join(filepath.Dir(statePath), "herald.outbox.jsonl")
+	emu, err := emulator.New(emulator.Options{SID: s.SID, APIKey: s.APIKey, Outbox: outbox})
+	if err != nil {
+		return nil, fmt.Errorf("starting the built-in emulator: %w", err)
+	}
+	url, err := emu.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the built-in emulator: %w", err)
+	}
+	s.Endpoint = url
+	a.env.Logger.Info("built-in emulator running", "url", url, "outbox", outbox)
+	if a.text != nil {
+		fmt.Fprintf(a.env.Stdout, "\nUsing the built-in Kaleyra emulator (%s): nothing leaves this machine. Deliveries are written to %s.\n", s.Address, outbox)
+	}
+	return func() { emu.Close() }, nil
+}

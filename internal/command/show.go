@@ -1,14 +1,103 @@
 package command
 
-import "fmt"
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/heraldhq/herald/internal/command/views"
+	"github.com/heraldhq/herald/internal/lang"
+	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states/statefile"
+	"github.com/heraldhq/herald/internal/states/statemgr"
+)
 
 var _ = register(&Command{
 	Name:  "show",
-	Usage: "herald show",
-	Short: "TODO",
-	Long:  "TODO",
-	Run: func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stderr, "herald show: not built yet")
-		return ExitError
-	},
+	Usage: "herald show [-json | -format=markdown] [PLANFILE]",
+	Short: "Show a saved plan, or the state",
+	Long: `With PLANFILE, shows a plan saved by "herald plan -out=FILE": as text, as
+the plan JSON document (-json), or as Markdown for a pull-request comment
+(-format=markdown).
+
+Without PLANFILE, summarises the state: what was sent, what failed and what
+is unknown. With -json it prints the state document.`,
+	Run: runShow,
 })
+
+func runShow(env *Env, args []string) int {
+	var asJSON, noColor bool
+	var format string
+	fs := newFlagSet(env, "show")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	fs.StringVar(&format, "format", "", "print a plan as `FORMAT`: markdown")
+	fs.BoolVar(&noColor, "no-color", false, "turn colour off")
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	color := env.StdoutIsTerminal && !env.NoColor && !noColor
+	dw := &diagWriter{env: env, color: color}
+	switch {
+	case format != "" && format != "markdown":
+		dw.err("Invalid -format", fmt.Errorf("unknown format %q; the only one is markdown", format))
+		return ExitError
+	case asJSON && format != "":
+		dw.err("Conflicting options", fmt.Errorf("-json and -format cannot be used together"))
+		return ExitError
+	case fs.NArg() > 1:
+		dw.err("Too many arguments", fmt.Errorf("show takes at most one argument, a saved plan file"))
+		return ExitError
+	}
+
+	if fs.NArg() == 0 {
+		if format != "" {
+			dw.err("Nothing to render as Markdown", fmt.Errorf("-format=markdown renders a saved plan: herald show -format=markdown PLANFILE"))
+			return ExitError
+		}
+		return showState(env, dw, asJSON)
+	}
+
+	p, err := plans.ReadFile(fs.Arg(0))
+	if err != nil {
+		dw.err("Error reading the saved plan", err)
+		return ExitError
+	}
+	switch {
+	case asJSON:
+		err = views.PlanJSON(env.Stdout, p)
+	case format == "markdown":
+		err = views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{})
+	default:
+		views.PlanText(env.Stdout, p, views.TextOptions{Color: color})
+	}
+	if err != nil {
+		dw.err("Error writing the plan", err)
+		return ExitError
+	}
+	return 0
+}
+
+func showState(env *Env, dw *diagWriter, asJSON bool) int {
+	path, diags := lang.StatePath(env.Dir)
+	dw.diags(diags)
+	if diags.HasErrors() {
+		return ExitError
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(env.Dir, path)
+	}
+	// Reading needs no lock: the state file is only ever replaced whole.
+	st, err := statemgr.NewFilesystem(path, env.Logger).Read()
+	if err != nil {
+		dw.err("Error reading the state", err)
+		return ExitError
+	}
+	if asJSON {
+		if err := statefile.Write(env.Stdout, st); err != nil {
+			dw.err("Error writing the state", err)
+			return ExitError
+		}
+		return 0
+	}
+	views.StateSummaryText(env.Stdout, st)
+	return 0
+}

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statemgr"
+)
+
+// TestKillDuringApply kills a real "herald apply" with SIGKILL at random
+// moments, many times over, against an emulator that outlives it, then lets
+// an apply finish. Whatever the timing, the emulator's outbox must never
+// hold one delivery twice, and every declared delivery must end up either
+// sent (and in the outbox) or marked unknown; every delivery in the outbox
+// must be recorded in the state.
+func TestKillDuringApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills real processes for several seconds")
+	}
+	herald, err := exec.LookPath("herald")
+	if err != nil {
+		t.Fatalf("the herald program is not on PATH (testscript.Main puts it there): %v", err)
+	}
+	dir := t.TempDir()
+	outbox := filepath.Join(dir, "outbox.jsonl")
+	const key = "crash-test-key-0123456789"
+	emu, err := emulator.New(emulator.Options{
+		SID:    "HXCRASH01IN",
+		APIKey: key,
+		Outbox: outbox,
+		Faults: emulator.Faults{Latency: 3 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := emu.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+
+	declared := writeCrashConfig(t, dir, url)
+
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	statePath := filepath.Join(dir, "herald.state")
+	const kills = 30
+	for i := 0; i < kills; i++ {
+		cmd := exec.Command(herald, "apply", "-auto-approve", "-no-color", "-parallelism=4")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "KALEYRA_API_KEY="+key)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Intn(250)) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+
+		// Whatever instant the kill came at, the state loads.
+		if _, err := statemgr.NewFilesystem(statePath, nil).Read(); err != nil {
+			t.Fatalf("after kill %d the state does not load: %v", i, err)
+		}
+		checkNoDuplicates(t, outbox)
+	}
+
+	cmd := exec.Command(herald, "apply", "-auto-approve", "-no-color")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "KALEYRA_API_KEY="+key)
+	out, _ := cmd.CombinedOutput() // exits 1 when some deliveries are unknown
+	if !strings.Contains(string(out), "Apply complete:") {
+		t.Fatalf("final apply did not complete:\n%s", out)
+	}
+	if strings.Contains(string(out), key) {
+		t.Fatal("the API key appeared in apply's output")
+	}
+
+	sent := checkNoDuplicates(t, outbox)
+	st, err := statemgr.NewFilesystem(statePath, nil).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nSent, nUnknown int
+	for _, k := range declared {
+		rec := st.Deliveries[k.key()]
+		switch {
+		case rec == nil:
+			t.Errorf("%v: declared but neither sent nor unknown after the final apply", k)
+		case rec.Status == states.Sent:
+			nSent++
+			if !sent[k] {
+				t.Errorf("%v: state says sent, but the emulator never accepted it", k)
+			}
+		case rec.Status == states.Unknown:
+			nUnknown++
+		default:
+			t.Errorf("%v: status %s after the final apply", k, rec.Status)
+		}
+	}
+	for k := range sent {
+		if rec := st.Deliveries[k.key()]; rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
+			t.Errorf("%v: the emulator accepted it but the state does not record it (%+v)", k, rec)
+		}
+	}
+	t.Logf("%d kills: %d deliveries sent once, %d unknown, none twice", kills, nSent, nUnknown)
+}
+
+type outboxKey struct{ from, to, ref, ref1, ref2 string }
+
+func (k outboxKey) key() delivery.Key {
+	return delivery.Key{Channel: "whatsapp", Sender: k.from, Recipient: k.to, Ref: k.ref, Ref1: k.ref1, Ref2: k.ref2}
+}
+
+// checkNoDuplicates reads the outbox and fails on any delivery accepted
+// twice; it returns the set accepted.
+func checkNoDuplicates(t *testing.T, path string) map[outboxKey]bool {
+	t.Helper()
+	seen := map[outboxKey]bool{}
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return seen
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var line struct {
+			From, To, Ref, Ref1, Ref2 string
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("outbox line %q: %v", sc.Text(), err)
+		}
+		k := outboxKey{plus(line.From), plus(line.To), line.Ref, line.Ref1, line.Ref2}
+		if seen[k] {
+			t.Fatalf("delivered twice: %+v", k)
+		}
+		seen[k] = true
+	}
+	return seen
+}
+
+func plus(n string) string {
+	if strings.HasPrefix(n, "+") {
+		return n
+	}
+	return "+" + n
+}
+
+// writeCrashConfig declares 120 deliveries over three messages, batched
+// and unbatched, one depending on another, and returns their keys.
+func writeCrashConfig(t *testing.T, dir, url string) []outboxKey {
+	var nums []string
+	for i := 0; i < 40; i++ {
+		nums = append(nums, fmt.Sprintf("%q", fmt.Sprintf("+1202555%04d", 1000+i)))
+	}
+	cfg := fmt.Sprintf(`
+provider "kaleyra" {
+  sid                    = "HXCRASH01IN"
+  api_key                = env("KALEYRA_API_KEY")
+  endpoint               = %q
+  messages_per_second    = 100000
+}
+
+provider "kaleyra" {
+  alias                  = "batched"
+  sid                    = "HXCRASH01IN"
+  api_key                = env("KALEYRA_API_KEY")
+  endpoint               = %q
+  messages_per_second    = 100000
+  recipients_per_request = 5
+}
+
+sender "ops" {
+  number = "+12025550100"
+}
+
+sender "bulk" {
+  number   = "+12025550101"
+  provider = kaleyra.batched
+}
+
+recipients "all" {
+  numbers = [%s]
+}
+
+message "first" {
+  from = sender.ops
+  to   = recipients.all
+  body = "first"
+  ref  = "crash-first"
+}
+
+message "second" {
+  from       = sender.bulk
+  to         = recipients.all
+  body       = "second"
+  ref        = "crash-second"
+  depends_on = [message.first]
+}
+
+message "third" {
+  for_each = toset(["a", "b"])
+  from     = sender.ops
+  to       = slice(recipients.all.numbers, 0, 20)
+  body     = "third ${each.key}"
+  ref      = "crash-third"
+  ref1     = each.key
+}
+`, url, url, strings.Join(nums, ", "))
+	if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var keys []outboxKey
+	for i := 0; i < 40; i++ {
+		n := fmt.Sprintf("+1202555%04d", 1000+i)
+		keys = append(keys, outboxKey{"+12025550100", n, "crash-first", "", ""})
+		keys = append(keys, outboxKey{"+12025550101", n, "crash-second", "", ""})
+		if i < 20 {
+			keys = append(keys, outboxKey{"+12025550100", n, "crash-third", "a", ""})
+			keys = append(keys, outboxKey{"+12025550100", n, "crash-third", "b", ""})
+		}
+	}
+	return keys
+}

@@ -1,0 +1,166 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/command/views"
+	"github.com/heraldhq/herald/internal/engine"
+	"github.com/heraldhq/herald/internal/lang"
+	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statemgr"
+)
+
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	vars             varFlags
+	targets          stringList
+	excludes         stringList
+	replaces         stringList
+	lockTimeout      time.Duration
+	maxSends         int
+	json             bool
+	noColor          bool
+	detailedExitcode bool
+	out              string
+	format           string
+}
+
+func (f *planFlags) register(fs *flag.FlagSet) {
+	f.vars.register(fs)
+	fs.Var(&f.targets, "target", "plan only the deliveries of `ADDRESS` (message.NAME, message.NAME[\"KEY\"], optionally :+NUMBER); repeatable")
+	fs.Var(&f.excludes, "exclude", "leave out the deliveries of `ADDRESS`; repeatable")
+	fs.Var(&f.replaces, "replace", "send again the deliveries of `ADDRESS` that were sent, changed or unknown; repeatable")
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
+	fs.IntVar(&f.maxSends, "max-sends", -1, "refuse a plan with more than `N` sends")
+	fs.BoolVar(&f.noColor, "no-color", false, "turn colour off")
+}
+
+// options turns the address flags into engine options.
+func (f *planFlags) options() (engine.PlanOptions, error) {
+	var opts engine.PlanOptions
+	for _, set := range []struct {
+		flag string
+		in   []string
+		out  *[]addrs.Target
+	}{
+		{"-target", f.targets, &opts.Targets},
+		{"-exclude", f.excludes, &opts.Excludes},
+		{"-replace", f.replaces, &opts.Replace},
+	} {
+		for _, s := range set.in {
+			t, err := addrs.ParseTarget(s)
+			if err != nil {
+				return opts, fmt.Errorf("%s: %w", set.flag, err)
+			}
+			*set.out = append(*set.out, t)
+		}
+	}
+	return opts, nil
+}
+
+// checkMaxSends refuses a plan with more sends than -max-sends allows.
+func (f *planFlags) checkMaxSends(p *plans.Plan) error {
+	if f.maxSends < 0 {
+		return nil
+	}
+	if n := p.Summary().Sends(); n > f.maxSends {
+		return fmt.Errorf("the plan sends %d messages, more than -max-sends=%d allows; nothing was sent. Review the plan, then raise the limit or narrow it with -target", n, f.maxSends)
+	}
+	return nil
+}
+
+// diagWriter prints diagnostics and plain errors the way the command's
+// output mode asks: text with source snippets, or JSON.
+type diagWriter struct {
+	env   *Env
+	files map[string]*hcl.File
+	color bool
+	// json, when set, receives diagnostics instead of stderr.
+	json func(hcl.Diagnostics)
+}
+
+func (d *diagWriter) diags(diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	if d.json != nil {
+		d.json(diags)
+		return
+	}
+	views.Diagnostics(d.env.Stderr, d.files, diags, d.color, 0)
+}
+
+// err prints an error that has no source location.
+func (d *diagWriter) err(summary string, err error) {
+	d.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: capitalise(err.Error()) + "."}})
+}
+
+func (d *diagWriter) warn(summary, detail string) {
+	d.diags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: summary, Detail: detail}})
+}
+
+func capitalise(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return trimDot(s)
+	}
+	return string(s[0]-'a'+'A') + trimDot(s[1:])
+}
+
+func trimDot(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// loadConfig evaluates the configuration, printing its diagnostics; ok is
+// false when it has errors.
+func loadConfig(env *Env, dw *diagWriter, args []lang.VarArg) (*lang.Result, bool) {
+	cfg, files, diags := lang.Load(lang.Options{Dir: env.Dir, Args: args})
+	dw.files = files
+	dw.diags(diags)
+	return cfg, !diags.HasErrors()
+}
+
+// lockedState opens the configuration's state, takes its lock and reads
+// it. The caller must call unlock.
+func lockedState(env *Env, cfg *lang.Result, operation string, timeout time.Duration) (statemgr.Backend, *states.State, func(), error) {
+	path := cfg.StatePath
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(env.Dir, path)
+	}
+	backend := statemgr.NewFilesystem(path, env.Logger)
+	lock, err := backend.Lock(context.Background(), operation, timeout)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	unlock := func() {
+		if err := backend.Unlock(lock.ID); err != nil {
+			env.Logger.Error("releasing the state lock", "error", err)
+		}
+	}
+	st, err := backend.Read()
+	if err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	return backend, st, unlock, nil
+}
+
+// lockErrorSummary names the failure for the diagnostic's summary.
+func lockErrorSummary(err error) string {
+	var le *statemgr.LockError
+	if errors.As(err, &le) {
+		return "Error acquiring the state lock"
+	}
+	return "Error reading the state"
+}
