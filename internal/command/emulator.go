@@ -1,14 +1,160 @@
 package command
 
-import "fmt"
+import (
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/heraldhq/herald/internal/emulator"
+)
 
 var _ = register(&Command{
 	Name:  "emulator",
-	Usage: "herald emulator",
-	Short: "TODO",
-	Long:  "TODO",
-	Run: func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stderr, "herald emulator: not built yet")
-		return ExitError
-	},
+	Usage: "herald emulator [-listen ADDR] [-sid SID] [-api-key KEY] [-outbox FILE] [fault options]",
+	Short: "Serve a local Kaleyra-compatible API for trying herald out",
+	Long: `
+Serves Kaleyra's WhatsApp messages API (POST or GET /v1/{sid}/messages) on
+this machine until interrupted, so that herald can be tried and tested
+without an account. Nothing leaves the machine.
+
+It checks requests as Kaleyra does, with the same error codes: the api-key
+header and the SID in the path (RBC001), the from number (E13008) and every
+to number (E13009) as E.164, HTML tags in any field but body (E413), and the
+required fields and ref lengths. It answers accepted requests with the body
+Kaleyra documents, prints a line per delivery, and with -outbox appends each
+delivery to FILE as a JSON line.
+
+The first line printed is the URL to use as the provider's endpoint:
+
+  provider "kaleyra" {
+    sid      = "HXAP16XXXXXX17IN"
+    api_key  = "any-key"
+    endpoint = "http://127.0.0.1:8787"
+  }
+
+Without -sid any SID is accepted, and without -api-key any non-empty key.
+For a one-off run, "emulator = true" in the provider block runs the emulator
+inside plan and apply instead.
+
+The fault options make chosen requests misbehave, to see how herald
+classifies each case. Requests are numbered from 1; "every N" picks
+requests N, 2N, 3N and so on.`,
+	Run: runEmulator,
 })
+
+// emulatorArguments are the emulator command's flags.
+type emulatorArguments struct {
+	listen  string
+	options emulator.Options
+}
+
+func parseEmulatorArguments(env *Env, args []string) (emulatorArguments, int, bool) {
+	var a emulatorArguments
+	f := &a.options.Faults
+	fs := newFlagSet(env, "emulator")
+	fs.StringVar(&a.listen, "listen", "127.0.0.1:8787", "serve on `ADDR`, a loopback host:port (port 0 picks a free one)")
+	fs.StringVar(&a.options.SID, "sid", "", "accept only this account `SID` in the path (default any)")
+	fs.StringVar(&a.options.APIKey, "api-key", "", "accept only this api-key header `KEY` (default any non-empty key)")
+	fs.StringVar(&a.options.Outbox, "outbox", "", "append each accepted delivery to `FILE` as a JSON line")
+	fs.DurationVar(&f.Latency, "latency", 0, "wait `DURATION` before answering each request")
+	fs.IntVar(&f.StatusEvery, "status-every", 0, "answer every `N`th request with the -status code instead of accepting it")
+	fs.IntVar(&f.Status, "status", 0, "the HTTP status `CODE` for -status-every, e.g. 429 or 503")
+	fs.StringVar(&f.RetryAfter, "retry-after", "", "send this Retry-After header `VALUE` with -status answers")
+	fs.IntVar(&f.HangEvery, "hang-every", 0, "never answer every `N`th request")
+	fs.IntVar(&f.ResetEvery, "reset-every", 0, "reset the connection of every `N`th request without answering")
+	fs.IntVar(&f.Accept500Every, "accept-500-every", 0, "accept every `N`th request (outbox and all), then answer 500")
+	if status, ok := parseFlags(fs, args); !ok {
+		return a, status, false
+	}
+	if err := a.check(fs); err != nil {
+		fmt.Fprintf(env.Stderr, "Error: %s\n\nRun \"herald emulator -help\" for the options.\n", err)
+		return a, ExitError, false
+	}
+	return a, 0, true
+}
+
+func (a emulatorArguments) check(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; the emulator takes only options", fs.Arg(0))
+	}
+	host, _, err := net.SplitHostPort(a.listen)
+	if err != nil {
+		return fmt.Errorf("-listen %q is not a host:port address", a.listen)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-listen %q is not a loopback address; the emulator serves only this machine, so use 127.0.0.1 or ::1", a.listen)
+	}
+	f := a.options.Faults
+	for _, n := range []struct {
+		name  string
+		value int
+	}{{"-status-every", f.StatusEvery}, {"-hang-every", f.HangEvery}, {"-reset-every", f.ResetEvery}, {"-accept-500-every", f.Accept500Every}} {
+		if n.value < 0 {
+			return fmt.Errorf("%s must be a positive number of requests, not %d", n.name, n.value)
+		}
+	}
+	if f.Latency < 0 {
+		return fmt.Errorf("-latency must not be negative")
+	}
+	if (f.StatusEvery > 0) != (f.Status != 0) {
+		return fmt.Errorf("-status-every and -status go together")
+	}
+	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
+		return fmt.Errorf("-status %d is not an HTTP status code", f.Status)
+	}
+	if f.RetryAfter != "" && f.Status == 0 {
+		return fmt.Errorf("-retry-after only applies with -status-every and -status")
+	}
+	return nil
+}
+
+func runEmulator(env *Env, args []string) int {
+	a, status, ok := parseEmulatorArguments(env, args)
+	if !ok {
+		return status
+	}
+	a.options.Log = env.Stdout
+	server, err := emulator.New(a.options)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+		return ExitError
+	}
+	url, err := server.Start(a.listen)
+	if err != nil {
+		server.Close()
+		fmt.Fprintf(env.Stderr, "Error: starting the emulator: %s\n", err)
+		return ExitError
+	}
+	// The URL comes first and alone on its line so that scripts can read it.
+	fmt.Fprintf(env.Stdout, "%s\n", url)
+	fmt.Fprintf(env.Stderr, "Kaleyra emulator listening on %s (messages at %s/v1/%s/messages). Press Ctrl-C to stop.\n",
+		url, url, sidOrAny(a.options.SID))
+	if a.options.Outbox != "" {
+		fmt.Fprintf(env.Stderr, "Appending deliveries to %s.\n", a.options.Outbox)
+	}
+	env.Logger.Debug("emulator started", "url", url, "faults", fmt.Sprintf("%+v", a.options.Faults))
+
+	<-env.Interrupt
+	fmt.Fprintf(env.Stderr, "Stopping after %d requests.\n", server.Requests())
+	done := make(chan error, 1)
+	go func() { done <- server.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+			return ExitError
+		}
+	case <-time.After(5 * time.Second):
+		fmt.Fprintln(env.Stderr, "Error: the emulator did not stop within 5s.")
+		return ExitError
+	}
+	return 0
+}
+
+func sidOrAny(sid string) string {
+	if sid == "" {
+		return "{sid}"
+	}
+	return sid
+}

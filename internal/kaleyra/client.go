@@ -113,7 +113,7 @@ func New(s Settings, opts Options) (*Client, error) {
 		encoding: encoding,
 		timeout:  timeout,
 		http:     httpClient,
-		log:      logger.Named("kaleyra"),
+		log:      logger,
 		slots:    make(chan struct{}, parallelism),
 		limits:   newSenderLimits(mps),
 		backoff:  defaultBackoff,
