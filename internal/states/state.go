@@ -6,7 +6,8 @@
 package states
 
 import (
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/delivery"
@@ -72,24 +73,32 @@ func (s *State) Sorted() []*Delivery {
 	for _, d := range s.Deliveries {
 		out = append(out, d)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Address != b.Address {
-			return a.Address < b.Address
+	// strings.Compare, not "!=" then "<": it reads each pair of strings
+	// once, which matters when sorting 100,000 records for every write.
+	slices.SortFunc(out, func(a, b *Delivery) int {
+		if c := strings.Compare(a.Address, b.Address); c != 0 {
+			return c
 		}
-		return keyLess(a.Key, b.Key)
+		return compareKeys(a.Key, b.Key)
 	})
 	return out
 }
 
-func keyLess(a, b delivery.Key) bool {
-	for _, p := range [][2]string{
-		{a.Channel, b.Channel}, {a.Sender, b.Sender}, {a.Recipient, b.Recipient},
-		{a.Ref, b.Ref}, {a.Ref1, b.Ref1}, {a.Ref2, b.Ref2},
-	} {
-		if p[0] != p[1] {
-			return p[0] < p[1]
-		}
+func compareKeys(a, b delivery.Key) int {
+	if c := strings.Compare(a.Channel, b.Channel); c != 0 {
+		return c
 	}
-	return false
+	if c := strings.Compare(a.Sender, b.Sender); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Recipient, b.Recipient); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Ref, b.Ref); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Ref1, b.Ref1); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Ref2, b.Ref2)
 }

@@ -1,0 +1,486 @@
+package statefile
+
+import (
+	"bytes"
+	"fmt"
+	"math/bits"
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// SyntaxError is a state or journal file that is not what herald wrote: bad
+// JSON, a missing or unknown field, a duplicate record. Line and Column
+// (from 1) point at the offending byte.
+type SyntaxError struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
+}
+
+// decoder is a small JSON reader for the two shapes herald stores, the
+// state document and the journal lines, decoding straight into
+// states.Delivery.
+//
+// encoding/json would do, but it needs about a second for the state of a
+// 100,000-recipient campaign, which is the whole budget of a no-change
+// plan; this reader is several times faster and interns the strings that
+// repeat across records (channel, sender, ref fields, address, digest), so
+// the decoded state is also smaller. TestParseMatchesEncodingJSON and
+// FuzzParse keep it in agreement with encoding/json.
+type decoder struct {
+	data    []byte
+	pos     int
+	intern  map[string]string
+	scratch []byte
+}
+
+func newDecoder(data []byte) *decoder {
+	return &decoder{data: data, intern: make(map[string]string)}
+}
+
+// errorAt returns a SyntaxError for the byte at offset pos.
+func (d *decoder) errorAt(pos int, format string, args ...any) error {
+	if pos > len(d.data) {
+		pos = len(d.data)
+	}
+	before := d.data[:pos]
+	line := bytes.Count(before, []byte{'\n'}) + 1
+	col := pos - bytes.LastIndexByte(before, '\n')
+	return &SyntaxError{Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (d *decoder) ws() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+// unexpected describes what stands at the current position, for errors.
+func (d *decoder) unexpected(want string) error {
+	if d.pos >= len(d.data) {
+		return d.errorAt(d.pos, "unexpected end of file; expected %s", want)
+	}
+	return d.errorAt(d.pos, "unexpected %q; expected %s", d.data[d.pos], want)
+}
+
+func (d *decoder) expect(c byte, want string) error {
+	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] == c {
+		d.pos++
+		return nil
+	}
+	return d.unexpected(want)
+}
+
+// object reads a JSON object, calling member for each member name with the
+// decoder positioned at its value. The name is only valid until the
+// callback reads a string.
+func (d *decoder) object(what string, member func(name []byte, namePos int) error) error {
+	if err := d.expect('{', what); err != nil {
+		return err
+	}
+	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return nil
+	}
+	for {
+		d.ws()
+		namePos := d.pos
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return d.unexpected("a field name in double quotes")
+		}
+		name, err := d.str()
+		if err != nil {
+			return err
+		}
+		if err := d.expect(':', `":" after the field name`); err != nil {
+			return err
+		}
+		d.ws()
+		if err := member(name, namePos); err != nil {
+			return err
+		}
+		d.ws()
+		if d.pos < len(d.data) {
+			switch d.data[d.pos] {
+			case ',':
+				d.pos++
+				continue
+			case '}':
+				d.pos++
+				return nil
+			}
+		}
+		return d.unexpected(`"," or "}"`)
+	}
+}
+
+// array reads a JSON array, calling elem with the decoder at each element.
+func (d *decoder) array(what string, elem func() error) error {
+	if err := d.expect('[', what); err != nil {
+		return err
+	}
+	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		return nil
+	}
+	for {
+		d.ws()
+		if err := elem(); err != nil {
+			return err
+		}
+		d.ws()
+		if d.pos < len(d.data) {
+			switch d.data[d.pos] {
+			case ',':
+				d.pos++
+				continue
+			case ']':
+				d.pos++
+				return nil
+			}
+		}
+		return d.unexpected(`"," or "]"`)
+	}
+}
+
+// str reads a JSON string and returns its decoded bytes, which alias the
+// input or the decoder's scratch buffer: copy them before the next call.
+func (d *decoder) str() ([]byte, error) {
+	if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+		return nil, d.unexpected("a string in double quotes")
+	}
+	d.pos++
+	start := d.pos
+	// Fast path: plain ASCII without escapes, as herald writes it.
+	for i := start; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			d.pos = i + 1
+			return d.data[start:i], nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			d.pos = i
+			return d.strSlow(start)
+		}
+	}
+	return nil, d.errorAt(start-1, "string not terminated")
+}
+
+// strSlow decodes escapes and non-ASCII text the way encoding/json does:
+// invalid UTF-8 and lone surrogates become U+FFFD.
+func (d *decoder) strSlow(start int) ([]byte, error) {
+	out := append(d.scratch[:0], d.data[start:d.pos]...)
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			d.scratch = out
+			return out, nil
+		case c < 0x20:
+			return nil, d.errorAt(d.pos, "control character %q in a string; it must be escaped", c)
+		case c == '\\':
+			if d.pos+1 >= len(d.data) {
+				return nil, d.errorAt(start-1, "string not terminated")
+			}
+			esc := d.data[d.pos+1]
+			d.pos += 2
+			switch esc {
+			case '"', '\\', '/':
+				out = append(out, esc)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, ok := d.hex4(d.pos)
+				if !ok {
+					return nil, d.errorAt(d.pos-2, `invalid \u escape; expected four hex digits`)
+				}
+				d.pos += 4
+				if utf16.IsSurrogate(r) {
+					r2, ok := rune(-1), false
+					if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
+						r2, ok = d.hex4(d.pos + 2)
+					}
+					if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
+						d.pos += 6
+						r = dec
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, r)
+			default:
+				return nil, d.errorAt(d.pos-2, "invalid escape %q in a string", "\\"+string(esc))
+			}
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			d.pos++
+		default:
+			r, size := utf8.DecodeRune(d.data[d.pos:])
+			if r == utf8.RuneError && size == 1 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+			} else {
+				out = append(out, d.data[d.pos:d.pos+size]...)
+			}
+			d.pos += size
+		}
+	}
+	return nil, d.errorAt(start-1, "string not terminated")
+}
+
+func (d *decoder) hex4(at int) (rune, bool) {
+	if at+4 > len(d.data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d.data[at : at+4] {
+		var v byte
+		switch {
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			v = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(v)
+	}
+	return r, true
+}
+
+// internedStr reads a string that is likely to repeat across records and
+// returns one shared copy of it.
+func (d *decoder) internedStr() (string, error) {
+	b, err := d.str()
+	if err != nil {
+		return "", err
+	}
+	if s, ok := d.intern[string(b)]; ok {
+		return s, nil
+	}
+	s := string(b)
+	d.intern[s] = s
+	return s, nil
+}
+
+func (d *decoder) plainStr() (string, error) {
+	b, err := d.str()
+	return string(b), err
+}
+
+// uint reads a non-negative whole number.
+func (d *decoder) uint(max uint64) (uint64, error) {
+	start := d.pos
+	for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+		d.pos++
+	}
+	digits := d.data[start:d.pos]
+	if len(digits) == 0 || (len(digits) > 1 && digits[0] == '0') ||
+		(d.pos < len(d.data) && (d.data[d.pos] == '.' || d.data[d.pos] == 'e' || d.data[d.pos] == 'E')) {
+		d.pos = start
+		return 0, d.unexpected("a whole number of 0 or more")
+	}
+	n, err := strconv.ParseUint(string(digits), 10, 64)
+	if err != nil || n > max {
+		return 0, d.errorAt(start, "number %s is too large", digits)
+	}
+	return n, nil
+}
+
+func (d *decoder) time() (time.Time, error) {
+	pos := d.pos
+	b, err := d.str()
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return time.Time{}, d.errorAt(pos, "invalid time %q; expected RFC 3339, such as 2026-01-02T15:04:05Z", b)
+	}
+	return t, nil
+}
+
+// Fields of a delivery record, as bits for spotting missing and repeated
+// ones.
+const (
+	fieldKey = 1 << iota
+	fieldAddress
+	fieldDigest
+	fieldStatus
+	fieldRequestID
+	fieldMessageID
+	fieldErrorCode
+	fieldErrorText
+	fieldAttempts
+	fieldFirstAttempt
+	fieldUpdated
+
+	requiredFields = fieldKey | fieldAddress | fieldDigest | fieldStatus | fieldAttempts | fieldFirstAttempt | fieldUpdated
+)
+
+var deliveryFieldNames = []string{
+	"key", "address", "digest", "status", "request_id", "message_id",
+	"error_code", "error_text", "attempts", "first_attempt_at", "updated_at",
+}
+
+// delivery reads one delivery record into out. validStatus says which
+// statuses the file may hold.
+func (d *decoder) delivery(out *states.Delivery, validStatus func(states.Status) bool) error {
+	start := d.pos
+	var seen int
+	err := d.object("a delivery object", func(name []byte, namePos int) error {
+		var bit int
+		var err error
+		switch string(name) {
+		case "key":
+			bit = fieldKey
+			err = d.key(&out.Key)
+		case "address":
+			bit = fieldAddress
+			out.Address, err = d.internedStr()
+		case "digest":
+			bit = fieldDigest
+			var s string
+			s, err = d.internedStr()
+			out.Digest = delivery.Digest(s)
+		case "status":
+			bit = fieldStatus
+			pos := d.pos
+			var s string
+			s, err = d.internedStr()
+			out.Status = states.Status(s)
+			if err == nil && !validStatus(out.Status) {
+				err = d.errorAt(pos, "unknown delivery status %q", s)
+			}
+		case "request_id":
+			// Interned: a batched request shares its ID among recipients.
+			bit = fieldRequestID
+			out.RequestID, err = d.internedStr()
+		case "message_id":
+			bit = fieldMessageID
+			out.MessageID, err = d.plainStr()
+		case "error_code":
+			bit = fieldErrorCode
+			out.ErrorCode, err = d.internedStr()
+		case "error_text":
+			bit = fieldErrorText
+			out.ErrorText, err = d.internedStr()
+		case "attempts":
+			bit = fieldAttempts
+			var n uint64
+			n, err = d.uint(1 << 31)
+			out.Attempts = int(n)
+		case "first_attempt_at":
+			bit = fieldFirstAttempt
+			out.FirstSent, err = d.time()
+		case "updated_at":
+			bit = fieldUpdated
+			out.UpdatedAt, err = d.time()
+		default:
+			return d.errorAt(namePos, "unknown field %q in a delivery", name)
+		}
+		if seen&bit != 0 {
+			return d.errorAt(namePos, "field %q appears twice in a delivery", deliveryFieldNames[bits.TrailingZeros(uint(bit))])
+		}
+		seen |= bit
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if missing := requiredFields &^ seen; missing != 0 {
+		return d.errorAt(start, "delivery has no %q field", firstField(missing, deliveryFieldNames))
+	}
+	return nil
+}
+
+const (
+	keyChannel = 1 << iota
+	keySender
+	keyRecipient
+	keyRef
+	keyRef1
+	keyRef2
+
+	requiredKeyFields = keyChannel | keySender | keyRecipient | keyRef
+)
+
+var keyFieldNames = []string{"channel", "sender", "recipient", "ref", "ref1", "ref2"}
+
+func (d *decoder) key(out *delivery.Key) error {
+	start := d.pos
+	var seen int
+	err := d.object("a key object", func(name []byte, namePos int) error {
+		var bit int
+		var err error
+		switch string(name) {
+		case "channel":
+			bit = keyChannel
+			out.Channel, err = d.internedStr()
+		case "sender":
+			bit = keySender
+			out.Sender, err = d.internedStr()
+		case "recipient":
+			bit = keyRecipient
+			out.Recipient, err = d.plainStr()
+		case "ref":
+			bit = keyRef
+			out.Ref, err = d.internedStr()
+		case "ref1":
+			bit = keyRef1
+			out.Ref1, err = d.internedStr()
+		case "ref2":
+			bit = keyRef2
+			out.Ref2, err = d.internedStr()
+		default:
+			return d.errorAt(namePos, "unknown field %q in a delivery key", name)
+		}
+		if seen&bit != 0 {
+			return d.errorAt(namePos, "field %q appears twice in a delivery key", keyFieldNames[bits.TrailingZeros(uint(bit))])
+		}
+		seen |= bit
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if missing := requiredKeyFields &^ seen; missing != 0 {
+		return d.errorAt(start, "delivery key has no %q field", firstField(missing, keyFieldNames))
+	}
+	return nil
+}
+
+func firstField(set int, names []string) string {
+	for i, n := range names {
+		if set&(1<<i) != 0 {
+			return n
+		}
+	}
+	return "?"
+}

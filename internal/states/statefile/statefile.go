@@ -1,0 +1,208 @@
+// Package statefile is the versioned file format of herald's state and of
+// the journal that records an apply's sends: encoding and decoding only.
+//
+// It does no file I/O of its own and knows nothing of locking, backups or
+// durability; statemgr owns those. schema/state.schema.json describes the
+// state document.
+//
+// A state file is one JSON object:
+//
+//	{
+//	  "version": 1,
+//	  "lineage": "5f0c...",
+//	  "serial": 3,
+//	  "deliveries": [
+//	    {"key":{"channel":"whatsapp","sender":"+12025550100",...},"address":"message.announce",...},
+//	    ...
+//	  ]
+//	}
+//
+// with one delivery per line, ordered by address then key, so that the file
+// reads well, diffs well and greps well.
+package statefile
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// Version is the state file format version this herald reads and writes.
+const Version = 1
+
+// VersionError is a state file of a format version this herald does not
+// know.
+type VersionError struct {
+	Version uint64
+}
+
+func (e *VersionError) Error() string {
+	if e.Version > Version {
+		return fmt.Sprintf("the state file has format version %d, but this herald only knows version %d; upgrade herald to read it", e.Version, Version)
+	}
+	return fmt.Sprintf("the state file has format version %d, which no herald writes; this herald reads version %d", e.Version, Version)
+}
+
+// Read decodes a state file.
+func Read(r io.Reader) (*states.State, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Parse decodes a state file held in memory. Errors are *SyntaxError (with
+// the line and column), *VersionError, or a *SyntaxError naming a key that
+// appears twice.
+func Parse(data []byte) (*states.State, error) {
+	st, err := parse(data)
+	if err != nil {
+		// A file of another version may not even parse as this one; say
+		// what matters, the version, when one can be found.
+		var probe struct{ Version *uint64 }
+		if json.Unmarshal(data, &probe) == nil && probe.Version != nil && *probe.Version != Version {
+			return nil, &VersionError{Version: *probe.Version}
+		}
+		return nil, err
+	}
+	return st, nil
+}
+
+// chunkSize is how many records are allocated at a time, so that a large
+// state costs few allocations and no copying as it grows.
+const chunkSize = 1024
+
+func parse(data []byte) (*states.State, error) {
+	d := newDecoder(data)
+	var (
+		seen  = map[string]bool{}
+		st    = &states.State{}
+		chunk []states.Delivery
+	)
+	start := d.pos
+	err := d.object("the state object", func(name []byte, namePos int) error {
+		field := string(name)
+		if seen[field] {
+			return d.errorAt(namePos, "field %q appears twice", field)
+		}
+		seen[field] = true
+		switch field {
+		case "version":
+			pos := d.pos
+			v, err := d.uint(1 << 32)
+			if err != nil {
+				return err
+			}
+			if v != Version {
+				d.pos = pos
+				return &VersionError{Version: v}
+			}
+		case "lineage":
+			pos := d.pos
+			s, err := d.plainStr()
+			if err != nil {
+				return err
+			}
+			if s == "" {
+				return d.errorAt(pos, "the lineage is empty")
+			}
+			st.Lineage = s
+		case "serial":
+			n, err := d.uint(1<<63 - 1)
+			if err != nil {
+				return err
+			}
+			st.Serial = n
+		case "deliveries":
+			// A hint from the file's size saves rehashing the map as
+			// it grows; herald writes about 400 bytes per record.
+			st.Deliveries = make(map[delivery.Key]*states.Delivery, len(data)/400)
+			return d.array("a list of deliveries", func() error {
+				if len(chunk) == cap(chunk) {
+					chunk = make([]states.Delivery, 0, chunkSize)
+				}
+				chunk = chunk[:len(chunk)+1]
+				rec := &chunk[len(chunk)-1]
+				pos := d.pos
+				if err := d.delivery(rec, storedStatus); err != nil {
+					return err
+				}
+				if _, dup := st.Deliveries[rec.Key]; dup {
+					return d.errorAt(pos, "the delivery %s appears twice", rec.Key)
+				}
+				st.Deliveries[rec.Key] = rec
+				return nil
+			})
+		default:
+			return d.errorAt(namePos, "unknown field %q in the state", field)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.ws()
+	if d.pos != len(data) {
+		return nil, d.errorAt(d.pos, "unexpected %q after the end of the state object", data[d.pos])
+	}
+	for _, f := range []string{"version", "lineage", "serial", "deliveries"} {
+		if !seen[f] {
+			return nil, d.errorAt(start, "the state has no %q field", f)
+		}
+	}
+	return st, nil
+}
+
+// storedStatus tells whether a status may appear in a state file: the
+// journal-only in-flight status may not.
+func storedStatus(s states.Status) bool {
+	return s == states.Sent || s == states.Failed || s == states.Unknown
+}
+
+// Write encodes s. It refuses a state without a lineage or with a record
+// whose status a state file may not hold, so that a bug upstream cannot
+// produce a file that the next run rejects.
+func Write(w io.Writer, s *states.State) error {
+	if s.Lineage == "" {
+		return fmt.Errorf("the state has no lineage")
+	}
+	for _, d := range s.Deliveries {
+		if !storedStatus(d.Status) {
+			return fmt.Errorf("the delivery %s has status %q, which a state file cannot hold", d.Key, d.Status)
+		}
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	buf := make([]byte, 0, 1024)
+	buf = append(buf, "{\n  \"version\": "...)
+	buf = strconv.AppendInt(buf, Version, 10)
+	buf = append(buf, ",\n  \"lineage\": "...)
+	buf = appendString(buf, s.Lineage)
+	buf = append(buf, ",\n  \"serial\": "...)
+	buf = strconv.AppendUint(buf, s.Serial, 10)
+	buf = append(buf, ",\n  \"deliveries\": ["...)
+	for i, d := range s.Sorted() {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, "\n    "...)
+		buf = AppendDelivery(buf, d)
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+	}
+	if len(s.Deliveries) > 0 {
+		buf = append(buf, "\n  "...)
+	}
+	buf = append(buf, "]\n}\n"...)
+	if _, err := bw.Write(buf); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
