@@ -1,0 +1,223 @@
+package views
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// -update rewrites the text, JSON and state golden files in testdata from
+// the current output (the Markdown tests honour it too).
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// fxGolden compares got with testdata/NAME, or rewrites it under -update.
+func fxGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, cmp.Diff(string(want), string(got)))
+	}
+}
+
+var fxTime = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+
+func fxText(body string) delivery.Content { return delivery.Content{Type: delivery.Text, Body: body} }
+
+func fxTemplate(version string) delivery.Content {
+	return delivery.Content{Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
+		Params: []delivery.Param{{Name: "version", Value: version}, {Name: "eta", Value: "today"}}}
+}
+
+// fxMessage is a delivery of message NAME (instance KEY when not empty)
+// from sender.ops, without a recipient yet.
+func fxMessage(name, key string, content delivery.Content) delivery.Delivery {
+	inst := addrs.Message{Name: name}.Instance(addrs.NoKey)
+	ref := "release-v1.2.3-" + name
+	if key != "" {
+		inst = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
+		ref += "-" + key
+	}
+	return delivery.Delivery{
+		Address:    inst,
+		Key:        delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Ref: ref},
+		Content:    content,
+		Digest:     content.Digest(),
+		Provider:   "kaleyra",
+		SenderName: "ops",
+	}
+}
+
+// fxNumber is the i-th test recipient, a valid US number.
+func fxNumber(i int) string { return fmt.Sprintf("+1202555%04d", 1000+i) }
+
+// fxChanges plans n deliveries of d to recipients from, from+1, ... with
+// the given action and the state record that action implies.
+func fxChanges(d delivery.Delivery, action plans.Action, from, n int) []plans.Change {
+	out := make([]plans.Change, n)
+	for i := range out {
+		c := plans.Change{Delivery: d, Action: action}
+		c.Delivery.Key.Recipient = fxNumber(from + i)
+		prior := &states.Delivery{Key: c.Delivery.Key, Address: d.Address.String(), Digest: d.Digest, Status: states.Sent,
+			MessageID: fmt.Sprintf("msg-%d", from+i), Attempts: 1, FirstSent: fxTime, UpdatedAt: fxTime}
+		switch action {
+		case plans.Send:
+			c.Reason, prior = "not sent before", nil
+		case plans.None:
+			c.Reason = "already sent"
+		case plans.Retry:
+			prior.Status, prior.ErrorCode, prior.ErrorText, prior.MessageID = states.Failed, "E13009", "to number invalid", ""
+			c.Reason = "the last attempt was refused (E13009: to number invalid); nothing was sent"
+		case plans.Changed:
+			prior.Digest = fxText("older content").Digest()
+			c.Reason = "already sent, and the content has changed since; use -replace to send again"
+		case plans.Unknown:
+			prior.Status, prior.ErrorText, prior.MessageID = states.Unknown, "request timed out after 30s", ""
+			c.Reason = "the outcome of an earlier send is unknown (request timed out after 30s); use -replace to send again"
+		case plans.Resend:
+			c.Reason = "-replace asks to send again (was sent)"
+		}
+		c.Prior = prior
+		out[i] = c
+	}
+	return out
+}
+
+func fxPlan(changes ...[]plans.Change) *plans.Plan {
+	p := &plans.Plan{Lineage: "5f0c1d2e-7a3b-4c5d-9e8f-0a1b2c3d4e5f", Serial: 7, HeraldVersion: "0.1.0-test"}
+	for _, cs := range changes {
+		p.Changes = append(p.Changes, cs...)
+	}
+	return p
+}
+
+// fxFirstSend: a first apply of a message with for_each and depends_on.
+func fxFirstSend() *plans.Plan {
+	announce := fxMessage("announce", "", fxTemplate("v1.2.3"))
+	announce.Key.Ref1 = "rollout"
+	announce.CallbackURL = "https://hooks.example.com/kaleyra"
+	body := "Rollout v1.2.3 %s complete.\n\nDashboards: https://grafana.example.com/d/rollout\n"
+	wave1 := fxMessage("done", "wave-1", fxText(fmt.Sprintf(body, "wave-1")))
+	wave1.DependsOn = []addrs.Message{{Name: "announce"}}
+	wave1.Key.Ref2 = "wave-1"
+	wave2 := fxMessage("done", "wave-2", fxText(fmt.Sprintf(body, "wave-2")))
+	wave2.DependsOn = []addrs.Message{{Name: "announce"}}
+	wave2.Key.Ref2 = "wave-2"
+	wave2.Provider = "kaleyra.eu"
+	p := fxPlan(fxChanges(announce, plans.Send, 0, 3), fxChanges(wave1, plans.Send, 0, 2), fxChanges(wave2, plans.Send, 0, 2))
+	p.Variables = []plans.Variable{
+		{Name: "release", Value: cty.StringVal("v1.2.3")},
+		{Name: "waves", Value: cty.SetVal([]cty.Value{cty.StringVal("wave-1"), cty.StringVal("wave-2")})},
+	}
+	return p
+}
+
+// fxMixed has every action, warnings, and state records no longer declared.
+func fxMixed() *plans.Plan {
+	announce := fxMessage("announce", "", fxTemplate("v1.2.3"))
+	wave1 := fxMessage("done", "wave-1", fxText("Rollout v1.2.3 wave-1 complete"))
+	wave2 := fxMessage("done", "wave-2", fxText("Rollout v1.2.3 wave-2 complete"))
+	p := fxPlan(
+		fxChanges(announce, plans.None, 0, 12),
+		fxChanges(announce, plans.Send, 12, 2),
+		fxChanges(announce, plans.Retry, 14, 1),
+		fxChanges(announce, plans.Resend, 15, 1),
+		fxChanges(announce, plans.Changed, 16, 1),
+		fxChanges(wave1, plans.None, 0, 40),
+		fxChanges(wave2, plans.None, 0, 38),
+		fxChanges(wave2, plans.Unknown, 38, 2),
+	)
+	p.Variables = []plans.Variable{
+		{Name: "release", Value: cty.StringVal("v1.2.3")},
+		{Name: "token", Value: cty.NilVal, Sensitive: true},
+	}
+	for i := range 2 {
+		p.NoLongerDeclared = append(p.NoLongerDeclared, &states.Delivery{
+			Key:     delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: fxNumber(100 + i), Ref: "release-v1.2.2"},
+			Address: "message.old", Digest: fxText("old").Digest(), Status: states.Sent, MessageID: "msg-old",
+			Attempts: 1, FirstSent: fxTime, UpdatedAt: fxTime,
+		})
+	}
+	return p
+}
+
+// fxSensitive has sensitive content: a text, a template, and a template as
+// read back from a saved plan (only its type kept).
+func fxSensitive() *plans.Plan {
+	text := fxMessage("secret_text", "", fxText("Door code: 4711-SECRET"))
+	text.Sensitive = true
+	tmpl := fxMessage("secret_template", "", fxTemplate("SECRET-VERSION"))
+	tmpl.Sensitive = true
+	saved := fxMessage("saved_template", "", delivery.Content{Type: delivery.Template})
+	saved.Digest = fxTemplate("SECRET-VERSION").Digest()
+	saved.Sensitive = true
+	p := fxPlan(fxChanges(text, plans.Send, 0, 1), fxChanges(tmpl, plans.Send, 0, 1), fxChanges(saved, plans.Send, 0, 1))
+	p.Variables = []plans.Variable{{Name: "door_code", Value: cty.NilVal, Sensitive: true}}
+	return p
+}
+
+// fxMany has long lists: more than textListMax sends and warnings.
+func fxMany() *plans.Plan {
+	all := fxMessage("all_hands", "", fxText("All hands at 15:00 UTC"))
+	p := fxPlan(fxChanges(all, plans.Send, 0, 45), fxChanges(all, plans.Changed, 45, 30))
+	p.Targeted = true
+	return p
+}
+
+// fxNothing has nothing to send.
+func fxNothing() *plans.Plan {
+	return fxPlan(
+		fxChanges(fxMessage("announce", "", fxTemplate("v1.2.3")), plans.None, 0, 12),
+		fxChanges(fxMessage("done", "wave-1", fxText("Rollout complete")), plans.None, 0, 40),
+	)
+}
+
+// fxLarge is a no-change plan of messages x recipients deliveries.
+func fxLarge(messages, recipients int) *plans.Plan {
+	p := fxPlan()
+	p.Changes = make([]plans.Change, 0, messages*recipients)
+	for m := range messages {
+		d := fxMessage(fmt.Sprintf("m%d", m), "", fxText("Hello"))
+		for r := range recipients {
+			c := plans.Change{Delivery: d, Action: plans.None, Reason: "already sent"}
+			c.Delivery.Key.Recipient = fxNumber(r)
+			c.Prior = &states.Delivery{Key: c.Delivery.Key, Digest: d.Digest, Status: states.Sent}
+			p.Changes = append(p.Changes, c)
+		}
+	}
+	return p
+}
+
+// fxPlans are the fixtures every plan view renders.
+var fxPlans = []struct {
+	name string
+	plan func() *plans.Plan
+}{
+	{"first_send", fxFirstSend},
+	{"mixed", fxMixed},
+	{"sensitive", fxSensitive},
+	{"many", fxMany},
+	{"nothing", fxNothing},
+	{"empty", func() *plans.Plan { return fxPlan() }},
+}

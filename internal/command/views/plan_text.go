@@ -1,0 +1,475 @@
+// Package views renders herald's results for people and programs: plans as
+// text, JSON and Markdown, state summaries, and diagnostics. Views only
+// render values they are given; they compute nothing and read no files.
+package views
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// TextOptions shapes the text plan.
+type TextOptions struct {
+	// Color adds ANSI colours: sends in green, warnings in yellow.
+	Color bool
+}
+
+// textListMax is how many recipients a list shows before "... and N more".
+const textListMax = 20
+
+// ANSI styles. Only used when TextOptions.Color is set.
+const (
+	textReset   = "\x1b[0m"
+	textBold    = "\x1b[1m"
+	textGreen   = "\x1b[32m"
+	textYellow  = "\x1b[33m"
+	textMagenta = "\x1b[35m"
+)
+
+// textMarkers mark each recipient with what apply does. Plain ASCII, so that
+// plans read the same in every CI log; "-/+" is Terraform's replace marker.
+var textMarkers = map[plans.Action]struct{ mark, style, legend string }{
+	plans.Send:   {"+ send    ", textGreen, "not sent before"},
+	plans.Retry:  {"+ retry   ", textGreen, "refused last time (nothing went out): sent again"},
+	plans.Resend: {"-/+ resend", textMagenta, "sent again because of -replace"},
+}
+
+// PlanText renders p for a person reading a terminal or a CI log: the
+// deliveries to send grouped by message instance in declaration order, each
+// instance's content once, then warnings, then the summary line. Instances
+// with nothing to send take one line.
+//
+// It runs in time linear in the number of deliveries and allocates per
+// message instance, not per delivery: a no-change plan of 100,000
+// deliveries is counted, not listed.
+func PlanText(w io.Writer, p *plans.Plan, opts TextOptions) {
+	bw := bufio.NewWriter(w)
+	r := &textRenderer{w: bw, color: opts.Color}
+	r.render(p)
+	bw.Flush()
+}
+
+// textGroup is one message instance's share of the plan. It keeps counts
+// and at most textListMax changes of each list, so its size does not grow
+// with the number of recipients.
+type textGroup struct {
+	addr addrs.MessageInstance
+	// first is the instance's first change: content, sender and refs are
+	// the same for all of an instance's deliveries.
+	first   *plans.Change
+	counts  textCounts
+	sends   []*plans.Change // send, retry and resend, in plan order
+	changed []*plans.Change
+	unknown []*plans.Change
+	retried []*plans.Change
+}
+
+// textCounts counts changes by action.
+type textCounts struct {
+	send, retry, resend, none, changed, unknown int
+}
+
+func (c textCounts) sends() int { return c.send + c.retry + c.resend }
+
+func (c *textCounts) add(a plans.Action) {
+	switch a {
+	case plans.Send:
+		c.send++
+	case plans.Retry:
+		c.retry++
+	case plans.Resend:
+		c.resend++
+	case plans.None:
+		c.none++
+	case plans.Changed:
+		c.changed++
+	case plans.Unknown:
+		c.unknown++
+	}
+}
+
+// phrases renders the non-zero counts: "2 to send, 12 already sent".
+func (c textCounts) phrases() string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{
+		{c.send, "to send"}, {c.retry, "to retry"}, {c.resend, "to resend"},
+		{c.none, "already sent"}, {c.changed, "changed after sending"}, {c.unknown, "unknown"},
+	} {
+		if p.n > 0 {
+			parts = append(parts, strconv.Itoa(p.n)+" "+p.what)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// groupText splits the plan's changes by message instance, in order of
+// first appearance. Changes of one instance are normally adjacent, so the
+// map is consulted only when the instance changes.
+func groupText(p *plans.Plan) []*textGroup {
+	var groups []*textGroup
+	index := make(map[addrs.MessageInstance]*textGroup)
+	var g *textGroup
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if g == nil || g.addr != c.Delivery.Address {
+			g = index[c.Delivery.Address]
+			if g == nil {
+				g = &textGroup{addr: c.Delivery.Address, first: c}
+				index[g.addr] = g
+				groups = append(groups, g)
+			}
+		}
+		g.counts.add(c.Action)
+		switch {
+		case c.Action.Sends():
+			g.sends = textAppendCapped(g.sends, c)
+			if c.Action == plans.Retry {
+				g.retried = textAppendCapped(g.retried, c)
+			}
+		case c.Action == plans.Changed:
+			g.changed = textAppendCapped(g.changed, c)
+		case c.Action == plans.Unknown:
+			g.unknown = textAppendCapped(g.unknown, c)
+		}
+	}
+	return groups
+}
+
+func textAppendCapped(list []*plans.Change, c *plans.Change) []*plans.Change {
+	if len(list) < textListMax {
+		list = append(list, c)
+	}
+	return list
+}
+
+type textRenderer struct {
+	w     *bufio.Writer
+	color bool
+	// started is set once anything is written; see block.
+	started bool
+}
+
+func (r *textRenderer) styled(style, s string) string {
+	if !r.color || style == "" {
+		return s
+	}
+	return style + s + textReset
+}
+
+func (r *textRenderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
+
+func (r *textRenderer) render(p *plans.Plan) {
+	groups := groupText(p)
+	sum := p.Summary()
+
+	if p.Targeted {
+		r.block()
+		r.printf("%s this plan is limited by -target or -exclude: deliveries outside it are\n", r.styled(textBold, "Note:"))
+		r.printf("not shown and will not be sent.\n")
+	}
+	if sum.Sends() > 0 {
+		r.legend(sum)
+	}
+	quiet := false
+	for _, g := range groups {
+		if g.counts.sends() > 0 {
+			r.group(g)
+			quiet = false
+			continue
+		}
+		if !quiet {
+			r.block()
+			quiet = true
+		}
+		r.printf("  %s: %s\n", g.addr, g.counts.phrases())
+	}
+
+	r.warnings(groups, sum)
+
+	r.block()
+	if sum.Sends() == 0 {
+		r.printf("%s\n", r.styled(textBold, "No changes. Nothing to send."))
+	}
+	r.printf("%s %d to send, %d to retry, %d to resend. %d already sent, %d changed after sending, %d unknown.\n",
+		r.styled(textBold, "Plan:"), sum.Send, sum.Retry, sum.Resend, sum.None, sum.Changed, sum.Unknown)
+	if n := sum.NoLongerDeclared; n > 0 {
+		r.printf("%s in state %s no longer declared (kept as history).\n", textCount(n, "delivery", "deliveries"), textIsAre(n))
+	}
+}
+
+// block starts a new block of output, separated from the one before by a
+// blank line.
+func (r *textRenderer) block() {
+	if r.started {
+		r.printf("\n")
+	}
+	r.started = true
+}
+
+// legend explains the markers the plan uses, like Terraform's "Resource
+// actions are indicated with the following symbols".
+func (r *textRenderer) legend(sum plans.Summary) {
+	r.block()
+	r.printf("herald will send these messages. Recipients are marked:\n")
+	for _, a := range []struct {
+		action plans.Action
+		n      int
+	}{{plans.Send, sum.Send}, {plans.Retry, sum.Retry}, {plans.Resend, sum.Resend}} {
+		if a.n > 0 {
+			m := textMarkers[a.action]
+			r.printf("  %s  %s\n", r.styled(m.style, m.mark), m.legend)
+		}
+	}
+}
+
+// group renders one instance that has something to send: its content once,
+// then the recipients to send to.
+func (r *textRenderer) group(g *textGroup) {
+	d := &g.first.Delivery
+	r.block()
+	r.printf("  %s\n", r.styled(textBold, "# "+g.addr.String()+": "+g.counts.phrases()))
+	r.content(d)
+	r.attr("from", fmt.Sprintf("sender.%s (%s)", d.SenderName, d.Key.Sender))
+	r.attr("ref", strconv.Quote(d.Key.Ref))
+	if d.Key.Ref1 != "" {
+		r.attr("ref1", strconv.Quote(d.Key.Ref1))
+	}
+	if d.Key.Ref2 != "" {
+		r.attr("ref2", strconv.Quote(d.Key.Ref2))
+	}
+	if d.CallbackURL != "" {
+		r.attr("callback_url", strconv.Quote(d.CallbackURL))
+	}
+	if d.Provider != "" && d.Provider != "kaleyra" {
+		r.attr("provider", d.Provider)
+	}
+	if len(d.DependsOn) > 0 {
+		names := make([]string, len(d.DependsOn))
+		for i, m := range d.DependsOn {
+			names[i] = m.String()
+		}
+		r.attr("depends_on", "["+strings.Join(names, ", ")+"]")
+	}
+	r.printf("    to:\n")
+	for _, c := range g.sends {
+		m := textMarkers[c.Action]
+		r.printf("      %s  %s\n", r.styled(m.style, m.mark), c.Delivery.Key.Recipient)
+	}
+	if more := g.counts.sends() - len(g.sends); more > 0 {
+		r.printf("      ... and %d more\n", more)
+	}
+}
+
+// attr prints one aligned "name = value" line of an instance's content.
+func (r *textRenderer) attr(name, value string) {
+	r.printf("    %-12s = %s\n", name, value)
+}
+
+func (r *textRenderer) content(d *delivery.Delivery) {
+	c := &d.Content
+	if c.Type != "" {
+		r.attr("type", string(c.Type))
+	}
+	switch {
+	case c.Type == delivery.Template:
+		if c.TemplateName == "" {
+			// A sensitive delivery read from a saved plan keeps only its
+			// type: the template is part of what was withheld.
+			r.attr("template", "(sensitive)")
+		} else {
+			r.attr("template", strconv.Quote(c.TemplateName))
+		}
+		if c.Language != "" {
+			r.attr("language", strconv.Quote(c.Language))
+		}
+		r.params(c.Params, d.Sensitive)
+	case d.Sensitive:
+		r.attr("body", "(sensitive)")
+	default:
+		r.body(c.Body)
+	}
+}
+
+func (r *textRenderer) params(params []delivery.Param, sensitive bool) {
+	if len(params) == 0 {
+		if sensitive {
+			r.attr("params", "(sensitive)")
+		}
+		return
+	}
+	width := 0
+	for _, p := range params {
+		width = max(width, utf8.RuneCountInString(p.Name))
+	}
+	r.attr("params", "{")
+	for _, p := range params {
+		value := "(sensitive)"
+		if !sensitive {
+			value = strconv.Quote(p.Value)
+		}
+		r.printf("      %-*s = %s\n", width, p.Name, value)
+	}
+	r.printf("    }\n")
+}
+
+// body prints a one-line body quoted, and a longer one as a heredoc with
+// its lines indented, as a reader would want to proofread it. Control
+// characters are escaped so that a body cannot drive the terminal.
+func (r *textRenderer) body(body string) {
+	if !strings.Contains(body, "\n") {
+		r.attr("body", strconv.Quote(body))
+		return
+	}
+	r.attr("body", "<<EOT")
+	for line := range strings.SplitSeq(strings.TrimSuffix(body, "\n"), "\n") {
+		if line == "" {
+			r.printf("\n")
+			continue
+		}
+		r.printf("      %s\n", textEscape(line))
+	}
+	r.printf("    EOT\n")
+}
+
+func textEscape(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r != '\t' && unicode.IsControl(r) }) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range s {
+		if c != '\t' && unicode.IsControl(c) {
+			q := strconv.QuoteRune(c)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// warnings lists what needs a person's attention after the groups: sends
+// withheld because the content changed or the outcome is unknown, and
+// earlier failures being retried.
+func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
+	if n := sum.Changed; n > 0 {
+		r.block()
+		r.printf("%s %s changed after sending\n\n", r.styled(textBold+textYellow, "Warning:"), textCount(n, "delivery", "deliveries"))
+		r.printf("  %s sent before, and the content the configuration gives now differs\n", textWasWere(n))
+		r.printf("  from what was sent. herald does not send %s again on its own.\n", textItThem(n))
+		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.changed })
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.changed, g.changed }, "~", textYellow)
+	}
+	if n := sum.Unknown; n > 0 {
+		r.block()
+		r.printf("%s %s with an unknown outcome\n\n", r.styled(textBold+textYellow, "Warning:"), textCount(n, "delivery", "deliveries"))
+		r.printf("  An earlier apply was interrupted or got an unclear answer, so %s may\n", textItThey(n))
+		r.printf("  have gone out. herald does not send %s again on its own.\n", textItThem(n))
+		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.unknown })
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.unknown, g.unknown }, "~", textYellow)
+	}
+	if n := sum.Retry; n > 0 {
+		r.block()
+		r.printf("%s %s failed before and will be retried\n\n", r.styled(textBold, "Note:"), textCount(n, "delivery", "deliveries"))
+		r.printf("  Kaleyra refused %s last time, so nothing went out.\n\n", textItThem(n))
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.retry, g.retried }, "", "")
+	}
+}
+
+// replaceHint tells how to send withheld deliveries again, with addresses
+// taken from the plan so that they can be copied.
+func (r *textRenderer) replaceHint(groups []*textGroup, list func(*textGroup) []*plans.Change) {
+	for _, g := range groups {
+		if l := list(g); len(l) > 0 {
+			c := l[0]
+			one := addrs.Target{Message: c.Delivery.Address.Message, Key: c.Delivery.Address.Key, Recipient: c.Delivery.Key.Recipient}.String()
+			all := g.addr.String()
+			width := max(len(one), len(all)) + len("-replace=''")
+			r.printf("  Use -replace=ADDRESS to send again, for example:\n")
+			r.printf("    %-*s  (one recipient)\n", width, "-replace='"+one+"'")
+			r.printf("    %-*s  (all of its recipients)\n\n", width, "-replace='"+all+"'")
+			return
+		}
+	}
+}
+
+// warningList prints, per instance, how many deliveries a warning concerns
+// and the first few of them with the prior error, if any.
+func (r *textRenderer) warningList(groups []*textGroup, list func(*textGroup) (int, []*plans.Change), mark, style string) {
+	for _, g := range groups {
+		n, shown := list(g)
+		if n == 0 {
+			continue
+		}
+		r.printf("    %s: %d\n", g.addr, n)
+		for _, c := range shown {
+			if mark != "" {
+				r.printf("      %s %s%s\n", r.styled(style, mark), c.Delivery.Key.Recipient, textPriorError(c.Prior))
+			} else {
+				r.printf("      %s%s\n", c.Delivery.Key.Recipient, textPriorError(c.Prior))
+			}
+		}
+		if more := n - len(shown); more > 0 {
+			r.printf("      ... and %d more\n", more)
+		}
+	}
+}
+
+// textPriorError is "  (E13009: to number invalid)" for a record with an error.
+func textPriorError(d *states.Delivery) string {
+	if d == nil || (d.ErrorCode == "" && d.ErrorText == "") {
+		return ""
+	}
+	if d.ErrorCode == "" || d.ErrorText == "" {
+		return "  (" + textEscape(d.ErrorCode+d.ErrorText) + ")"
+	}
+	return "  (" + textEscape(d.ErrorCode+": "+d.ErrorText) + ")"
+}
+
+func textCount(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func textIsAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+func textItThey(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "they"
+}
+
+func textItThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// textWasWere is "It was" or "They were".
+func textWasWere(n int) string {
+	if n == 1 {
+		return "It was"
+	}
+	return "They were"
+}
