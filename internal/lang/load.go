@@ -1,6 +1,15 @@
 package lang
 
-import "github.com/hashicorp/hcl/v2"
+import (
+	"os"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/configs"
+	"github.com/heraldhq/herald/internal/delivery"
+)
 
 // VarArg is one -var or -var-file argument, kept in command-line order
 // because later ones win.
@@ -21,16 +30,173 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 }
 
+// DefaultStatePath is the state file's path when the herald block does not
+// set state_path.
+const DefaultStatePath = "herald.state"
+
 // Load reads every *.herald.hcl and *.herald.json file in opts.Dir, evaluates
 // the configuration and checks it. It returns the parsed files (for
-// rendering diagnostics with source snippets) even when it fails.
+// rendering diagnostics with source snippets) even when it fails. The Result
+// is nil when the diagnostics hold an error: a configuration is used whole
+// or not at all.
 func Load(opts Options) (*Result, map[string]*hcl.File, hcl.Diagnostics) {
-	panic("lang.Load: not built yet")
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	if opts.Dir == "" {
+		opts.Dir = "."
+	}
+	parser := configs.NewParser(opts.Dir)
+	cfg, diags := parser.LoadConfig()
+	if cfg == nil {
+		return nil, parser.Files(), diags
+	}
+	res, moreDiags := evaluate(parser, cfg, opts)
+	diags = append(diags, moreDiags...)
+	if diags.HasErrors() {
+		return nil, parser.Files(), diags
+	}
+	return res, parser.Files(), diags
+}
+
+// evaluate evaluates the configuration layer by layer: variables, locals,
+// then providers, senders, recipients and templates, then messages.
+func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Result, hcl.Diagnostics) {
+	s := newScope(opts.Dir, opts.LookupEnv)
+	for _, v := range cfg.Variables {
+		s.declare(refVar, v.Name)
+	}
+	for _, l := range cfg.Locals {
+		s.declare(refLocal, l.Name)
+	}
+	for _, b := range cfg.Senders {
+		s.declare(refSender, b.Name)
+	}
+	for _, b := range cfg.Recipients {
+		s.declare(refRecipients, b.Name)
+	}
+	for _, b := range cfg.Templates {
+		s.declare(refTemplate, b.Name)
+	}
+	for _, b := range cfg.Messages {
+		s.declare(refMessage, b.Name)
+	}
+
+	res := &Result{StatePath: DefaultStatePath}
+	raws, diags := variableValues(parser, cfg.Variables, opts)
+	vals, moreDiags := finalVariables(cfg.Variables, raws)
+	diags = append(diags, moreDiags...)
+	s.set(refVar, vals)
+	diags = append(diags, s.checkValidations(cfg.Variables)...)
+	for _, v := range cfg.Variables {
+		val, _ := vals[v.Name].Unmark()
+		res.Variables = append(res.Variables, Variable{Name: v.Name, Value: val, Sensitive: v.Sensitive})
+	}
+	sortVariables(res.Variables)
+
+	diags = append(diags, s.evalLocals(cfg.Locals)...)
+
+	if cfg.Herald != nil && cfg.Herald.StatePath != nil {
+		path, moreDiags := statePath(cfg.Herald.StatePath)
+		diags = append(diags, moreDiags...)
+		if path != "" {
+			res.StatePath = path
+		}
+	}
+
+	providers, moreDiags := s.evalProviders(cfg.Providers)
+	diags = append(diags, moreDiags...)
+	res.Providers = providers
+	senders, moreDiags := s.evalSenders(cfg.Senders, providers)
+	diags = append(diags, moreDiags...)
+	recips, moreDiags := s.evalRecipients(cfg.Recipients)
+	diags = append(diags, moreDiags...)
+	diags = append(diags, s.evalTemplates(cfg.Templates)...)
+
+	insts, moreDiags := s.evalMessages(cfg.Messages, senders, recips)
+	diags = append(diags, moreDiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	res.Deliveries = deliveries(insts)
+	return res, diags
+}
+
+// deliveries expands instances into one delivery per recipient, in
+// declaration order. Deliveries of one instance share its content, digest
+// and strings.
+func deliveries(insts []*instance) []delivery.Delivery {
+	total := 0
+	for _, inst := range insts {
+		total += len(inst.recipients)
+	}
+	out := make([]delivery.Delivery, 0, total)
+	for _, inst := range insts {
+		for _, n := range inst.recipients {
+			out = append(out, delivery.Delivery{
+				Address: inst.addr,
+				Key: delivery.Key{
+					Channel:   inst.sender.channel,
+					Sender:    inst.sender.number,
+					Recipient: n,
+					Ref:       inst.ref,
+					Ref1:      inst.ref1,
+					Ref2:      inst.ref2,
+				},
+				Content:     inst.content,
+				Digest:      inst.digest,
+				Sensitive:   inst.sensitive,
+				CallbackURL: inst.callback,
+				Provider:    inst.sender.provider,
+				SenderName:  inst.sender.name,
+				DependsOn:   inst.dependsOn,
+			})
+		}
+	}
+	return out
+}
+
+// statePath evaluates state_path, which must be a literal: it is read
+// before variables, by commands that need only the state.
+func statePath(expr hcl.Expression) (string, hcl.Diagnostics) {
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid state_path",
+			Detail:   "The state_path must be a literal string, as \"herald.state\"; it cannot refer to variables or call functions.",
+			Subject:  expr.Range().Ptr(),
+		}}
+	}
+	if v.IsNull() || v.Type() != cty.String || v.AsString() == "" {
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid state_path",
+			Detail:   "The state_path must be a non-empty string, as \"herald.state\".",
+			Subject:  expr.Range().Ptr(),
+		}}
+	}
+	return v.AsString(), nil
 }
 
 // StatePath reads only the herald block of the configuration in dir and
 // returns the state file's path (relative to dir), for commands that need
 // the state but not the whole evaluated configuration.
 func StatePath(dir string) (string, hcl.Diagnostics) {
-	return "herald.state", nil
+	parser := configs.NewParser(dir)
+	// Errors elsewhere in the configuration are not this caller's business;
+	// only a broken herald block is.
+	cfg, _ := parser.LoadConfig()
+	if cfg == nil || cfg.Herald == nil || cfg.Herald.StatePath == nil {
+		return DefaultStatePath, nil
+	}
+	path, moreDiags := statePath(cfg.Herald.StatePath)
+	if moreDiags.HasErrors() {
+		return DefaultStatePath, moreDiags
+	}
+	return path, nil
+}
+
+func sortVariables(vs []Variable) {
+	sort.Slice(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
 }

@@ -1,0 +1,109 @@
+package configs
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// File name suffixes of configuration files.
+const (
+	SuffixHCL  = ".herald.hcl"
+	SuffixJSON = ".herald.json"
+)
+
+// Parser reads configuration and variable files, remembering every file it
+// parsed so that diagnostics can be rendered with source snippets.
+type Parser struct {
+	dir string
+	p   *hclparse.Parser
+}
+
+// NewParser returns a parser for the configuration in dir. Files are named
+// relative to dir in diagnostics.
+func NewParser(dir string) *Parser {
+	return &Parser{dir: dir, p: hclparse.NewParser()}
+}
+
+// Dir is the configuration folder.
+func (p *Parser) Dir() string { return p.dir }
+
+// Files returns every file parsed so far, keyed by the name used in
+// diagnostics.
+func (p *Parser) Files() map[string]*hcl.File { return p.p.Files() }
+
+// ConfigFileNames lists the configuration files of dir in lexical order.
+func ConfigFileNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		if strings.HasSuffix(name, SuffixHCL) || strings.HasSuffix(name, SuffixJSON) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// LoadConfig parses and decodes every configuration file of the folder.
+func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
+	names, err := ConfigFileNames(p.dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read the configuration folder",
+			Detail:   err.Error() + ".",
+		}}
+	}
+	if len(names) == 0 {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No configuration files",
+			Detail:   "The folder " + p.dir + " has no *" + SuffixHCL + " or *" + SuffixJSON + " files.",
+		}}
+	}
+	c := &Config{}
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		f, moreDiags := p.ParseFile(name)
+		diags = append(diags, moreDiags...)
+		if f == nil {
+			continue
+		}
+		diags = append(diags, c.decodeFile(f.Body)...)
+	}
+	diags = append(diags, c.checkDuplicates()...)
+	return c, diags
+}
+
+// ParseFile parses one file, HCL or JSON by its extension. A relative name
+// is read from the configuration folder and keeps its name in diagnostics.
+func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.dir, name)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read file",
+			Detail:   "Reading " + name + " failed: " + err.Error() + ".",
+		}}
+	}
+	if strings.HasSuffix(name, ".json") {
+		return p.p.ParseJSON(src, name)
+	}
+	return p.p.ParseHCL(src, name)
+}

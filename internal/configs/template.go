@@ -1,0 +1,36 @@
+package configs
+
+import "github.com/hashicorp/hcl/v2"
+
+// Template is a template block: an approved WhatsApp template and the names
+// of its body parameters, in order.
+type Template struct {
+	// Name is the block's label; TemplateName is the approved template's
+	// name as Kaleyra knows it.
+	Name         string
+	TemplateName hcl.Expression
+	Language     hcl.Expression // nil when absent
+	Params       hcl.Expression // nil when absent
+	DeclRange    hcl.Range
+}
+
+var templateSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "name", Required: true},
+		{Name: "language"},
+		{Name: "params"},
+	},
+}
+
+func decodeTemplateBlock(block *hcl.Block) (*Template, hcl.Diagnostics) {
+	diags := validName("template", block)
+	content, moreDiags := block.Body.Content(templateSchema)
+	diags = append(diags, moreDiags...)
+	return &Template{
+		Name:         block.Labels[0],
+		TemplateName: attrExpr(content.Attributes, "name"),
+		Language:     attrExpr(content.Attributes, "language"),
+		Params:       attrExpr(content.Attributes, "params"),
+		DeclRange:    block.DefRange,
+	}, diags
+}

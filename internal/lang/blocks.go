@@ -1,0 +1,529 @@
+package lang
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/configs"
+	"github.com/heraldhq/herald/internal/kaleyra"
+)
+
+// Object types of the values references evaluate to.
+var (
+	senderType = cty.Object(map[string]cty.Type{
+		"name": cty.String, "number": cty.String, "channel": cty.String,
+	})
+	recipientsType = cty.Object(map[string]cty.Type{
+		"name": cty.String, "numbers": cty.List(cty.String),
+	})
+	templateType = cty.Object(map[string]cty.Type{
+		"name": cty.String, "language": cty.String, "params": cty.List(cty.String),
+	})
+)
+
+// channelWhatsApp is the only channel herald sends on for now.
+const channelWhatsApp = "whatsapp"
+
+// evalLocals evaluates the locals in dependency order; a cycle is an error
+// naming it.
+func (s *scope) evalLocals(locals []*configs.Local) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	byName := map[string]*configs.Local{}
+	names := make([]string, 0, len(locals))
+	edges := map[string][]string{}
+	for _, l := range locals {
+		if _, dup := byName[l.Name]; dup {
+			continue
+		}
+		byName[l.Name] = l
+		names = append(names, l.Name)
+	}
+	bad := map[string]bool{}
+	for _, name := range names {
+		l := byName[name]
+		refDiags := s.checkRefs(l.Expr, refs(refVar, refLocal), "a locals block")
+		diags = append(diags, refDiags...)
+		if refDiags.HasErrors() {
+			bad[name] = true
+		}
+		for _, trav := range l.Expr.Variables() {
+			if trav.RootName() == refLocal && len(trav) > 1 {
+				if a, ok := trav[1].(hcl.TraverseAttr); ok && byName[a.Name] != nil {
+					edges[name] = append(edges[name], a.Name)
+				}
+			}
+		}
+	}
+	if cycle := findCycle(names, edges); cycle != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cycle among local values",
+			Detail:   "These local values refer to each other in a loop: " + cyclePath("local.", cycle) + ".",
+			Subject:  byName[cycle[0]].DeclRange.Ptr(),
+		})
+	}
+	vals := map[string]cty.Value{}
+	for _, name := range names {
+		vals[name] = cty.DynamicVal
+	}
+	for _, name := range topoOrder(names, edges) {
+		if bad[name] {
+			continue
+		}
+		s.set(refLocal, vals)
+		val, moreDiags := eval(byName[name].Expr, s.ctx, cty.DynamicPseudoType)
+		diags = append(diags, moreDiags...)
+		vals[name] = val
+	}
+	s.set(refLocal, vals)
+	return diags
+}
+
+// evalString evaluates an optional string attribute. It returns ok=false
+// when the attribute is absent, null or could not be evaluated.
+func evalString(expr hcl.Expression, ctx *hcl.EvalContext) (val string, sensitive, ok bool, diags hcl.Diagnostics) {
+	if expr == nil {
+		return "", false, false, nil
+	}
+	v, diags := eval(expr, ctx, cty.String)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return "", false, false, diags
+	}
+	v, marks := v.Unmark()
+	if v.IsNull() {
+		return "", false, false, diags
+	}
+	return v.AsString(), len(marks) > 0, true, diags
+}
+
+// knownString returns v's string when it is known and not null, ignoring
+// marks.
+func knownString(v cty.Value) (string, bool) {
+	v, _ = v.Unmark()
+	if !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+// evalProviders turns the provider blocks into kaleyra.Settings.
+func (s *scope) evalProviders(providers []*configs.Provider) (map[string]kaleyra.Settings, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := map[string]kaleyra.Settings{}
+	for _, p := range providers {
+		if _, dup := out[p.Addr()]; dup {
+			continue
+		}
+		set, moreDiags := s.evalProvider(p)
+		diags = append(diags, moreDiags...)
+		out[p.Addr()] = set
+	}
+	return out, diags
+}
+
+func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	set := kaleyra.Settings{
+		Address:              p.Addr(),
+		Region:               kaleyra.DefaultRegion,
+		Method:               kaleyra.DefaultMethod,
+		Encoding:             kaleyra.DefaultEncoding,
+		MessagesPerSecond:    kaleyra.DefaultMessagesPerSecond,
+		RecipientsPerRequest: kaleyra.DefaultRecipientsPerRequest,
+		Timeout:              kaleyra.DefaultTimeout,
+	}
+	where := "a provider block"
+	for _, a := range p.Attrs {
+		diags = append(diags, s.checkRefs(a.Expr, refs(refVar, refLocal), where)...)
+	}
+	if diags.HasErrors() {
+		return set, diags
+	}
+	str := func(name string, dst *string) (hcl.Range, bool) {
+		a, ok := p.Attrs[name]
+		if !ok {
+			return hcl.Range{}, false
+		}
+		v, _, ok, moreDiags := evalString(a.Expr, s.ctx)
+		if name == configs.ProviderAPIKey {
+			// Never let a diagnostic print the key through its context.
+			for _, d := range moreDiags {
+				d.EvalContext = nil
+			}
+		}
+		diags = append(diags, moreDiags...)
+		if ok {
+			*dst = v
+		}
+		return a.Expr.Range(), ok
+	}
+	boolean := func(name string, dst *bool) {
+		if a, ok := p.Attrs[name]; ok {
+			v, moreDiags := eval(a.Expr, s.ctx, cty.Bool)
+			diags = append(diags, moreDiags...)
+			if v, _ = v.Unmark(); v.IsKnown() && !v.IsNull() {
+				*dst = v.True()
+			}
+		}
+	}
+	number := func(name string) (float64, hcl.Range, bool) {
+		a, ok := p.Attrs[name]
+		if !ok {
+			return 0, hcl.Range{}, false
+		}
+		v, moreDiags := eval(a.Expr, s.ctx, cty.Number)
+		diags = append(diags, moreDiags...)
+		if v, _ = v.Unmark(); !v.IsKnown() || v.IsNull() {
+			return 0, hcl.Range{}, false
+		}
+		f, _ := v.AsBigFloat().Float64()
+		return f, a.Expr.Range(), true
+	}
+	oneOf := func(name string, dst *string, allowed ...string) {
+		rng, ok := str(name, dst)
+		if !ok {
+			return
+		}
+		for _, a := range allowed {
+			if *dst == a {
+				return
+			}
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid " + name,
+			Detail:   "The " + name + " must be one of " + quoteList(allowed) + "; got " + strconv.Quote(*dst) + ".",
+			Subject:  rng.Ptr(),
+		})
+	}
+
+	str(configs.ProviderSID, &set.SID)
+	str(configs.ProviderAPIKey, &set.APIKey)
+	oneOf(configs.ProviderRegion, &set.Region, kaleyra.Regions()...)
+	str(configs.ProviderEndpoint, &set.Endpoint)
+	oneOf(configs.ProviderMethod, &set.Method, "POST", "GET")
+	oneOf(configs.ProviderEncoding, &set.Encoding, "form", "multipart", "json")
+	boolean(configs.ProviderSandbox, &set.Sandbox)
+	boolean(configs.ProviderEmulator, &set.Emulator)
+
+	if a, ok := p.Attrs[configs.ProviderEncoding]; ok && set.Method == "GET" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Encoding without POST",
+			Detail:   "The encoding applies to POST requests only; a GET request sends its fields in the query string. Remove encoding or use method = \"POST\".",
+			Subject:  a.Expr.Range().Ptr(),
+		})
+	}
+	if set.Endpoint != "" {
+		if rng := p.Attrs[configs.ProviderEndpoint].Expr.Range(); checkEndpoint(set.Endpoint) != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid endpoint",
+				Detail:   checkEndpoint(set.Endpoint),
+				Subject:  rng.Ptr(),
+			})
+		}
+	}
+	if f, rng, ok := number(configs.ProviderMessagesPerSecond); ok {
+		if f <= 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid messages_per_second",
+				Detail:   "The messages_per_second must be greater than zero.",
+				Subject:  rng.Ptr(),
+			})
+		} else {
+			set.MessagesPerSecond = f
+		}
+	}
+	if f, rng, ok := number(configs.ProviderRecipientsPerRequest); ok {
+		if f != float64(int(f)) || f < 1 || f > kaleyra.MaxRecipientsPerRequest {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid recipients_per_request",
+				Detail:   "The recipients_per_request must be a whole number from 1 to " + strconv.Itoa(kaleyra.MaxRecipientsPerRequest) + ".",
+				Subject:  rng.Ptr(),
+			})
+		} else {
+			set.RecipientsPerRequest = int(f)
+		}
+	}
+	var timeout string
+	if rng, ok := str(configs.ProviderTimeout, &timeout); ok {
+		d, err := time.ParseDuration(timeout)
+		if err != nil || d <= 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid timeout",
+				Detail:   "The timeout must be a positive duration such as \"30s\" or \"1m30s\"; got " + strconv.Quote(timeout) + ".",
+				Subject:  rng.Ptr(),
+			})
+		} else {
+			set.Timeout = d
+		}
+	}
+	if _, ok := p.Attrs[configs.ProviderAPIKey]; !ok && !set.Emulator {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing api_key",
+			Detail:   "The provider " + p.Addr() + " needs an api_key, as api_key = env(\"KALEYRA_API_KEY\"), unless it runs the built-in emulator (emulator = true).",
+			Subject:  p.DeclRange.Ptr(),
+		})
+	}
+	return set, diags
+}
+
+func checkEndpoint(endpoint string) string {
+	if u, err := parseHTTPURL(endpoint); err != "" || u == "" {
+		return "The endpoint must be an absolute http or https URL, as http://127.0.0.1:8787."
+	}
+	return ""
+}
+
+// sender is an evaluated sender block.
+type sender struct {
+	name     string
+	number   string
+	channel  string
+	provider string
+}
+
+// evalSenders evaluates the sender blocks; each must use a configured
+// provider.
+func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kaleyra.Settings) (map[string]*sender, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := map[string]*sender{}
+	vals := map[string]cty.Value{}
+	for _, cs := range senders {
+		if _, dup := out[cs.Name]; dup {
+			continue
+		}
+		sd := &sender{name: cs.Name, channel: channelWhatsApp, provider: cs.Provider}
+		var blockDiags hcl.Diagnostics
+		blockDiags = append(blockDiags, s.checkRefs(cs.Number, refs(refVar, refLocal), "a sender block")...)
+		blockDiags = append(blockDiags, s.checkRefs(cs.Channel, refs(refVar, refLocal), "a sender block")...)
+		if !blockDiags.HasErrors() {
+			num, _, ok, moreDiags := evalString(cs.Number, s.ctx)
+			blockDiags = append(blockDiags, moreDiags...)
+			if ok {
+				sd.number = num
+				if p, report := s.numbers.problem(num); p != "" && report {
+					blockDiags = append(blockDiags, invalidNumberDiag(num, p, cs.Number.Range()))
+				}
+			} else if !moreDiags.HasErrors() && cs.Number != nil {
+				blockDiags = append(blockDiags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Missing sender number",
+					Detail: "The sender's number must be set to an E.164 number.", Subject: cs.Number.Range().Ptr(),
+				})
+			}
+			if ch, _, ok, moreDiags := evalString(cs.Channel, s.ctx); ok {
+				if ch != channelWhatsApp {
+					blockDiags = append(blockDiags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Unsupported channel",
+						Detail:   "herald sends on the \"whatsapp\" channel only; got " + strconv.Quote(ch) + ".",
+						Subject:  cs.Channel.Range().Ptr(),
+					})
+				}
+			} else {
+				blockDiags = append(blockDiags, moreDiags...)
+			}
+		}
+		if sd.provider == "" {
+			sd.provider = configs.ProviderKaleyra
+			if _, ok := providers[sd.provider]; !ok {
+				detail := "The sender uses the default provider configuration, provider \"kaleyra\" without an alias, and there is none."
+				if len(providers) > 0 {
+					detail += " Choose one of the configured ones with provider = " + sortedKeys(providers)[0] + "."
+				}
+				blockDiags = append(blockDiags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Missing provider configuration", Detail: detail, Subject: cs.DeclRange.Ptr(),
+				})
+			}
+		} else if _, ok := providers[sd.provider]; !ok {
+			detail := "There is no provider configuration " + sd.provider + "."
+			if sug := suggest(sd.provider, sortedKeys(providers)); sug != "" {
+				detail += " Did you mean " + sug + "?"
+			}
+			blockDiags = append(blockDiags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Reference to undeclared provider configuration", Detail: detail, Subject: cs.ProviderRange.Ptr(),
+			})
+		}
+		diags = append(diags, blockDiags...)
+		out[cs.Name] = sd
+		if blockDiags.HasErrors() || sd.number == "" {
+			vals[cs.Name] = cty.UnknownVal(senderType)
+			continue
+		}
+		vals[cs.Name] = cty.ObjectVal(map[string]cty.Value{
+			"name": cty.StringVal(sd.name), "number": cty.StringVal(sd.number), "channel": cty.StringVal(sd.channel),
+		})
+	}
+	s.set(refSender, vals)
+	return out, diags
+}
+
+func invalidNumberDiag(num, problem string, rng hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid phone number",
+		Detail:   strconv.Quote(num) + " is not a valid number: " + problem + ".",
+		Subject:  rng.Ptr(),
+	}
+}
+
+// evalRecipients evaluates the recipients blocks: each number valid, none
+// twice. It returns each block's numbers value so that messages can tell a
+// recipients reference from a look-alike object.
+func (s *scope) evalRecipients(blocks []*configs.Recipients) (map[string]cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	vals := map[string]cty.Value{}
+	for _, r := range blocks {
+		if _, dup := vals[r.Name]; dup {
+			continue
+		}
+		vals[r.Name] = cty.UnknownVal(recipientsType)
+		refDiags := s.checkRefs(r.Numbers, refs(refVar, refLocal), "a recipients block")
+		diags = append(diags, refDiags...)
+		if refDiags.HasErrors() || r.Numbers == nil {
+			continue
+		}
+		list, moreDiags := eval(r.Numbers, s.ctx, cty.List(cty.String))
+		diags = append(diags, moreDiags...)
+		list, _ = list.UnmarkDeep()
+		if moreDiags.HasErrors() || !list.IsWhollyKnown() {
+			continue
+		}
+		if list.IsNull() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Missing numbers",
+				Detail: "The numbers of a recipients block must be a list of E.164 numbers, not null.", Subject: r.Numbers.Range().Ptr(),
+			})
+			continue
+		}
+		nums := make([]string, 0, list.LengthInt())
+		for it := list.ElementIterator(); it.Next(); {
+			_, v := it.Element()
+			if v.IsNull() {
+				nums = append(nums, "")
+				continue
+			}
+			nums = append(nums, v.AsString())
+		}
+		s.numbers.prime(nums)
+		var blockDiags hcl.Diagnostics
+		seen := make(map[string]int, len(nums))
+		for i, n := range nums {
+			if p, report := s.numbers.problem(n); p != "" {
+				if report {
+					blockDiags = append(blockDiags, invalidNumberDiag(n, p, elementRange(r.Numbers, i, len(nums))))
+				}
+				continue
+			}
+			if first, dup := seen[n]; dup {
+				blockDiags = append(blockDiags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate recipient",
+					Detail:   "The number " + n + " is listed more than once (elements " + strconv.Itoa(first+1) + " and " + strconv.Itoa(i+1) + "); each recipient may appear once.",
+					Subject:  elementRange(r.Numbers, i, len(nums)).Ptr(),
+				})
+				continue
+			}
+			seen[n] = i
+		}
+		diags = append(diags, blockDiags...)
+		if blockDiags.HasErrors() {
+			continue
+		}
+		vals[r.Name] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(r.Name), "numbers": list})
+	}
+	s.set(refRecipients, vals)
+	return vals, diags
+}
+
+// evalTemplates evaluates the template blocks.
+func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	vals := map[string]cty.Value{}
+	for _, t := range blocks {
+		if _, dup := vals[t.Name]; dup {
+			continue
+		}
+		vals[t.Name] = cty.UnknownVal(templateType)
+		var blockDiags hcl.Diagnostics
+		for _, e := range []hcl.Expression{t.TemplateName, t.Language, t.Params} {
+			blockDiags = append(blockDiags, s.checkRefs(e, refs(refVar, refLocal), "a template block")...)
+		}
+		if blockDiags.HasErrors() {
+			diags = append(diags, blockDiags...)
+			continue
+		}
+		name, moreDiags := eval(t.TemplateName, s.ctx, cty.String)
+		blockDiags = append(blockDiags, moreDiags...)
+		obj := map[string]cty.Value{"name": name, "language": cty.NullVal(cty.String), "params": cty.ListValEmpty(cty.String)}
+		if n, ok := knownString(name); ok {
+			blockDiags = append(blockDiags, checkNoHTML("template name", n, t.TemplateName.Range())...)
+		}
+		if t.Language != nil {
+			lang, moreDiags := eval(t.Language, s.ctx, cty.String)
+			blockDiags = append(blockDiags, moreDiags...)
+			obj["language"] = lang
+			if l, ok := knownString(lang); ok {
+				blockDiags = append(blockDiags, checkNoHTML("language", l, t.Language.Range())...)
+			}
+		}
+		if t.Params != nil {
+			params, moreDiags := eval(t.Params, s.ctx, cty.List(cty.String))
+			blockDiags = append(blockDiags, moreDiags...)
+			if p, _ := params.UnmarkDeep(); !moreDiags.HasErrors() && p.IsWhollyKnown() && !p.IsNull() {
+				seen := map[string]bool{}
+				i := 0
+				for it := p.ElementIterator(); it.Next(); i++ {
+					_, v := it.Element()
+					rng := elementRange(t.Params, i, p.LengthInt())
+					if v.IsNull() || !validParamName(v.AsString()) {
+						blockDiags = append(blockDiags, &hcl.Diagnostic{
+							Severity: hcl.DiagError, Summary: "Invalid template parameter name",
+							Detail:  "A parameter name must start with a letter or underscore and hold only letters, digits and underscores, so that a message can set it in params.",
+							Subject: rng.Ptr(),
+						})
+						continue
+					}
+					if seen[v.AsString()] {
+						blockDiags = append(blockDiags, &hcl.Diagnostic{
+							Severity: hcl.DiagError, Summary: "Duplicate template parameter",
+							Detail: "The parameter " + strconv.Quote(v.AsString()) + " is declared more than once.", Subject: rng.Ptr(),
+						})
+					}
+					seen[v.AsString()] = true
+				}
+				obj["params"] = params
+			}
+		}
+		diags = append(diags, blockDiags...)
+		if blockDiags.HasErrors() {
+			continue
+		}
+		vals[t.Name] = cty.ObjectVal(obj)
+	}
+	s.set(refTemplate, vals)
+	return diags
+}
+
+func validParamName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

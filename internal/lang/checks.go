@@ -1,0 +1,96 @@
+package lang
+
+import (
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// maxRefLength is Kaleyra's limit on ref, ref1 and ref2.
+const maxRefLength = 255
+
+// htmlTag matches an opening or closing HTML tag; Kaleyra rejects any field
+// but body that holds one (error E413).
+var htmlTag = regexp.MustCompile(`</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>`)
+
+func checkNoHTML(field, value string, rng hcl.Range) hcl.Diagnostics {
+	tag := htmlTag.FindString(value)
+	if tag == "" {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "HTML tag in " + field,
+		Detail:   "The value holds the HTML tag " + strconv.Quote(tag) + ". Kaleyra rejects HTML tags in every field but a text message's body (error E413).",
+		Subject:  rng.Ptr(),
+	}}
+}
+
+func checkRefLength(field, value string, rng hcl.Range) hcl.Diagnostics {
+	if n := len([]rune(value)); n > maxRefLength {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Value of " + field + " too long",
+			Detail:   "The value of " + field + " has " + strconv.Itoa(n) + " characters; Kaleyra accepts at most " + strconv.Itoa(maxRefLength) + ".",
+			Subject:  rng.Ptr(),
+		}}
+	}
+	return nil
+}
+
+// checkCallbackURL requires https, except for loopback hosts where a local
+// receiver may speak plain http.
+func checkCallbackURL(value string, rng hcl.Range) hcl.Diagnostics {
+	u, err := url.Parse(value)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid callback_url",
+			Detail:   "The callback_url must be an absolute https URL, as https://hooks.example.com/kaleyra.",
+			Subject:  rng.Ptr(),
+		}}
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Insecure callback_url",
+			Detail:   "The callback_url uses http to " + u.Hostname() + "; delivery reports carry phone numbers, so they must travel over https. Plain http is allowed only to a loopback address (localhost, 127.0.0.1, ::1).",
+			Subject:  rng.Ptr(),
+		}}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// elementRanges returns the source range of each element of a list written
+// as a literal [a, b, c], so diagnostics about one element point at it; for
+// any other expression every element gets the whole expression's range.
+func elementRange(expr hcl.Expression, i, n int) hcl.Range {
+	if tuple, ok := expr.(interface{ ExprList() []hcl.Expression }); ok {
+		if elems := tuple.ExprList(); len(elems) == n && i < n {
+			return elems[i].Range()
+		}
+	}
+	return expr.Range()
+}
+
+// parseHTTPURL returns the URL's scheme when s is an absolute http or https
+// URL with a host, and a reason otherwise.
+func parseHTTPURL(s string) (scheme, problem string) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", "not an absolute http or https URL"
+	}
+	return u.Scheme, ""
+}

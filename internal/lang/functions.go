@@ -1,0 +1,153 @@
+package lang
+
+import (
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// functions is the table of functions configurations may call. It is short
+// and explicit on purpose: every function is deterministic, so a plan
+// evaluates identically at apply.
+func (s *scope) functions() map[string]function.Function {
+	return map[string]function.Function{
+		// Strings.
+		"chomp":        stdlib.ChompFunc,
+		"format":       stdlib.FormatFunc,
+		"formatlist":   stdlib.FormatListFunc,
+		"indent":       stdlib.IndentFunc,
+		"join":         stdlib.JoinFunc,
+		"lower":        stdlib.LowerFunc,
+		"regex":        stdlib.RegexFunc,
+		"regexall":     stdlib.RegexAllFunc,
+		"regexreplace": stdlib.RegexReplaceFunc,
+		"replace":      stdlib.ReplaceFunc,
+		"split":        stdlib.SplitFunc,
+		"strrev":       stdlib.ReverseFunc,
+		"substr":       stdlib.SubstrFunc,
+		"title":        stdlib.TitleFunc,
+		"trim":         stdlib.TrimFunc,
+		"trimprefix":   stdlib.TrimPrefixFunc,
+		"trimspace":    stdlib.TrimSpaceFunc,
+		"trimsuffix":   stdlib.TrimSuffixFunc,
+		"upper":        stdlib.UpperFunc,
+
+		// Collections.
+		"chunklist":       stdlib.ChunklistFunc,
+		"coalesce":        stdlib.CoalesceFunc,
+		"coalescelist":    stdlib.CoalesceListFunc,
+		"compact":         stdlib.CompactFunc,
+		"concat":          stdlib.ConcatFunc,
+		"contains":        stdlib.ContainsFunc,
+		"distinct":        stdlib.DistinctFunc,
+		"element":         stdlib.ElementFunc,
+		"flatten":         stdlib.FlattenFunc,
+		"index":           stdlib.IndexFunc,
+		"keys":            stdlib.KeysFunc,
+		"length":          stdlib.LengthFunc,
+		"lookup":          stdlib.LookupFunc,
+		"merge":           stdlib.MergeFunc,
+		"range":           stdlib.RangeFunc,
+		"reverse":         stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc,
+		"setsubtract":     stdlib.SetSubtractFunc,
+		"setunion":        stdlib.SetUnionFunc,
+		"slice":           stdlib.SliceFunc,
+		"sort":            stdlib.SortFunc,
+		"values":          stdlib.ValuesFunc,
+		"zipmap":          stdlib.ZipmapFunc,
+
+		// Numbers.
+		"abs":      stdlib.AbsoluteFunc,
+		"ceil":     stdlib.CeilFunc,
+		"floor":    stdlib.FloorFunc,
+		"max":      stdlib.MaxFunc,
+		"min":      stdlib.MinFunc,
+		"parseint": stdlib.ParseIntFunc,
+
+		// Encodings and dates.
+		"csvdecode":  stdlib.CSVDecodeFunc,
+		"formatdate": stdlib.FormatDateFunc,
+		"jsondecode": stdlib.JSONDecodeFunc,
+		"jsonencode": stdlib.JSONEncodeFunc,
+
+		// Type conversions.
+		"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber": stdlib.MakeToFunc(cty.Number),
+		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring": stdlib.MakeToFunc(cty.String),
+		"tobool":   stdlib.MakeToFunc(cty.Bool),
+
+		// Errors as values.
+		"can": tryfunc.CanFunc,
+		"try": tryfunc.TryFunc,
+
+		// herald's own.
+		"env":  s.envFunc(),
+		"file": s.fileFunc(),
+	}
+}
+
+// envFunc reads an environment variable: env(NAME) fails when NAME is
+// unset, env(NAME, DEFAULT) returns DEFAULT instead.
+func (s *scope) envFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: "Returns the value of an environment variable, or the default when it is unset.",
+		Params:      []function.Parameter{{Name: "name", Type: cty.String}},
+		VarParam:    &function.Parameter{Name: "default", Type: cty.String},
+		Type:        function.StaticReturnType(cty.String),
+		RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
+			return b.NotNull()
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if len(args) > 2 {
+				return cty.NilVal, function.NewArgErrorf(2, "env takes a name and at most one default")
+			}
+			name := args[0].AsString()
+			if v, ok := s.lookupEnv(name); ok {
+				return cty.StringVal(v), nil
+			}
+			if len(args) == 2 {
+				return args[1], nil
+			}
+			return cty.NilVal, function.NewArgErrorf(0, "the environment variable %s is not set; set it, or give env a default as its second argument", name)
+		},
+	})
+}
+
+// fileFunc reads a file relative to the configuration folder.
+func (s *scope) fileFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: "Returns the contents of a file, relative to the configuration folder.",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			path := args[0].AsString()
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(s.dir, path)
+			}
+			if src, ok := s.fileCache[path]; ok {
+				return cty.StringVal(src), nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				if os.IsNotExist(err) {
+					return cty.NilVal, function.NewArgErrorf(0, "no file %s in the configuration folder", args[0].AsString())
+				}
+				return cty.NilVal, function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), err)
+			}
+			if !utf8.Valid(b) {
+				return cty.NilVal, function.NewArgErrorf(0, "%s is not UTF-8 text", args[0].AsString())
+			}
+			s.fileCache[path] = string(b)
+			return cty.StringVal(string(b)), nil
+		},
+	})
+}
+

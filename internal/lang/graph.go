@@ -1,0 +1,83 @@
+package lang
+
+import "strings"
+
+// findCycle returns a dependency cycle of the graph as a path that starts
+// and ends at the same node (a -> b -> a), or nil. Nodes are visited in the
+// order given so that the cycle reported is stable.
+func findCycle(nodes []string, edges map[string][]string) []string {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	var cycle []string
+	var visit func(n string) bool
+	visit = func(n string) bool {
+		state[n] = visiting
+		stack = append(stack, n)
+		for _, m := range edges[n] {
+			switch state[m] {
+			case visiting:
+				for i, s := range stack {
+					if s == m {
+						cycle = append(append([]string{}, stack[i:]...), m)
+						return true
+					}
+				}
+			case unvisited:
+				if visit(m) {
+					return true
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[n] = done
+		return false
+	}
+	for _, n := range nodes {
+		if state[n] == unvisited && visit(n) {
+			return cycle
+		}
+	}
+	return nil
+}
+
+// topoOrder orders nodes so that each comes after the nodes it depends on;
+// nodes in a cycle are left out.
+func topoOrder(nodes []string, edges map[string][]string) []string {
+	var order []string
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(n string) bool
+	visit = func(n string) bool {
+		switch state[n] {
+		case 1:
+			return false
+		case 2:
+			return true
+		}
+		state[n] = 1
+		for _, m := range edges[n] {
+			if !visit(m) {
+				return false
+			}
+		}
+		state[n] = 2
+		order = append(order, n)
+		return true
+	}
+	for _, n := range nodes {
+		visit(n)
+	}
+	return order
+}
+
+func cyclePath(prefix string, cycle []string) string {
+	parts := make([]string, len(cycle))
+	for i, c := range cycle {
+		parts[i] = prefix + c
+	}
+	return strings.Join(parts, " -> ")
+}

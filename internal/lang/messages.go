@@ -1,0 +1,571 @@
+package lang
+
+import (
+	"sort"
+	"strconv"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/configs"
+	"github.com/heraldhq/herald/internal/delivery"
+)
+
+// instance is one evaluated instance of a message block: the content and
+// key fields it sends to each of its recipients.
+type instance struct {
+	addr       addrs.MessageInstance
+	sender     *sender
+	recipients []string
+	content    delivery.Content
+	digest     delivery.Digest
+	sensitive  bool
+	ref        string
+	ref1       string
+	ref2       string
+	callback   string
+	dependsOn  []addrs.Message
+	// refRange points at the ref attribute, where duplicate keys are
+	// reported since a different ref is the usual fix.
+	refRange hcl.Range
+}
+
+// evalMessages evaluates every message block, instance by instance.
+func (s *scope) evalMessages(msgs []*configs.Message, senders map[string]*sender, recips map[string]cty.Value) ([]*instance, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	var out []*instance
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if seen[m.Name] {
+			continue
+		}
+		seen[m.Name] = true
+		insts, moreDiags := s.evalMessage(m, senders, recips)
+		diags = append(diags, moreDiags...)
+		out = append(out, insts...)
+	}
+	diags = append(diags, checkDependsOnCycles(msgs)...)
+	diags = append(diags, checkDuplicateKeys(out)...)
+	return out, diags
+}
+
+func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender, recips map[string]cty.Value) ([]*instance, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	where := "a message block"
+	base := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
+	diags = append(diags, s.checkRefs(m.ForEach, base, "for_each")...)
+	inner := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
+	if m.ForEach != nil {
+		inner[refEach] = true
+	}
+	for _, e := range []hcl.Expression{m.From, m.To, m.Template, m.Body, m.Params, m.Ref, m.Ref1, m.Ref2, m.CallbackURL} {
+		diags = append(diags, s.checkRefs(e, inner, where)...)
+	}
+
+	var dependsOn []addrs.Message
+	for _, trav := range m.DependsOn {
+		name, moreDiags := s.dependsOnTarget(trav)
+		diags = append(diags, moreDiags...)
+		if name != "" {
+			dependsOn = append(dependsOn, addrs.Message{Name: name})
+		}
+	}
+
+	switch {
+	case m.Body != nil && m.Template != nil:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Conflicting body and template",
+			Detail:   "A message is either a text message (body) or a template message (template), not both.",
+			Subject:  m.Attrs["template"].NameRange.Ptr(),
+		})
+	case m.Body == nil && m.Template == nil:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing body or template",
+			Detail:   "A message needs a body (a text message) or a template (a template message).",
+			Subject:  m.DeclRange.Ptr(),
+		})
+	case m.Body != nil && m.Params != nil:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unexpected params",
+			Detail:   "Only template messages take params; a text message's body is sent as written.",
+			Subject:  m.Attrs["params"].NameRange.Ptr(),
+		})
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
+	type eachVal struct {
+		key addrs.InstanceKey
+		val cty.Value
+	}
+	instances := []eachVal{{key: addrs.NoKey}}
+	if m.ForEach != nil {
+		forEach, moreDiags := eval(m.ForEach, s.ctx, cty.DynamicPseudoType)
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			return nil, diags
+		}
+		elems, problem := forEachElements(forEach)
+		if problem != "" {
+			return nil, append(diags, &hcl.Diagnostic{
+				Severity:    hcl.DiagError,
+				Summary:     "Invalid for_each argument",
+				Detail:      problem,
+				Subject:     m.ForEach.Range().Ptr(),
+				Expression:  m.ForEach,
+				EvalContext: s.ctx,
+			})
+		}
+		instances = instances[:0]
+		for _, k := range sortedKeys(elems) {
+			instances = append(instances, eachVal{key: addrs.StringKey(k), val: elems[k]})
+		}
+	}
+
+	var out []*instance
+	for _, ev := range instances {
+		ctx := s.ctx
+		if ev.key.IsSet() {
+			ctx = s.ctx.NewChild()
+			ctx.Variables = map[string]cty.Value{
+				refEach: cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(ev.key.Value()), "value": ev.val}),
+			}
+		}
+		inst, moreDiags := s.evalInstance(m, ctx, senders, recips)
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			// The other instances would most likely repeat the same errors.
+			break
+		}
+		if inst != nil {
+			inst.addr = addrs.Message{Name: m.Name}.Instance(ev.key)
+			inst.dependsOn = dependsOn
+			out = append(out, inst)
+		}
+	}
+	return out, diags
+}
+
+// forEachElements reads a for_each value: a map (or object) or a set of
+// strings. It returns the elements by key, or why the value will not do.
+func forEachElements(v cty.Value) (map[string]cty.Value, string) {
+	if v.ContainsMarked() {
+		return nil, "The for_each value derives from a sensitive variable; instance keys appear in addresses and plans, so they cannot be sensitive."
+	}
+	if !v.IsWhollyKnown() {
+		return nil, "The for_each value is not known."
+	}
+	if v.IsNull() {
+		return nil, "The for_each value is null; it must be a map or a set of strings."
+	}
+	ty := v.Type()
+	out := map[string]cty.Value{}
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			k, val := it.Element()
+			out[k.AsString()] = val
+		}
+	case ty.IsSetType() && ty.ElementType() == cty.String:
+		for it := v.ElementIterator(); it.Next(); {
+			_, val := it.Element()
+			if val.IsNull() {
+				return nil, "The for_each set holds a null; each element must be a string."
+			}
+			out[val.AsString()] = val
+		}
+	case ty.IsSetType():
+		return nil, "The for_each set must hold strings; it holds " + ty.ElementType().FriendlyName() + "."
+	case ty.IsListType() || ty.IsTupleType():
+		return nil, "The for_each value is a list; it must be a map or a set of strings. Convert a list of strings with toset(...)."
+	default:
+		return nil, "The for_each value is " + ty.FriendlyName() + "; it must be a map or a set of strings."
+	}
+	return out, ""
+}
+
+// dependsOnTarget checks one depends_on entry and returns the message name.
+func (s *scope) dependsOnTarget(trav hcl.Traversal) (string, hcl.Diagnostics) {
+	rng := trav.SourceRange()
+	if trav.RootName() != refMessage || len(trav) != 2 {
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Invalid depends_on reference",
+			Detail: "Each depends_on entry must name a message block, as message.NAME.", Subject: &rng,
+		}}
+	}
+	a, ok := trav[1].(hcl.TraverseAttr)
+	if !ok {
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Invalid depends_on reference",
+			Detail: "Each depends_on entry must name a whole message block, as message.NAME.", Subject: &rng,
+		}}
+	}
+	if !s.names[refMessage][a.Name] {
+		detail := "There is no message named \"" + a.Name + "\"."
+		if sug := suggest(a.Name, sortedKeys(s.names[refMessage])); sug != "" {
+			detail += " Did you mean message." + sug + "?"
+		}
+		return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Reference to undeclared message", Detail: detail, Subject: &rng}}
+	}
+	return a.Name, nil
+}
+
+func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders map[string]*sender, recips map[string]cty.Value) (*instance, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	inst := &instance{refRange: m.Ref.Range()}
+
+	// from: a sender.
+	from, moreDiags := eval(m.From, ctx, cty.DynamicPseudoType)
+	diags = append(diags, moreDiags...)
+	if !moreDiags.HasErrors() {
+		from, _ = from.UnmarkDeep()
+		switch {
+		case !from.IsWhollyKnown():
+			// Its sender failed to evaluate; that was reported there.
+		case from.IsNull() || !from.Type().Equals(senderType) || senders[from.GetAttr("name").AsString()] == nil:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid from",
+				Detail: "The from argument takes a sender block, written without quotes: sender.NAME.", Subject: m.From.Range().Ptr(),
+			})
+		default:
+			inst.sender = senders[from.GetAttr("name").AsString()]
+		}
+	}
+
+	// to: recipients blocks and numbers.
+	inst.recipients, moreDiags = s.evalTo(m.To, ctx, recips)
+	diags = append(diags, moreDiags...)
+
+	// Content.
+	if m.Body != nil {
+		body, sensitive, ok, moreDiags := evalString(m.Body, ctx)
+		diags = append(diags, moreDiags...)
+		if !ok && !moreDiags.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Missing body", Detail: "The body of a text message cannot be null.", Subject: m.Body.Range().Ptr(),
+			})
+		}
+		inst.content = delivery.Content{Type: delivery.Text, Body: body}
+		inst.sensitive = sensitive
+	} else {
+		content, sensitive, moreDiags := evalTemplateContent(m, ctx)
+		diags = append(diags, moreDiags...)
+		inst.content, inst.sensitive = content, sensitive
+	}
+
+	// Key fields and callback.
+	keyField := func(name string, expr hcl.Expression, dst *string, required bool) {
+		v, _, ok, moreDiags := evalString(expr, ctx)
+		diags = append(diags, moreDiags...)
+		if !ok {
+			if required && !moreDiags.HasErrors() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Missing ref",
+					Detail: "Every message needs a ref: with the sender and recipient it identifies a delivery, so that it is sent once.", Subject: expr.Range().Ptr(),
+				})
+			}
+			return
+		}
+		if required && v == "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Empty ref",
+				Detail: "The ref identifies the delivery with the sender and recipient; it cannot be empty.", Subject: expr.Range().Ptr(),
+			})
+		}
+		diags = append(diags, checkRefLength(name, v, expr.Range())...)
+		diags = append(diags, checkNoHTML(name, v, expr.Range())...)
+		*dst = v
+	}
+	keyField("ref", m.Ref, &inst.ref, true)
+	keyField("ref1", m.Ref1, &inst.ref1, false)
+	keyField("ref2", m.Ref2, &inst.ref2, false)
+	if cb, _, ok, moreDiags := evalString(m.CallbackURL, ctx); ok {
+		diags = append(diags, checkCallbackURL(cb, m.CallbackURL.Range())...)
+		diags = append(diags, checkNoHTML("callback_url", cb, m.CallbackURL.Range())...)
+		inst.callback = cb
+	} else {
+		diags = append(diags, moreDiags...)
+	}
+
+	if diags.HasErrors() || inst.sender == nil {
+		return nil, diags
+	}
+	inst.digest = inst.content.Digest()
+	return inst, diags
+}
+
+// evalTemplateContent evaluates a template message's template and params.
+func evalTemplateContent(m *configs.Message, ctx *hcl.EvalContext) (delivery.Content, bool, hcl.Diagnostics) {
+	content := delivery.Content{Type: delivery.Template}
+	tmpl, diags := eval(m.Template, ctx, cty.DynamicPseudoType)
+	if diags.HasErrors() {
+		return content, false, diags
+	}
+	sensitive := tmpl.ContainsMarked()
+	tmpl, _ = tmpl.UnmarkDeep()
+	if !tmpl.IsWhollyKnown() {
+		return content, false, diags // the template block's own errors were reported
+	}
+	if tmpl.IsNull() || !tmpl.Type().Equals(templateType) {
+		return content, false, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid template",
+			Detail: "The template argument takes a template block, written without quotes: template.NAME.", Subject: m.Template.Range().Ptr(),
+		})
+	}
+	content.TemplateName = tmpl.GetAttr("name").AsString()
+	if l := tmpl.GetAttr("language"); !l.IsNull() {
+		content.Language = l.AsString()
+	}
+	var declared []string
+	for it := tmpl.GetAttr("params").ElementIterator(); it.Next(); {
+		_, v := it.Element()
+		declared = append(declared, v.AsString())
+	}
+
+	given := map[string]string{}
+	paramsRange := m.Template.Range()
+	if m.Params != nil {
+		paramsRange = m.Params.Range()
+		params, moreDiags := eval(m.Params, ctx, cty.Map(cty.String))
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() || !params.IsWhollyKnown() {
+			return content, false, diags
+		}
+		if params.ContainsMarked() {
+			sensitive = true
+		}
+		params, _ = params.UnmarkDeep()
+		if !params.IsNull() {
+			for it := params.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				if v.IsNull() {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError, Summary: "Null template parameter",
+						Detail: "The parameter " + strconv.Quote(k.AsString()) + " is null; every parameter needs a value.", Subject: paramsRange.Ptr(),
+					})
+					continue
+				}
+				given[k.AsString()] = v.AsString()
+				diags = append(diags, checkNoHTML("parameter "+k.AsString(), v.AsString(), paramsRange)...)
+			}
+		}
+	}
+	var missing, extra []string
+	declaredSet := map[string]bool{}
+	for _, p := range declared {
+		declaredSet[p] = true
+		if _, ok := given[p]; !ok {
+			missing = append(missing, p)
+		}
+	}
+	for p := range given {
+		if !declaredSet[p] {
+			extra = append(extra, p)
+		}
+	}
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		detail := "The params must name exactly the parameters of template \"" + content.TemplateName + "\""
+		if len(declared) == 0 {
+			detail += ", which declares none."
+		} else {
+			detail += ": " + quoteList(declared) + "."
+		}
+		if len(missing) > 0 {
+			detail += " Missing: " + quoteList(missing) + "."
+		}
+		if len(extra) > 0 {
+			detail += " Not declared by the template: " + quoteList(extra) + "."
+		}
+		return content, false, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Wrong template parameters", Detail: detail, Subject: paramsRange.Ptr(),
+		})
+	}
+	for _, p := range declared {
+		content.Params = append(content.Params, delivery.Param{Name: p, Value: given[p]})
+	}
+	return content, sensitive, diags
+}
+
+// evalTo evaluates a message's to: recipients blocks, numbers and lists of
+// either, nested as deep as they come. Every number must be valid and
+// appear once.
+func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext, recips map[string]cty.Value) ([]string, hcl.Diagnostics) {
+	val, diags := eval(expr, ctx, cty.DynamicPseudoType)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if val.ContainsMarked() {
+		val, _ = val.UnmarkDeep()
+	}
+	if !val.IsWhollyKnown() {
+		return nil, diags
+	}
+
+	// A to that is exactly one recipients block was checked there already.
+	if val.Type().Equals(recipientsType) {
+		if r, ok := recips[val.GetAttr("name").AsString()]; ok && r.RawEquals(val) {
+			nums := make([]string, 0, val.GetAttr("numbers").LengthInt())
+			for it := val.GetAttr("numbers").ElementIterator(); it.Next(); {
+				_, v := it.Element()
+				nums = append(nums, v.AsString())
+			}
+			return nums, diags
+		}
+	}
+
+	var nums []string
+	// top[i] is the index, in a literal list, of the element nums[i] came
+	// from, for pointing diagnostics at it.
+	var top []int
+	var problem string
+	var walk func(v cty.Value, k int)
+	walk = func(v cty.Value, k int) {
+		if problem != "" {
+			return
+		}
+		ty := v.Type()
+		switch {
+		case v.IsNull():
+			problem = "The to list holds a null; it takes recipients blocks (recipients.NAME) and E.164 number strings."
+		case ty == cty.String:
+			nums = append(nums, v.AsString())
+			top = append(top, k)
+		case ty.IsObjectType() && ty.HasAttribute("numbers"):
+			walk(v.GetAttr("numbers"), k)
+		case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+			for it := v.ElementIterator(); it.Next(); {
+				_, e := it.Element()
+				walk(e, k)
+			}
+		default:
+			problem = "The to list holds " + ty.FriendlyName() + "; it takes recipients blocks (recipients.NAME) and E.164 number strings."
+		}
+	}
+	ty := val.Type()
+	if !val.IsNull() && (ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) {
+		k := 0
+		for it := val.ElementIterator(); it.Next(); k++ {
+			_, e := it.Element()
+			walk(e, k)
+		}
+	} else {
+		walk(val, -1)
+	}
+	if problem != "" {
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid recipient", Detail: problem, Subject: expr.Range().Ptr()})
+	}
+	if len(nums) == 0 {
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "No recipients",
+			Detail: "The message's to list is empty, so the message would go to no one.", Subject: expr.Range().Ptr(),
+		})
+	}
+
+	rangeOf := func(i int) hcl.Range {
+		if top[i] < 0 || !(ty.IsTupleType() || ty.IsListType()) {
+			return expr.Range()
+		}
+		return elementRange(expr, top[i], val.LengthInt())
+	}
+	s.numbers.prime(nums)
+	seen := make(map[string]bool, len(nums))
+	for i, n := range nums {
+		// Every listing of a bad number is reported: each is a line to fix.
+		if p, _ := s.numbers.problem(n); p != "" {
+			diags = append(diags, invalidNumberDiag(n, p, rangeOf(i)))
+			continue
+		}
+		if seen[n] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate recipient",
+				Detail:   "The number " + n + " appears more than once among the message's recipients; each recipient gets a message once.",
+				Subject:  rangeOf(i).Ptr(),
+			})
+			continue
+		}
+		seen[n] = true
+	}
+	return nums, diags
+}
+
+// checkDependsOnCycles reports a loop of depends_on between messages.
+func checkDependsOnCycles(msgs []*configs.Message) hcl.Diagnostics {
+	var names []string
+	edges := map[string][]string{}
+	ranges := map[[2]string]hcl.Range{}
+	for _, m := range msgs {
+		names = append(names, m.Name)
+		for _, trav := range m.DependsOn {
+			if len(trav) == 2 && trav.RootName() == refMessage {
+				if a, ok := trav[1].(hcl.TraverseAttr); ok {
+					edges[m.Name] = append(edges[m.Name], a.Name)
+					ranges[[2]string{m.Name, a.Name}] = trav.SourceRange()
+				}
+			}
+		}
+	}
+	cycle := findCycle(names, edges)
+	if cycle == nil {
+		return nil
+	}
+	rng := ranges[[2]string{cycle[0], cycle[1]}]
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Cycle in depends_on",
+		Detail:   "These messages wait for each other, so none could ever be sent: " + cyclePath("message.", cycle) + ".",
+		Subject:  &rng,
+	}}
+}
+
+// checkDuplicateKeys reports two deliveries with the same key. Within one
+// instance recipients are distinct already, so only instances sharing
+// channel, sender and ref fields need their recipients compared.
+func checkDuplicateKeys(insts []*instance) hcl.Diagnostics {
+	type group struct {
+		channel, sender, ref, ref1, ref2 string
+	}
+	firsts := map[group][]int{}
+	byNumber := map[group]map[string]int{}
+	var diags hcl.Diagnostics
+	for i, inst := range insts {
+		g := group{inst.sender.channel, inst.sender.number, inst.ref, inst.ref1, inst.ref2}
+		prev := firsts[g]
+		firsts[g] = append(prev, i)
+		if len(prev) == 0 {
+			continue
+		}
+		owners := byNumber[g]
+		if owners == nil {
+			owners = map[string]int{}
+			for _, n := range insts[prev[0]].recipients {
+				owners[n] = prev[0]
+			}
+			byNumber[g] = owners
+		}
+		reported := false
+		for _, n := range inst.recipients {
+			if j, dup := owners[n]; dup && !reported {
+				other := insts[j]
+				key := delivery.Key{Channel: g.channel, Sender: g.sender, Recipient: n, Ref: g.ref, Ref1: g.ref1, Ref2: g.ref2}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate delivery key",
+					Detail: inst.addr.String() + " and " + other.addr.String() + " (its ref at " + other.refRange.String() + ") both deliver " + key.String() +
+						". A key identifies one delivery, so the second would never be sent; give one of them a different ref, ref1 or ref2.",
+					Subject: inst.refRange.Ptr(),
+				})
+				reported = true
+				continue
+			}
+			owners[n] = i
+		}
+	}
+	return diags
+}

@@ -1,0 +1,47 @@
+package lang
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// TestE164AgreesWithParse checks the fast path against libphonenumber's own
+// Parse, IsValidNumber and E.164 formatting on fixed and random numbers.
+func TestE164AgreesWithParse(t *testing.T) {
+	inputs := []string{
+		"+12025550100", "+12025550123", "+919876543210", "+447700900123", "+447911123456",
+		"+390612345678", "+39061234567", "+3933812345678", "+4930123456", "+33612345678",
+		"+8613800138000", "+5511987654321", "+61412345678", "+80012345678", "+882393000000",
+		"+1", "+12", "+0123", "+999123456", "+12025550100123456", "+2025550100", "+14155552671",
+	}
+	r := rand.New(rand.NewSource(1))
+	for range 3000 {
+		cc := []int{1, 7, 20, 33, 39, 44, 49, 55, 61, 81, 86, 91, 234, 352, 880, 971}[r.Intn(16)]
+		n := fmt.Sprintf("+%d%d", cc, r.Int63n(1e11))
+		if r.Intn(4) == 0 {
+			n = fmt.Sprintf("+%d0%d", cc, r.Int63n(1e9))
+		}
+		inputs = append(inputs, n)
+	}
+	for _, in := range inputs {
+		got := e164Problem(in) == ""
+		want := false
+		if n, err := phonenumbers.Parse(in, ""); err == nil {
+			want = phonenumbers.IsValidNumber(n) && phonenumbers.Format(n, phonenumbers.E164) == in
+		}
+		if got != want {
+			t.Errorf("%s: fast path says valid=%v, phonenumbers says %v", in, got, want)
+		}
+	}
+}
+
+func TestE164Problems(t *testing.T) {
+	for _, in := range []string{"", "12025550100", "+1 202 555 0100", "+1-202-555-0100", "+1202555010a", "+99912345678"} {
+		if e164Problem(in) == "" {
+			t.Errorf("%q: want a problem, got none", in)
+		}
+	}
+}

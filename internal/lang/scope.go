@@ -1,0 +1,238 @@
+package lang
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Root names of references.
+const (
+	refVar        = "var"
+	refLocal      = "local"
+	refSender     = "sender"
+	refRecipients = "recipients"
+	refTemplate   = "template"
+	refEach       = "each"
+	refMessage    = "message"
+)
+
+var rootNames = []string{refEach, refLocal, refMessage, refRecipients, refSender, refTemplate, refVar}
+
+// sensitiveMark marks values derived from a sensitive variable; cty carries
+// it through operators and functions.
+const sensitiveMark = "sensitive"
+
+// refSet is the set of reference roots an expression may use.
+type refSet map[string]bool
+
+func refs(roots ...string) refSet {
+	s := refSet{}
+	for _, r := range roots {
+		s[r] = true
+	}
+	return s
+}
+
+// scope holds what has been evaluated so far and the context expressions
+// are evaluated in. Blocks are evaluated in layers (variables, locals, then
+// providers, senders, recipients and templates, then messages), and each
+// layer's expressions may refer only to the layers before it.
+type scope struct {
+	dir       string
+	lookupEnv func(string) (string, bool)
+	ctx       *hcl.EvalContext
+	// names lists the declared names for each reference root, for checking
+	// references and suggesting near names.
+	names   map[string]map[string]bool
+	numbers *numberChecker
+	// fileCache keeps file() contents so a file read by many expressions is
+	// read once per Load.
+	fileCache map[string]string
+}
+
+func newScope(dir string, lookupEnv func(string) (string, bool)) *scope {
+	s := &scope{
+		dir:       dir,
+		lookupEnv: lookupEnv,
+		names:     map[string]map[string]bool{},
+		numbers:   newNumberChecker(),
+		fileCache: map[string]string{},
+	}
+	for _, r := range rootNames {
+		s.names[r] = map[string]bool{}
+	}
+	s.ctx = &hcl.EvalContext{
+		Variables: map[string]cty.Value{},
+		Functions: s.functions(),
+	}
+	return s
+}
+
+// declare records a name that references may use.
+func (s *scope) declare(root, name string) { s.names[root][name] = true }
+
+// set publishes a layer's values under its root name.
+func (s *scope) set(root string, vals map[string]cty.Value) {
+	s.ctx.Variables[root] = cty.ObjectVal(vals)
+}
+
+// checkRefs reports every reference in expr that names something unknown,
+// something not declared, or a kind of thing not allowed where expr is.
+// where describes the place for messages, e.g. "a locals block".
+func (s *scope) checkRefs(expr hcl.Expression, allowed refSet, where string) hcl.Diagnostics {
+	if expr == nil {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, trav := range expr.Variables() {
+		diags = append(diags, s.checkRef(trav, allowed, where)...)
+	}
+	return diags
+}
+
+func (s *scope) checkRef(trav hcl.Traversal, allowed refSet, where string) hcl.Diagnostics {
+	root := trav.RootName()
+	rng := trav.SourceRange()
+	if _, known := s.names[root]; !known {
+		detail := "There is nothing named \"" + root + "\" to refer to. References start with var, local, sender, recipients, template or, in a for_each message, each."
+		if sug := suggest(root, rootNames); sug != "" {
+			detail += " Did you mean " + sug + "?"
+		}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown reference", Detail: detail, Subject: &rng}}
+	}
+	if !allowed[root] {
+		detail := "A reference to " + root + " is not allowed in " + where + "."
+		switch root {
+		case refEach:
+			detail = "each.key and each.value exist only in a message block that sets for_each."
+		case refMessage:
+			detail = "A message can only be referenced in another message's depends_on list."
+		}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: detail, Subject: &rng}}
+	}
+	if root == refEach {
+		if len(trav) >= 2 {
+			if a, ok := trav[1].(hcl.TraverseAttr); ok && (a.Name == "key" || a.Name == "value") {
+				return nil
+			}
+		}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: "The each object has two attributes: each.key and each.value.", Subject: &rng}}
+	}
+	if len(trav) < 2 {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: "A reference to " + root + " must name one, as " + root + ".NAME.", Subject: &rng}}
+	}
+	a, ok := trav[1].(hcl.TraverseAttr)
+	if !ok {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: "A reference to " + root + " must name one with a dot, as " + root + ".NAME.", Subject: &rng}}
+	}
+	if s.names[root][a.Name] {
+		return nil
+	}
+	detail := "There is no " + kindName(root) + " named \"" + a.Name + "\"."
+	if sug := suggest(a.Name, sortedKeys(s.names[root])); sug != "" {
+		detail += " Did you mean " + root + "." + sug + "?"
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Reference to undeclared " + kindName(root), Detail: detail, Subject: &rng}}
+}
+
+func kindName(root string) string {
+	switch root {
+	case refVar:
+		return "input variable"
+	case refLocal:
+		return "local value"
+	case refRecipients:
+		return "recipients block"
+	default:
+		return root
+	}
+}
+
+// eval evaluates expr in ctx and converts the result to want
+// (cty.DynamicPseudoType for any). References must have been checked. On
+// failure the value is unknown, so that later steps skip it quietly.
+func eval(expr hcl.Expression, ctx *hcl.EvalContext, want cty.Type) (cty.Value, hcl.Diagnostics) {
+	val, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.UnknownVal(want), diags
+	}
+	if want == cty.DynamicPseudoType {
+		return val, diags
+	}
+	converted, err := convert.Convert(val, want)
+	if err != nil {
+		return cty.UnknownVal(want), append(diags, &hcl.Diagnostic{
+			Severity:    hcl.DiagError,
+			Summary:     "Incorrect value type",
+			Detail:      "This argument takes " + want.FriendlyName() + ": " + err.Error() + ".",
+			Subject:     expr.Range().Ptr(),
+			Expression:  expr,
+			EvalContext: ctx,
+		})
+	}
+	return converted, diags
+}
+
+// suggest returns the option nearest to given, or "" when none is near.
+func suggest(given string, options []string) string {
+	best, bestDist := "", 3
+	for _, o := range options {
+		if d := editDistance(given, o); d < bestDist {
+			best, bestDist = o, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	if a == b {
+		return 0
+	}
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// quoteList renders names as "a", "b" and "c".
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = `"` + n + `"`
+	}
+	switch len(q) {
+	case 0:
+		return ""
+	case 1:
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
