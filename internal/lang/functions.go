@@ -150,4 +150,3 @@ func (s *scope) fileFunc() function.Function {
 		},
 	})
 }
-
