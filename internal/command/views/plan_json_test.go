@@ -1,0 +1,205 @@
+package views
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/plans"
+)
+
+func renderPlanJSON(t testing.TB, p *plans.Plan) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := PlanJSON(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestPlanJSONGolden(t *testing.T) {
+	for _, fx := range fxPlans {
+		t.Run(fx.name, func(t *testing.T) {
+			fxGolden(t, "plan_json_"+fx.name+".golden", renderPlanJSON(t, fx.plan()))
+		})
+	}
+}
+
+// Every fixture's document, and one read back from a saved plan, is valid
+// against schema/plan.schema.json.
+func TestPlanJSONMatchesSchema(t *testing.T) {
+	schema := planSchema(t)
+	cases := map[string]*plans.Plan{}
+	for _, fx := range fxPlans {
+		cases[fx.name] = fx.plan()
+	}
+	var saved bytes.Buffer
+	if err := plans.Write(&saved, fxSensitive()); err != nil {
+		t.Fatal(err)
+	}
+	readBack, err := plans.Read(&saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases["sensitive read from a saved plan"] = readBack
+	cases["variables of every kind"] = &plans.Plan{Variables: []plans.Variable{
+		{Name: "s", Value: cty.StringVal("x")},
+		{Name: "n", Value: cty.NumberFloatVal(1.5)},
+		{Name: "b", Value: cty.False},
+		{Name: "l", Value: cty.ListVal([]cty.Value{cty.StringVal("a")})},
+		{Name: "m", Value: cty.MapVal(map[string]cty.Value{"k": cty.NumberIntVal(1)})},
+		{Name: "o", Value: cty.ObjectVal(map[string]cty.Value{"a": cty.NullVal(cty.String)})},
+		{Name: "null", Value: cty.NullVal(cty.String)},
+		{Name: "unset", Value: cty.NilVal},
+		{Name: "secret", Value: cty.NilVal, Sensitive: true},
+	}}
+	for name, p := range cases {
+		t.Run(name, func(t *testing.T) {
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(renderPlanJSON(t, p)))
+			if err != nil {
+				t.Fatalf("output is not JSON: %v", err)
+			}
+			if err := schema.Validate(doc); err != nil {
+				t.Errorf("output does not match the schema: %v", err)
+			}
+		})
+	}
+}
+
+// The schema is precise: it refuses documents that break its rules, so the
+// test above means something.
+func TestPlanSchemaRefuses(t *testing.T) {
+	schema := planSchema(t)
+	good := string(renderPlanJSON(t, fxMixed()))
+	sensitive := string(renderPlanJSON(t, fxSensitive()))
+	tests := []struct {
+		name, doc string
+	}{
+		{"unknown action", strings.Replace(good, `"action":"retry"`, `"action":"maybe"`, 1)},
+		{"missing summary field", strings.Replace(good, `"already_sent":90,`, ``, 1)},
+		{"send with a prior record", strings.Replace(good, `"action":"none"`, `"action":"send"`, 1)},
+		{"sensitive body shown", strings.Replace(sensitive, `"sensitive":true}`, `"sensitive":true,"body":"x"}`, 1)},
+		{"sensitive variable with a value", strings.Replace(good, `{"sensitive":true}`, `{"sensitive":true,"value":"x"}`, 1)},
+		{"bad digest", strings.Replace(good, `"digest":"`, `"digest":"xyz`, 1)},
+		{"extra field", strings.Replace(good, `"lineage":`, `"api_key":"k","lineage":`, 1)},
+		{"number not E.164", strings.Replace(good, `"recipient":"+12025551000"`, `"recipient":"12025551000"`, 1)},
+		{"template without params", strings.Replace(good, `,"params":[{"name":"version","value":"v1.2.3"},{"name":"eta","value":"today"}]`, ``, 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.doc == good || tt.doc == sensitive {
+				t.Fatal("the test's edit did not apply")
+			}
+			doc, err := jsonschema.UnmarshalJSON(strings.NewReader(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if schema.Validate(doc) == nil {
+				t.Error("the schema accepted the document")
+			}
+		})
+	}
+}
+
+func TestPlanJSONContent(t *testing.T) {
+	var doc struct {
+		FormatVersion string                     `json:"format_version"`
+		Variables     map[string]json.RawMessage `json:"variables"`
+		Summary       plans.Summary              `json:"summary"`
+		Deliveries    []struct {
+			Address string          `json:"address"`
+			Action  string          `json:"action"`
+			Content json.RawMessage `json:"content"`
+		} `json:"deliveries"`
+	}
+	p := fxMixed()
+	if err := json.Unmarshal(renderPlanJSON(t, p), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.FormatVersion != "1.0" {
+		t.Errorf("format_version %q", doc.FormatVersion)
+	}
+	if diff := cmp.Diff(p.Summary(), doc.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	if len(doc.Deliveries) != len(p.Changes) {
+		t.Fatalf("%d deliveries, want one per change (%d)", len(doc.Deliveries), len(p.Changes))
+	}
+	for i, d := range doc.Deliveries {
+		if c := p.Changes[i]; d.Address != c.Delivery.Address.String() || d.Action != string(c.Action) {
+			t.Errorf("delivery %d is %s %s, want %s %s: the order must be the plan's", i, d.Address, d.Action, c.Delivery.Address, c.Action)
+		}
+	}
+	if got := string(doc.Variables["token"]); got != `{"sensitive":true}` {
+		t.Errorf("sensitive variable rendered as %s", got)
+	}
+	if got := string(doc.Variables["release"]); got != `{"value":"v1.2.3","sensitive":false}` {
+		t.Errorf("variable rendered as %s", got)
+	}
+
+	out := string(renderPlanJSON(t, fxSensitive()))
+	for _, secret := range []string{"4711-SECRET", "SECRET-VERSION"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("sensitive value %q in the JSON plan", secret)
+		}
+	}
+}
+
+func TestPlanJSONLargeIsFast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow in -short")
+	}
+	p := fxLarge(10, 10000)
+	start := time.Now()
+	out := renderPlanJSON(t, p)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("rendering 100,000 deliveries as JSON took %v", d)
+	}
+	if !json.Valid(out) {
+		t.Error("output is not valid JSON")
+	}
+}
+
+func BenchmarkPlanJSON100k(b *testing.B) {
+	p := fxLarge(10, 10000)
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := PlanJSON(&buf, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func planSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	path := filepath.Join("..", "..", "..", "schema", "plan.schema.json")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("%s: %s", path, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("plan.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("plan.schema.json")
+	if err != nil {
+		t.Fatalf("%s: %s", path, err)
+	}
+	return schema
+}
