@@ -235,7 +235,7 @@ func faultCode(status int) string {
 	switch {
 	case status == http.StatusTooManyRequests:
 		return "WA429"
-	case status >= 500:
+	case status == http.StatusInternalServerError:
 		return "WA500"
 	}
 	return fmt.Sprintf("E%d", status)

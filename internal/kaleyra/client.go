@@ -262,9 +262,9 @@ func (r result) outcomes(b Batch, attempts int) []Outcome {
 	out := make([]Outcome, len(b.To))
 	if r.answer == nil {
 		text := describe(r.code, r.said)
-		if r.retry && Explain(r.code) == "" && r.httpStatus != 0 {
-			// Retries ran out on a code herald does not know; say what the
-			// status meant rather than leave only Kaleyra's words.
+		if r.retry && r.httpStatus != 0 && r.code != "WA429" {
+			// Retries ran out: say that nothing was sent, which a code such
+			// as WA500 would not.
 			text = describe("HTTP"+strconv.Itoa(r.httpStatus), r.said)
 		}
 		for i, to := range b.To {

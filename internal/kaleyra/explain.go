@@ -21,12 +21,12 @@ const (
 
 // explanations say, for people, what a code means and what to do about it.
 var explanations = map[string]string{
-	"E13008": "Kaleyra rejected the sender (from) number as invalid. Check that the sender's number is in E.164 form (+ and country code) and is the WhatsApp Business number registered with this Kaleyra account.",
-	"E13009": "Kaleyra rejected a recipient (to) number as invalid. Check that every recipient number is in E.164 form (+ and country code) and is a real WhatsApp number.",
-	"E413":   "Kaleyra refuses HTML tags in any field but the body. Remove anything that looks like <tag> from the template parameters, refs and callback URL.",
-	"RBC001": "Kaleyra did not accept the credentials. Check the provider's sid and api_key: they must belong to the same Kaleyra account and region.",
-	"E110":   "The Kaleyra account's balance is too low to send. Top up the account, then run apply again to retry.",
-	"WA429":  "Kaleyra is rate limiting this account. Lower messages_per_second or -parallelism, then run apply again to retry.",
+	"E13008": "Kaleyra rejected the sender (from) number as invalid, so nothing was sent. Check that the sender's number is in E.164 form (+ and country code) and is the WhatsApp Business number registered with this Kaleyra account.",
+	"E13009": "Kaleyra rejected a recipient (to) number as invalid, so nothing was sent. Check that every recipient number is in E.164 form (+ and country code) and is a real WhatsApp number.",
+	"E413":   "Kaleyra refuses HTML tags in any field but the body, so nothing was sent. Remove anything that looks like <tag> from the template parameters, refs and callback URL.",
+	"RBC001": "Kaleyra did not accept the credentials, so nothing was sent. Check the provider's sid and api_key: they must belong to the same Kaleyra account and region.",
+	"E110":   "The Kaleyra account's balance is too low to send, so nothing was sent. Top up the account, then run apply again to retry.",
+	"WA429":  "Kaleyra is rate limiting this account, so nothing was sent. Lower messages_per_second or -parallelism, then run apply again to retry.",
 	"WA500":  "Kaleyra had an internal error. The message may or may not have gone out; check Kaleyra's delivery reports before sending again with -replace.",
 
 	CodeConnect:     "herald could not connect to the Kaleyra API, so nothing was sent. Check the network, the region or endpoint, and any proxy, then run apply again.",
