@@ -1,0 +1,129 @@
+package views
+
+import (
+	"bufio"
+	"io"
+	"sort"
+
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// StateSummaryText renders what `herald show` prints with no plan file:
+// the state's identity, its deliveries counted by status, then per message
+// instance its recipients counted by status, with the failed and unknown
+// ones listed (the first 20 of each, then a count) with their errors, since
+// those are the ones a person has to act on.
+//
+// Instances are ordered by address and listed recipients by number, so the
+// output is stable. It runs in time linear in the number of records, plus
+// sorting what it lists.
+func StateSummaryText(w io.Writer, s *states.State) {
+	bw := bufio.NewWriter(w)
+	defer bw.Flush()
+	r := &textRenderer{w: bw}
+
+	r.printf("State lineage %s, serial %d.\n", s.Lineage, s.Serial)
+	if len(s.Deliveries) == 0 {
+		r.printf("No deliveries recorded: nothing has been sent yet.\n")
+		return
+	}
+
+	type instance struct {
+		addr            string
+		counts          stateCounts
+		failed, unknown []*states.Delivery
+	}
+	var total stateCounts
+	byAddr := make(map[string]*instance)
+	for _, d := range s.Deliveries {
+		in := byAddr[d.Address]
+		if in == nil {
+			in = &instance{addr: d.Address}
+			byAddr[d.Address] = in
+		}
+		in.counts.add(d.Status)
+		total.add(d.Status)
+		switch d.Status {
+		case states.Failed:
+			in.failed = append(in.failed, d)
+		case states.Unknown:
+			in.unknown = append(in.unknown, d)
+		}
+	}
+	list := make([]*instance, 0, len(byAddr))
+	for _, in := range byAddr {
+		list = append(list, in)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].addr < list[j].addr })
+
+	r.printf("%s recorded: %s.\n", textCount(total.all(), "delivery", "deliveries"), total.phrases())
+	for _, in := range list {
+		r.printf("\n  %s: %s: %s\n", in.addr, textCount(in.counts.all(), "recipient", "recipients"), in.counts.phrases())
+		r.stateList("failed", in.failed)
+		r.stateList("unknown", in.unknown)
+	}
+	if total.unknown > 0 {
+		r.printf("\nUnknown deliveries may have gone out; herald does not send them again on its own.\n")
+		r.printf("Use \"herald apply -replace=ADDRESS\" for those that did not arrive.\n")
+	}
+	if total.failed > 0 {
+		r.printf("\nFailed deliveries went nowhere; the next apply retries them.\n")
+	}
+}
+
+// stateList prints up to textListMax records, ordered by recipient, with
+// their errors.
+func (r *textRenderer) stateList(what string, records []*states.Delivery) {
+	if len(records) == 0 {
+		return
+	}
+	sort.Slice(records, func(i, j int) bool {
+		if records[i].Key.Recipient != records[j].Key.Recipient {
+			return records[i].Key.Recipient < records[j].Key.Recipient
+		}
+		return records[i].Key.String() < records[j].Key.String()
+	})
+	for _, d := range records[:min(len(records), textListMax)] {
+		r.printf("    %-7s %s%s\n", what, d.Key.Recipient, textPriorError(d))
+	}
+	if more := len(records) - textListMax; more > 0 {
+		r.printf("    ... and %d more %s\n", more, what)
+	}
+}
+
+// stateCounts counts records by status.
+type stateCounts struct{ sent, failed, unknown, other int }
+
+func (c *stateCounts) add(s states.Status) {
+	switch s {
+	case states.Sent:
+		c.sent++
+	case states.Failed:
+		c.failed++
+	case states.Unknown:
+		c.unknown++
+	default:
+		c.other++
+	}
+}
+
+func (c stateCounts) all() int { return c.sent + c.failed + c.unknown + c.other }
+
+// phrases is "12 sent, 1 failed, 2 unknown", leaving out zeros but always
+// saying something.
+func (c stateCounts) phrases() string {
+	var b []byte
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{c.sent, "sent"}, {c.failed, "failed"}, {c.unknown, "unknown"}, {c.other, "with another status"}} {
+		if p.n == 0 {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, textCount(p.n, p.what, p.what)...)
+	}
+	return string(b)
+}
