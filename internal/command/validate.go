@@ -1,14 +1,108 @@
 package command
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/heraldhq/herald/internal/command/views"
+	"github.com/heraldhq/herald/internal/lang"
+)
 
 var _ = register(&Command{
 	Name:  "validate",
-	Usage: "herald validate",
-	Short: "TODO",
-	Long:  "TODO",
-	Run: func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stderr, "herald validate: not built yet")
-		return ExitError
-	},
+	Usage: "herald validate [-json] [-var NAME=VALUE]... [-var-file=FILE]...",
+	Short: "Check the configuration for errors",
+	Long: `Loads every *.herald.hcl and *.herald.json file in the working folder,
+evaluates it with its variables and makes every check a plan makes: valid
+E.164 numbers, ref lengths, no HTML tags outside bodies, https callback
+URLs, references, dependency cycles and duplicate delivery keys.
+
+It reads no state and sends nothing. The exit status is 0 when the
+configuration is valid and 1 otherwise.`,
+	Run: runValidate,
 })
+
+// validateArgs are validate's parsed flags.
+type validateArgs struct {
+	json    bool
+	noColor bool
+	vars    varFlags
+}
+
+// validateJSON is validate -json's output, in Terraform's shape.
+type validateJSON struct {
+	FormatVersion string                 `json:"format_version"`
+	Valid         bool                   `json:"valid"`
+	ErrorCount    int                    `json:"error_count"`
+	WarningCount  int                    `json:"warning_count"`
+	Deliveries    int                    `json:"delivery_count"`
+	Diagnostics   []views.JSONDiagnostic `json:"diagnostics"`
+}
+
+func runValidate(env *Env, args []string) int {
+	var a validateArgs
+	fs := newFlagSet(env, "validate")
+	fs.BoolVar(&a.json, "json", false, "print the result as JSON")
+	fs.BoolVar(&a.noColor, "no-color", false, "turn colour off")
+	a.vars.register(fs)
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "Error: validate takes no arguments; it validates the working folder (use -chdir=DIR for another).\n")
+		return ExitError
+	}
+
+	res, files, diags := lang.Load(lang.Options{Dir: env.Dir, Args: a.vars.args})
+	deliveries := 0
+	if res != nil {
+		deliveries = len(res.Deliveries)
+	}
+	valid := !diags.HasErrors()
+
+	if a.json {
+		out := validateJSON{
+			FormatVersion: "1.0",
+			Valid:         valid,
+			ErrorCount:    countSeverity(diags, hcl.DiagError),
+			WarningCount:  countSeverity(diags, hcl.DiagWarning),
+			Deliveries:    deliveries,
+			Diagnostics:   views.DiagnosticsJSON(diags, files),
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(env.Stderr, "Error: writing the result: %s\n", err)
+			return ExitError
+		}
+	} else {
+		color := env.StdoutIsTerminal && !env.NoColor && !a.noColor
+		views.Diagnostics(env.Stderr, files, diags, color, 0)
+		if valid {
+			fmt.Fprintf(env.Stdout, "Success! The configuration is valid (%s).\n", nounCount(deliveries, "delivery", "deliveries"))
+		}
+	}
+	if !valid {
+		return ExitError
+	}
+	return 0
+}
+
+func countSeverity(diags hcl.Diagnostics, sev hcl.DiagnosticSeverity) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == sev {
+			n++
+		}
+	}
+	return n
+}
+
+func nounCount(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -457,7 +457,7 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 		for _, e := range []hcl.Expression{t.TemplateName, t.Language, t.Params} {
 			blockDiags = append(blockDiags, s.checkRefs(e, refs(refVar, refLocal), "a template block")...)
 		}
-		if blockDiags.HasErrors() {
+		if blockDiags.HasErrors() || t.TemplateName == nil {
 			diags = append(diags, blockDiags...)
 			continue
 		}

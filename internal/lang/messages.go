@@ -95,7 +95,8 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender, reci
 			Subject:  m.Attrs["params"].NameRange.Ptr(),
 		})
 	}
-	if diags.HasErrors() {
+	if diags.HasErrors() || m.From == nil || m.To == nil || m.Ref == nil {
+		// A missing required argument was reported by the decoder.
 		return nil, diags
 	}
 
