@@ -128,9 +128,10 @@ func decodeFields(r *http.Request) (url.Values, *apiError) {
 	return nil, badRequest(codeBadField, "Content-Type %q is not application/x-www-form-urlencoded, multipart/form-data or application/json.", mediaType)
 }
 
-// htmlTag finds anything shaped like an HTML tag or comment: "<b>",
-// "</b>", "<br/>", "<!-- -->".
-var htmlTag = regexp.MustCompile(`<\s*[/!]?\s*[A-Za-z!-][^<>]*>`)
+// htmlTag finds anything shaped like an HTML tag, comment or doctype:
+// "<b>", "</b>", "<br/>", "<!-- -->", "<!DOCTYPE html>". As in HTML, a
+// tag's name follows "<" directly, so "a < b > c" is not one.
+var htmlTag = regexp.MustCompile(`<(/?[A-Za-z][^<>]*|!--.*?--|![A-Za-z][^<>]*)>`)
 
 // maxRefLength is Kaleyra's documented limit for ref, ref1 and ref2.
 const maxRefLength = 255
