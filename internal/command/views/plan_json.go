@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states"
@@ -55,30 +57,6 @@ type (
 		Language     string  `json:"language,omitempty"`
 		// Params is set, possibly empty, for template content.
 		Params *[]jsonParam `json:"params,omitempty"`
-	}
-
-	jsonPrior struct {
-		Status    states.Status   `json:"status"`
-		Digest    delivery.Digest `json:"digest"`
-		Address   string          `json:"address"`
-		ErrorCode string          `json:"error_code,omitempty"`
-		ErrorText string          `json:"error_text,omitempty"`
-	}
-
-	jsonDelivery struct {
-		Address     string          `json:"address"`
-		Key         jsonKey         `json:"key"`
-		Recipient   string          `json:"recipient"`
-		Action      plans.Action    `json:"action"`
-		Reason      string          `json:"reason"`
-		Content     json.RawMessage `json:"content"`
-		Digest      delivery.Digest `json:"digest"`
-		SenderName  string          `json:"sender_name"`
-		CallbackURL string          `json:"callback_url"`
-		Provider    string          `json:"provider"`
-		DependsOn   []string        `json:"depends_on"`
-		// Prior is the state's record of the key; absent for "send".
-		Prior *jsonPrior `json:"prior,omitempty"`
 	}
 
 	jsonRecord struct {
@@ -136,51 +114,134 @@ func PlanJSON(w io.Writer, p *plans.Plan) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(headJSON[:len(headJSON)-1])
 	bw.WriteString(`,"deliveries":[`)
-	// Deliveries of one message instance share their content: encode it
-	// once per run of equal digests rather than once per recipient.
-	var lastDigest delivery.Digest
-	var lastSensitive bool
-	var content json.RawMessage
+	// The deliveries of one message instance share their address, content
+	// and depends_on: encode those once per run, not once per recipient.
+	var run struct {
+		addr      addrs.MessageInstance
+		address   string
+		digest    delivery.Digest
+		sensitive bool
+		content   []byte
+		dependsOn []addrs.Message
+		depJSON   []byte
+	}
+	var line []byte
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		d := &c.Delivery
-		if content == nil || d.Digest != lastDigest || d.Sensitive != lastSensitive {
-			if content, err = json.Marshal(jsonContentOf(d)); err != nil {
+		if i == 0 || d.Address != run.addr {
+			run.addr, run.address = d.Address, d.Address.String()
+		}
+		if run.content == nil || d.Digest != run.digest || d.Sensitive != run.sensitive {
+			if run.content, err = json.Marshal(jsonContentOf(d)); err != nil {
 				return fmt.Errorf("encoding plan: %w", err)
 			}
-			lastDigest, lastSensitive = d.Digest, d.Sensitive
+			run.digest, run.sensitive = d.Digest, d.Sensitive
 		}
-		jd := jsonDelivery{
-			Address:     d.Address.String(),
-			Key:         jsonKeyOf(d.Key),
-			Recipient:   d.Key.Recipient,
-			Action:      c.Action,
-			Reason:      c.Reason,
-			Content:     content,
-			Digest:      d.Digest,
-			SenderName:  d.SenderName,
-			CallbackURL: d.CallbackURL,
-			Provider:    d.Provider,
-			DependsOn:   make([]string, len(d.DependsOn)),
+		if run.depJSON == nil || !slices.Equal(d.DependsOn, run.dependsOn) {
+			run.dependsOn, run.depJSON = d.DependsOn, appendDependsOn(nil, d.DependsOn)
 		}
-		for j, m := range d.DependsOn {
-			jd.DependsOn[j] = m.String()
-		}
-		if pr := c.Prior; pr != nil {
-			jd.Prior = &jsonPrior{Status: pr.Status, Digest: pr.Digest, Address: pr.Address, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
-		}
-		line, err := json.Marshal(jd)
-		if err != nil {
-			return fmt.Errorf("encoding plan: %w", err)
-		}
+		line = line[:0]
 		if i > 0 {
-			bw.WriteByte(',')
+			line = append(line, ',')
 		}
-		bw.WriteByte('\n')
+		line = append(line, '\n')
+		line = appendDelivery(line, c, run.address, run.content, run.depJSON)
 		bw.Write(line)
 	}
 	bw.WriteString("\n]}\n")
 	return bw.Flush()
+}
+
+// appendDelivery appends one delivery's object. It is written by hand
+// rather than with encoding/json because a plan can hold 100,000
+// deliveries and reflection would cost most of `plan -json`'s time; the
+// bytes are exactly what json.Marshal gives for the same fields, in the
+// order schema/plan.schema.json lists them (a test checks both).
+func appendDelivery(b []byte, c *plans.Change, address string, content, dependsOn []byte) []byte {
+	d := &c.Delivery
+	b = append(b, `{"address":`...)
+	b = appendJSONString(b, address)
+	b = append(b, `,"key":`...)
+	b = appendKey(b, d.Key)
+	b = append(b, `,"recipient":`...)
+	b = appendJSONString(b, d.Key.Recipient)
+	b = append(b, `,"action":`...)
+	b = appendJSONString(b, string(c.Action))
+	b = append(b, `,"reason":`...)
+	b = appendJSONString(b, c.Reason)
+	b = append(b, `,"content":`...)
+	b = append(b, content...)
+	b = append(b, `,"digest":`...)
+	b = appendJSONString(b, string(d.Digest))
+	b = append(b, `,"sender_name":`...)
+	b = appendJSONString(b, d.SenderName)
+	b = append(b, `,"callback_url":`...)
+	b = appendJSONString(b, d.CallbackURL)
+	b = append(b, `,"provider":`...)
+	b = appendJSONString(b, d.Provider)
+	b = append(b, `,"depends_on":`...)
+	b = append(b, dependsOn...)
+	if pr := c.Prior; pr != nil {
+		b = append(b, `,"prior":{"status":`...)
+		b = appendJSONString(b, string(pr.Status))
+		b = append(b, `,"digest":`...)
+		b = appendJSONString(b, string(pr.Digest))
+		b = append(b, `,"address":`...)
+		b = appendJSONString(b, pr.Address)
+		if pr.ErrorCode != "" {
+			b = append(b, `,"error_code":`...)
+			b = appendJSONString(b, pr.ErrorCode)
+		}
+		if pr.ErrorText != "" {
+			b = append(b, `,"error_text":`...)
+			b = appendJSONString(b, pr.ErrorText)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+func appendKey(b []byte, k delivery.Key) []byte {
+	b = append(b, `{"channel":`...)
+	b = appendJSONString(b, k.Channel)
+	b = append(b, `,"sender":`...)
+	b = appendJSONString(b, k.Sender)
+	b = append(b, `,"recipient":`...)
+	b = appendJSONString(b, k.Recipient)
+	b = append(b, `,"ref":`...)
+	b = appendJSONString(b, k.Ref)
+	b = append(b, `,"ref1":`...)
+	b = appendJSONString(b, k.Ref1)
+	b = append(b, `,"ref2":`...)
+	b = appendJSONString(b, k.Ref2)
+	return append(b, '}')
+}
+
+func appendDependsOn(b []byte, deps []addrs.Message) []byte {
+	b = append(b, '[')
+	for i, m := range deps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, m.String())
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string, as json.Marshal writes it.
+// Plain ASCII, the common case, is copied; anything json.Marshal would
+// escape or check goes through it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func jsonVariableOf(v plans.Variable) (jsonVariable, error) {

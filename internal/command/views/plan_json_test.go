@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/plans"
 )
 
@@ -202,4 +203,67 @@ func planSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatalf("%s: %s", path, err)
 	}
 	return schema
+}
+
+// appendDelivery writes by hand what json.Marshal would write for this
+// struct; the struct is the reference.
+type jsonDeliveryReference struct {
+	Address     string          `json:"address"`
+	Key         jsonKey         `json:"key"`
+	Recipient   string          `json:"recipient"`
+	Action      plans.Action    `json:"action"`
+	Reason      string          `json:"reason"`
+	Content     json.RawMessage `json:"content"`
+	Digest      string          `json:"digest"`
+	SenderName  string          `json:"sender_name"`
+	CallbackURL string          `json:"callback_url"`
+	Provider    string          `json:"provider"`
+	DependsOn   []string        `json:"depends_on"`
+	Prior       *struct {
+		Status    string `json:"status"`
+		Digest    string `json:"digest"`
+		Address   string `json:"address"`
+		ErrorCode string `json:"error_code,omitempty"`
+		ErrorText string `json:"error_text,omitempty"`
+	} `json:"prior,omitempty"`
+}
+
+func TestAppendDeliveryMatchesEncodingJSON(t *testing.T) {
+	tricky := []string{"", "plain", `quote " and \ backslash`, "<b>&amp;</b>", "tab\tnew\nline\x00\x1f", "héllo wörld ✓ 😀", "line\u2028sep", "bad utf8 \xff\xfe"}
+	for _, s := range tricky {
+		d := fxMessage("m", s, fxText(s))
+		d.Key.Ref1, d.Key.Ref2, d.CallbackURL, d.SenderName = s, s, s, s
+		d.DependsOn = []addrs.Message{{Name: "a"}, {Name: s}}
+		for _, c := range fxChanges(d, plans.Unknown, 0, 1) {
+			c.Reason = s
+			c.Prior.ErrorCode, c.Prior.ErrorText, c.Prior.Address = s, s, s
+			content, err := json.Marshal(jsonContentOf(&c.Delivery))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := jsonDeliveryReference{
+				Address: c.Delivery.Address.String(), Key: jsonKeyOf(c.Delivery.Key), Recipient: c.Delivery.Key.Recipient,
+				Action: c.Action, Reason: c.Reason, Content: content, Digest: string(c.Delivery.Digest),
+				SenderName: s, CallbackURL: s, Provider: c.Delivery.Provider, DependsOn: []string{"message.a", "message." + s},
+			}
+			ref.Prior = &struct {
+				Status    string `json:"status"`
+				Digest    string `json:"digest"`
+				Address   string `json:"address"`
+				ErrorCode string `json:"error_code,omitempty"`
+				ErrorText string `json:"error_text,omitempty"`
+			}{string(c.Prior.Status), string(c.Prior.Digest), s, s, s}
+			want, err := json.Marshal(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := appendDelivery(nil, &c, c.Delivery.Address.String(), content, appendDependsOn(nil, c.Delivery.DependsOn))
+			if !bytes.Equal(got, want) {
+				t.Errorf("for %q:\n got %s\nwant %s", s, got, want)
+			}
+			if !json.Valid(got) {
+				t.Errorf("invalid JSON for %q: %s", s, got)
+			}
+		}
+	}
 }
