@@ -1,0 +1,390 @@
+package statemgr
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/gofrs/flock"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statefile"
+)
+
+// Filesystem is the local backend: the state file PATH and, beside it,
+//
+//	PATH.lock     the OS lock, holding the holder's LockInfo as JSON
+//	PATH.journal  the journal of the apply in progress, or of one that died
+//	PATH.backup   the state as it was before this process first wrote it
+//	PATH.tmp-*    a replacement being written; renamed over PATH when whole
+//
+// The state file is never written in place: a crash leaves either the old
+// file or the new one, never a torn one.
+//
+// A Filesystem is meant to be used by one process at a time, under Lock;
+// its methods are safe for concurrent use.
+type Filesystem struct {
+	path        string
+	lockPath    string
+	journalPath string
+	backupPath  string
+	logger      hclog.Logger
+
+	mu sync.Mutex
+	// lock is the OS lock this value holds, with what it wrote in the lock
+	// file; nil when unlocked.
+	lock     *flock.Flock
+	lockInfo *LockInfo
+	// What this value last saw of the files, from Read or Write; the
+	// journal and Write rely on it instead of parsing the state again.
+	known   bool
+	disk    diskState
+	read    diskState // the lineage and serial Read last returned
+	pending *pendingJournal
+	// journal is the journal open for writing, if any.
+	journal *fileJournal
+	// backedUp is set once this value has kept the backup.
+	backedUp bool
+}
+
+var _ Backend = (*Filesystem)(nil)
+
+type diskState struct {
+	exists  bool
+	lineage string
+	serial  uint64
+}
+
+// pendingJournal is a journal file found by Read.
+type pendingJournal struct {
+	header *statefile.JournalHeader // nil: the file holds no complete line
+	// complete is the length of its complete lines: where appending resumes.
+	complete int64
+	// folded is true when the state file already holds its records: a
+	// crash came after the state was replaced and before the journal was
+	// removed.
+	folded bool
+}
+
+// NewFilesystem returns the backend for the state file at path.
+func NewFilesystem(path string, logger hclog.Logger) *Filesystem {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &Filesystem{
+		path:        path,
+		lockPath:    path + ".lock",
+		journalPath: path + ".journal",
+		backupPath:  path + ".backup",
+		logger:      logger.Named("state"),
+	}
+}
+
+// Path is the state file's path.
+func (f *Filesystem) Path() string { return f.path }
+
+// Read implements Backend.
+func (f *Filesystem) Read() (*states.State, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.readLocked()
+}
+
+func (f *Filesystem) readLocked() (*states.State, error) {
+	var st *states.State
+	data, err := os.ReadFile(f.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		f.disk = diskState{}
+	case err != nil:
+		return nil, fmt.Errorf("reading the state file: %w", err)
+	default:
+		st, err = statefile.Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("reading the state file %s: %w", f.path, err)
+		}
+		f.disk = diskState{exists: true, lineage: st.Lineage, serial: st.Serial}
+	}
+	data = nil // a large state need not stay alive while the journal is read
+
+	pending, journal, err := f.readJournal()
+	if err != nil {
+		return nil, err
+	}
+	st, err = f.fold(st, pending, journal)
+	if err != nil {
+		return nil, err
+	}
+	f.known = true
+	f.pending = pending
+	f.read = diskState{exists: f.disk.exists, lineage: st.Lineage, serial: st.Serial}
+	return st, nil
+}
+
+// readJournal reads the journal file, if there is one.
+func (f *Filesystem) readJournal() (*pendingJournal, *statefile.Journal, error) {
+	data, err := os.ReadFile(f.journalPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the state journal: %w", err)
+	}
+	j, err := statefile.ParseJournal(data, journalStatus)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the state journal %s: %w; it records sends that are not yet in the state file, so herald will not go on without it: repair the line, or if you are sure those sends are recorded elsewhere, move the file away", f.journalPath, err)
+	}
+	if j.Complete < len(data) {
+		f.logger.Warn("ignoring the torn last line of the journal: the run that wrote it died mid-write, before the record was durable", "path", f.journalPath, "bytes", len(data)-j.Complete)
+	}
+	return &pendingJournal{header: j.Header, complete: int64(j.Complete)}, j, nil
+}
+
+func journalStatus(s states.Status) bool {
+	return s == InFlight || s == states.Sent || s == states.Failed || s == states.Unknown
+}
+
+// Interrupted is the ErrorCode of a delivery whose request may have left
+// when herald stopped, before its answer came.
+const Interrupted = "INTERRUPTED"
+
+const interruptedText = "herald was interrupted after the request was made ready to send and before an answer came, so the message may or may not have been delivered; check with the recipient or Kaleyra, then use -replace to send it again if needed"
+
+// fold applies the journal's records to st (nil when there is no state
+// file) and returns the state they describe.
+func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefile.Journal) (*states.State, error) {
+	if j == nil || j.Header == nil {
+		if st == nil {
+			st = states.New(NewLineage())
+		}
+		return st, nil
+	}
+	h := j.Header
+	if st == nil {
+		if h.BaseSerial != 0 {
+			return nil, fmt.Errorf("the state journal %s continues serial %d of state lineage %s, but the state file %s does not exist; restore it (%s may help), or move the journal away to give up its records", f.journalPath, h.BaseSerial, h.Lineage, f.path, f.backupPath)
+		}
+		st = states.New(h.Lineage)
+	}
+	switch {
+	case h.Lineage != st.Lineage:
+		return nil, fmt.Errorf("the state journal %s belongs to state lineage %s, but the state file %s has lineage %s; put back the state file it belongs to, or move the journal away to give up its records", f.journalPath, h.Lineage, f.path, st.Lineage)
+	case h.BaseSerial < st.Serial:
+		// The state was replaced after these records were written; only
+		// the journal's removal was lost.
+		f.logger.Debug("ignoring a journal already folded into the state", "path", f.journalPath, "journal_serial", h.BaseSerial, "state_serial", st.Serial)
+		pending.folded = true
+		return st, nil
+	case h.BaseSerial > st.Serial:
+		return nil, fmt.Errorf("the state journal %s continues serial %d, but the state file %s is at serial %d, older than the journal: it was probably replaced by an older copy. Put back the newer state, or move the journal away to give up its records", f.journalPath, h.BaseSerial, f.path, st.Serial)
+	}
+	touched := make(map[*states.Delivery]bool)
+	for _, rec := range j.Records {
+		st.Set(rec)
+		touched[rec] = true
+	}
+	for rec := range touched {
+		if st.Get(rec.Key) != rec || rec.Status != InFlight {
+			continue
+		}
+		// In-flight records carry the attempts made before this one;
+		// this one may have reached Kaleyra, so it counts.
+		rec.Status = states.Unknown
+		rec.Attempts++
+		rec.ErrorCode = Interrupted
+		rec.ErrorText = interruptedText
+	}
+	st.Serial++
+	f.logger.Info("folded the journal of an earlier run into the state", "path", f.journalPath, "records", len(j.Records))
+	return st, nil
+}
+
+// Write implements Backend. It writes s with serial the larger of s.Serial
+// and one more than any serial this Filesystem has read or written, and
+// sets s.Serial to it, so every write moves the serial forward, past any
+// journal it folds.
+func (f *Filesystem) Write(s *states.State) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.journal != nil {
+		return fmt.Errorf("cannot replace the state file %s while its journal is open: close the journal first", f.path)
+	}
+	if !f.known {
+		// Learn what is on disk, and check that no journal would be lost.
+		if _, err := f.readLocked(); err != nil {
+			return err
+		}
+	}
+	if f.disk.exists && s.Lineage != f.disk.lineage {
+		return fmt.Errorf("refusing to replace the state file %s, of lineage %s, with a state of lineage %s", f.path, f.disk.lineage, s.Lineage)
+	}
+	if p := f.pending; p != nil && p.header != nil && !p.folded && s.Lineage != p.header.Lineage {
+		return fmt.Errorf("refusing to replace the state file %s with a state of lineage %s: the journal %s holds records of lineage %s that are not folded in", f.path, s.Lineage, f.journalPath, p.header.Lineage)
+	}
+	serial := max(s.Serial, f.read.serial+1, f.disk.serial+1)
+	out := *s
+	out.Serial = serial
+
+	dir := filepath.Dir(f.path)
+	if f.lock != nil {
+		f.removeLeftovers()
+	}
+	if !f.backedUp && f.disk.exists {
+		if err := f.keepBackup(); err != nil {
+			return err
+		}
+	}
+	f.backedUp = true
+	if err := writeAtomic(f.path, func(w io.Writer) error { return statefile.Write(w, &out) }); err != nil {
+		return fmt.Errorf("writing the state file %s: %w", f.path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("writing the state file %s: %w", f.path, err)
+	}
+	// Only now that the new state is durable may the journal it folds go;
+	// if this removal is lost, the journal's serial marks it as folded.
+	if err := os.Remove(f.journalPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		f.logger.Warn("could not remove the folded journal; the next run will ignore it", "path", f.journalPath, "error", err)
+	}
+	s.Serial = serial
+	f.disk = diskState{exists: true, lineage: s.Lineage, serial: serial}
+	f.read = f.disk
+	f.pending = nil
+	return nil
+}
+
+// keepBackup makes PATH.backup the current state file. A hard link shares
+// the old file's bytes, which are never modified in place, so the backup
+// costs no copy; where links are not supported, it copies.
+func (f *Filesystem) keepBackup() error {
+	tmp := f.backupPath + ".tmp-" + randomHex(6)
+	err := os.Link(f.path, tmp)
+	if err == nil {
+		err = os.Chmod(tmp, 0o600)
+	} else {
+		f.logger.Debug("hard link failed; copying the backup", "error", err)
+		err = copyFile(f.path, tmp)
+	}
+	if err == nil {
+		err = os.Rename(tmp, f.backupPath)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("keeping the backup %s: %w", f.backupPath, err)
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := out.Write(data); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// removeLeftovers deletes temporary files of earlier runs that died while
+// writing. Only the lock holder calls it, so none is being written.
+func (f *Filesystem) removeLeftovers() {
+	for _, pattern := range []string{f.path + ".tmp-*", f.backupPath + ".tmp-*"} {
+		matches, _ := filepath.Glob(pattern)
+		for _, m := range matches {
+			f.logger.Debug("removing a temporary file left by an interrupted run", "path", m)
+			os.Remove(m)
+		}
+	}
+}
+
+// writeAtomic replaces path with what write produces: a temporary file in
+// the same folder (mode 0600), fsynced, then renamed over path. The caller
+// fsyncs the folder to make the rename durable.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// syncDir makes the creations, renames and removals in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing folder %s: %w", dir, err)
+	}
+	return nil
+}
+
+// NewLineage returns a random lineage ID in the form of a UUID v4.
+func NewLineage() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ReadBackup returns the state kept in PATH.backup; nil, nil when there is
+// none.
+func (f *Filesystem) ReadBackup() (*states.State, error) {
+	data, err := os.ReadFile(f.backupPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the state backup: %w", err)
+	}
+	st, err := statefile.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("reading the state backup %s: %w", f.backupPath, err)
+	}
+	return st, nil
+}
