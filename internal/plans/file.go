@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -20,10 +21,11 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-// A saved plan file is one JSON object: a small envelope that says what the
-// file is, which format it uses and the SHA-256 of its payload, then the
-// payload itself, written as compact JSON so that the checksum covers exactly
-// the bytes on disk.
+// A saved plan file is two lines of JSON: a small header that says what
+// the file is, which format it uses and the SHA-256 of the second line, then
+// the plan itself as compact JSON. Keeping them apart lets a reader check
+// the kind and version before it decodes anything large, and makes the
+// checksum cover exactly the bytes on disk.
 //
 // What it never holds: the API key (nothing in a Plan carries provider
 // settings), the values of sensitive variables (apply re-reads them from
@@ -48,12 +50,13 @@ var ErrCorrupt = errors.New("the saved plan is damaged or was edited after it wa
 // ErrNotPlan is wrapped by the error for a file that is not a saved plan.
 var ErrNotPlan = errors.New("not a saved herald plan")
 
-type fileEnvelope struct {
-	Kind          string          `json:"kind"`
-	FormatVersion int             `json:"format_version"`
-	HeraldVersion string          `json:"herald_version"`
-	Checksum      string          `json:"checksum"`
-	Plan          json.RawMessage `json:"plan"`
+type fileHeader struct {
+	Kind          string `json:"kind"`
+	FormatVersion int    `json:"format_version"`
+	HeraldVersion string `json:"herald_version"`
+	// Checksum is "sha256:" and the hex SHA-256 of the payload line,
+	// without its newline.
+	Checksum string `json:"checksum"`
 }
 
 type filePlan struct {
@@ -64,7 +67,7 @@ type filePlan struct {
 	// Contents holds each distinct non-sensitive content once, by digest:
 	// a message to 10,000 recipients stores its body once, not 10,000 times.
 	Contents         map[delivery.Digest]delivery.Content `json:"contents"`
-	Changes          []fileChange                         `json:"changes"`
+	Runs             []fileRun                            `json:"runs"`
 	NoLongerDeclared []*states.Delivery                   `json:"no_longer_declared"`
 }
 
@@ -77,32 +80,52 @@ type fileVariable struct {
 	Value json.RawMessage `json:"value,omitempty"`
 }
 
-type fileChange struct {
+// fileRun is a run of consecutive changes that share everything but the
+// recipient, the action and the prior record: in practice, one message
+// instance. Storing runs keeps a 100,000-delivery plan small and quick to
+// read, and keeps the plan's order exactly.
+type fileRun struct {
 	Address   string          `json:"address"`
-	Key       delivery.Key    `json:"key"`
-	Action    Action          `json:"action"`
-	Reason    string          `json:"reason"`
+	Key       fileRunKey      `json:"key"`
 	Digest    delivery.Digest `json:"digest"`
 	Sensitive bool            `json:"sensitive,omitempty"`
 	// ContentType is the only part of a sensitive delivery's content that is
 	// stored; a non-sensitive one's content is in filePlan.Contents.
-	ContentType delivery.Type `json:"content_type,omitempty"`
-	CallbackURL string        `json:"callback_url,omitempty"`
-	Provider    string        `json:"provider"`
-	SenderName  string        `json:"sender_name"`
-	DependsOn   []string      `json:"depends_on,omitempty"`
-	Prior       *filePrior    `json:"prior,omitempty"`
+	ContentType delivery.Type  `json:"content_type,omitempty"`
+	CallbackURL string         `json:"callback_url,omitempty"`
+	Provider    string         `json:"provider"`
+	SenderName  string         `json:"sender_name"`
+	DependsOn   []string       `json:"depends_on,omitempty"`
+	Deliveries  []fileDelivery `json:"deliveries"`
+}
+
+// fileRunKey is a delivery key without its recipient.
+type fileRunKey struct {
+	Channel string `json:"channel"`
+	Sender  string `json:"sender"`
+	Ref     string `json:"ref"`
+	Ref1    string `json:"ref1,omitempty"`
+	Ref2    string `json:"ref2,omitempty"`
+}
+
+type fileDelivery struct {
+	Recipient string     `json:"recipient"`
+	Action    Action     `json:"action"`
+	Reason    string     `json:"reason"`
+	Prior     *filePrior `json:"prior,omitempty"`
 }
 
 // filePrior is what a plan keeps of the state record a change was compared
 // with: enough to explain the action, not the whole record (the state file
 // holds that).
 type filePrior struct {
-	Address   string          `json:"address"`
-	Digest    delivery.Digest `json:"digest"`
-	Status    states.Status   `json:"status"`
-	ErrorCode string          `json:"error_code,omitempty"`
-	ErrorText string          `json:"error_text,omitempty"`
+	Status states.Status `json:"status"`
+	// Digest and Address are absent when they equal the delivery's, as
+	// they do for nearly every record.
+	Digest    *delivery.Digest `json:"digest,omitempty"`
+	Address   *string          `json:"address,omitempty"`
+	ErrorCode string           `json:"error_code,omitempty"`
+	ErrorText string           `json:"error_text,omitempty"`
 }
 
 // WriteFile saves p to path atomically: it writes a temporary file in the
@@ -187,7 +210,7 @@ func encodeFile(p *Plan) ([]byte, error) {
 		Targeted:         p.Targeted,
 		Variables:        make([]fileVariable, 0, len(p.Variables)),
 		Contents:         make(map[delivery.Digest]delivery.Content),
-		Changes:          make([]fileChange, len(p.Changes)),
+		Runs:             []fileRun{},
 		NoLongerDeclared: p.NoLongerDeclared,
 	}
 	if fp.NoLongerDeclared == nil {
@@ -200,57 +223,80 @@ func encodeFile(p *Plan) ([]byte, error) {
 		}
 		fp.Variables = append(fp.Variables, fv)
 	}
+	var run *fileRun
+	var runOf *delivery.Delivery // the first delivery of run
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		d := &c.Delivery
-		fc := fileChange{
-			Address:     d.Address.String(),
-			Key:         d.Key,
-			Action:      c.Action,
-			Reason:      c.Reason,
-			Digest:      d.Digest,
-			Sensitive:   d.Sensitive,
-			CallbackURL: d.CallbackURL,
-			Provider:    d.Provider,
-			SenderName:  d.SenderName,
+		if run == nil || !sameRun(runOf, d) {
+			fp.Runs = append(fp.Runs, newFileRun(d))
+			run, runOf = &fp.Runs[len(fp.Runs)-1], d
+			if !d.Sensitive {
+				if _, seen := fp.Contents[d.Digest]; !seen {
+					fp.Contents[d.Digest] = d.Content
+				}
+			}
 		}
-		if d.Sensitive {
-			fc.ContentType = d.Content.Type
-		} else if _, seen := fp.Contents[d.Digest]; !seen {
-			fp.Contents[d.Digest] = d.Content
-		}
-		for _, m := range d.DependsOn {
-			fc.DependsOn = append(fc.DependsOn, m.String())
-		}
+		fd := fileDelivery{Recipient: d.Key.Recipient, Action: c.Action, Reason: c.Reason}
 		if pr := c.Prior; pr != nil {
-			fc.Prior = &filePrior{Address: pr.Address, Digest: pr.Digest, Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
+			fd.Prior = &filePrior{Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
+			if pr.Digest != d.Digest {
+				fd.Prior.Digest = &pr.Digest
+			}
+			if pr.Address != run.Address {
+				fd.Prior.Address = &pr.Address
+			}
 		}
-		fp.Changes[i] = fc
+		run.Deliveries = append(run.Deliveries, fd)
 	}
 	payload, err := json.Marshal(fp)
 	if err != nil {
 		return nil, fmt.Errorf("encoding plan: %w", err)
 	}
 	sum := sha256.Sum256(payload)
-
-	// The envelope is written by hand around the payload so that the
-	// payload's bytes on disk are exactly the ones summed.
-	head, err := json.Marshal(struct {
-		Kind          string `json:"kind"`
-		FormatVersion int    `json:"format_version"`
-		HeraldVersion string `json:"herald_version"`
-		Checksum      string `json:"checksum"`
-	}{fileKind, FileFormatVersion, p.HeraldVersion, checksumPrefix + hex.EncodeToString(sum[:])})
+	header, err := json.Marshal(fileHeader{
+		Kind:          fileKind,
+		FormatVersion: FileFormatVersion,
+		HeraldVersion: p.HeraldVersion,
+		Checksum:      checksumPrefix + hex.EncodeToString(sum[:]),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("encoding plan: %w", err)
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(head) + len(payload) + 16)
-	buf.Write(head[:len(head)-1])
-	buf.WriteString(`,"plan":`)
-	buf.Write(payload)
-	buf.WriteString("}\n")
-	return buf.Bytes(), nil
+	out := make([]byte, 0, len(header)+len(payload)+2)
+	out = append(out, header...)
+	out = append(out, '\n')
+	out = append(out, payload...)
+	return append(out, '\n'), nil
+}
+
+func newFileRun(d *delivery.Delivery) fileRun {
+	run := fileRun{
+		Address:     d.Address.String(),
+		Key:         fileRunKey{Channel: d.Key.Channel, Sender: d.Key.Sender, Ref: d.Key.Ref, Ref1: d.Key.Ref1, Ref2: d.Key.Ref2},
+		Digest:      d.Digest,
+		Sensitive:   d.Sensitive,
+		CallbackURL: d.CallbackURL,
+		Provider:    d.Provider,
+		SenderName:  d.SenderName,
+	}
+	if d.Sensitive {
+		run.ContentType = d.Content.Type
+	}
+	for _, m := range d.DependsOn {
+		run.DependsOn = append(run.DependsOn, m.String())
+	}
+	return run
+}
+
+// sameRun reports whether b can join the run that a started: everything
+// stored per run is equal.
+func sameRun(a, b *delivery.Delivery) bool {
+	ka, kb := a.Key, b.Key
+	ka.Recipient, kb.Recipient = "", ""
+	return a.Address == b.Address && ka == kb && a.Digest == b.Digest && a.Sensitive == b.Sensitive &&
+		a.Content.Type == b.Content.Type && a.CallbackURL == b.CallbackURL && a.Provider == b.Provider &&
+		a.SenderName == b.SenderName && slices.Equal(a.DependsOn, b.DependsOn)
 }
 
 func encodeVariable(v Variable) (fileVariable, error) {
@@ -271,38 +317,40 @@ func encodeVariable(v Variable) (fileVariable, error) {
 }
 
 func decodeFile(data []byte) (*Plan, error) {
-	var env fileEnvelope
-	if err := json.Unmarshal(data, &env); err != nil {
+	headerLine, payload, _ := bytes.Cut(data, []byte("\n"))
+	var h fileHeader
+	if err := json.Unmarshal(headerLine, &h); err != nil {
 		if bytes.HasPrefix(data, []byte(`{"kind":"herald plan"`)) {
 			// It starts like a plan but does not parse: cut short or damaged.
-			return nil, fmt.Errorf("%w (it is not complete JSON); make a new plan", ErrCorrupt)
+			return nil, fmt.Errorf("%w (it is not complete); make a new plan", ErrCorrupt)
 		}
 		return nil, fmt.Errorf("%w (make one with \"herald plan -out=FILE\")", ErrNotPlan)
 	}
-	if env.Kind != fileKind {
+	if h.Kind != fileKind {
 		return nil, fmt.Errorf("%w (make one with \"herald plan -out=FILE\")", ErrNotPlan)
 	}
-	if env.FormatVersion != FileFormatVersion {
-		if env.FormatVersion > FileFormatVersion {
+	if h.FormatVersion != FileFormatVersion {
+		if h.FormatVersion > FileFormatVersion {
 			return nil, fmt.Errorf("the plan was saved by herald %s in plan format %d, which this herald (format %d) cannot read; apply it with that version or make a new plan",
-				env.HeraldVersion, env.FormatVersion, FileFormatVersion)
+				h.HeraldVersion, h.FormatVersion, FileFormatVersion)
 		}
-		return nil, fmt.Errorf("the plan uses plan format %d, which this herald no longer reads; make a new plan", env.FormatVersion)
+		return nil, fmt.Errorf("the plan uses plan format %d, which this herald no longer reads; make a new plan", h.FormatVersion)
 	}
-	sum := sha256.Sum256(env.Plan)
-	if env.Checksum != checksumPrefix+hex.EncodeToString(sum[:]) {
+	payload = bytes.TrimSuffix(payload, []byte("\n"))
+	sum := sha256.Sum256(payload)
+	if h.Checksum != checksumPrefix+hex.EncodeToString(sum[:]) {
 		return nil, fmt.Errorf("%w (its checksum does not match its contents); make a new plan", ErrCorrupt)
 	}
 
 	var fp filePlan
-	if err := json.Unmarshal(env.Plan, &fp); err != nil {
+	if err := json.Unmarshal(payload, &fp); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrCorrupt, err)
 	}
 	p, err := fp.plan()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrCorrupt, err)
 	}
-	p.HeraldVersion = env.HeraldVersion
+	p.HeraldVersion = h.HeraldVersion
 	return p, nil
 }
 
@@ -332,56 +380,71 @@ func (fp *filePlan) plan() (*Plan, error) {
 		}
 	}
 
-	// Addresses repeat once per recipient; parse each distinct one once.
-	instances := make(map[string]addrs.MessageInstance)
-	if len(fp.Changes) > 0 {
-		p.Changes = make([]Change, len(fp.Changes))
+	n := 0
+	for _, run := range fp.Runs {
+		n += len(run.Deliveries)
 	}
-	for i := range fp.Changes {
-		fc := &fp.Changes[i]
-		if !validAction(fc.Action) {
-			return nil, fmt.Errorf("delivery %d has an unknown action %q", i, fc.Action)
+	if n > 0 {
+		p.Changes = make([]Change, 0, n)
+	}
+	for _, run := range fp.Runs {
+		d, err := run.delivery(fp.Contents)
+		if err != nil {
+			return nil, err
 		}
-		addr, ok := instances[fc.Address]
-		if !ok {
-			var err error
-			if addr, err = addrs.ParseMessageInstance(fc.Address); err != nil {
-				return nil, err
+		for _, fd := range run.Deliveries {
+			if !validAction(fd.Action) {
+				return nil, fmt.Errorf("a delivery of %s has an unknown action %q", run.Address, fd.Action)
 			}
-			instances[fc.Address] = addr
-		}
-		d := delivery.Delivery{
-			Address:     addr,
-			Key:         fc.Key,
-			Digest:      fc.Digest,
-			Sensitive:   fc.Sensitive,
-			CallbackURL: fc.CallbackURL,
-			Provider:    fc.Provider,
-			SenderName:  fc.SenderName,
-		}
-		if fc.Sensitive {
-			d.Content = delivery.Content{Type: fc.ContentType}
-		} else {
-			content, ok := fp.Contents[fc.Digest]
-			if !ok {
-				return nil, fmt.Errorf("no content is stored for %s (digest %s)", fc.Address, fc.Digest)
+			c := Change{Delivery: d, Action: fd.Action, Reason: fd.Reason}
+			c.Delivery.Key.Recipient = fd.Recipient
+			if pr := fd.Prior; pr != nil {
+				c.Prior = &states.Delivery{Key: c.Delivery.Key, Address: run.Address, Digest: d.Digest, Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
+				if pr.Digest != nil {
+					c.Prior.Digest = *pr.Digest
+				}
+				if pr.Address != nil {
+					c.Prior.Address = *pr.Address
+				}
 			}
-			d.Content = content
+			p.Changes = append(p.Changes, c)
 		}
-		for _, s := range fc.DependsOn {
-			name, ok := strings.CutPrefix(s, "message.")
-			if !ok || name == "" {
-				return nil, fmt.Errorf("invalid depends_on address %q", s)
-			}
-			d.DependsOn = append(d.DependsOn, addrs.Message{Name: name})
-		}
-		c := Change{Delivery: d, Action: fc.Action, Reason: fc.Reason}
-		if pr := fc.Prior; pr != nil {
-			c.Prior = &states.Delivery{Key: fc.Key, Address: pr.Address, Digest: pr.Digest, Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
-		}
-		p.Changes[i] = c
 	}
 	return p, nil
+}
+
+// delivery is the run's deliveries without a recipient.
+func (run *fileRun) delivery(contents map[delivery.Digest]delivery.Content) (delivery.Delivery, error) {
+	addr, err := addrs.ParseMessageInstance(run.Address)
+	if err != nil {
+		return delivery.Delivery{}, err
+	}
+	d := delivery.Delivery{
+		Address:     addr,
+		Key:         delivery.Key{Channel: run.Key.Channel, Sender: run.Key.Sender, Ref: run.Key.Ref, Ref1: run.Key.Ref1, Ref2: run.Key.Ref2},
+		Digest:      run.Digest,
+		Sensitive:   run.Sensitive,
+		CallbackURL: run.CallbackURL,
+		Provider:    run.Provider,
+		SenderName:  run.SenderName,
+	}
+	if run.Sensitive {
+		d.Content = delivery.Content{Type: run.ContentType}
+	} else {
+		content, ok := contents[run.Digest]
+		if !ok {
+			return delivery.Delivery{}, fmt.Errorf("no content is stored for %s (digest %s)", run.Address, run.Digest)
+		}
+		d.Content = content
+	}
+	for _, s := range run.DependsOn {
+		name, ok := strings.CutPrefix(s, "message.")
+		if !ok || name == "" {
+			return delivery.Delivery{}, fmt.Errorf("invalid depends_on address %q", s)
+		}
+		d.DependsOn = append(d.DependsOn, addrs.Message{Name: name})
+	}
+	return d, nil
 }
 
 func (fv fileVariable) variable() (Variable, error) {

@@ -3,6 +3,7 @@ package plans_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -248,7 +249,9 @@ func TestFileRefusesBadFiles(t *testing.T) {
 		{"edited", strings.Replace(valid, "+12025550124", "+12025550999", 1), plans.ErrCorrupt, "checksum does not match"},
 		{"action edited", strings.Replace(valid, `"action":"none"`, `"action":"send"`, 1), plans.ErrCorrupt, "checksum"},
 		{"one bit flipped", flipByte(valid, len(valid)/2), plans.ErrCorrupt, ""},
-		{"truncated", valid[:len(valid)/2], plans.ErrCorrupt, "not complete JSON"},
+		{"truncated", valid[:len(valid)/2], plans.ErrCorrupt, "checksum does not match"},
+		{"truncated in the header", valid[:30], plans.ErrCorrupt, "not complete"},
+		{"something appended", valid + "{}\n", plans.ErrCorrupt, "checksum"},
 		{"empty", "", plans.ErrNotPlan, "herald plan -out=FILE"},
 		{"a state file", `{"version":1,"lineage":"x","serial":3,"deliveries":[]}`, plans.ErrNotPlan, ""},
 		{"not json", "# just text\n", plans.ErrNotPlan, ""},
@@ -300,4 +303,29 @@ func flipByte(s string, i int) string {
 	b := []byte(s)
 	b[i] ^= 0x01
 	return string(b)
+}
+
+// BenchmarkFile100k writes and reads a saved plan of 10 messages x 10,000
+// recipients, all already sent: the size apply PLANFILE must handle.
+func BenchmarkFile100k(b *testing.B) {
+	p := &plans.Plan{Lineage: "l", Serial: 1}
+	for m := range 10 {
+		for r := range 10000 {
+			c := withPrior(change(fmt.Sprintf("m%d", m), "", fmt.Sprintf("+1202555%04d", r), plans.None, textContent), states.Sent, textContent.Digest(), "", "")
+			p.Changes = append(p.Changes, c)
+		}
+	}
+	path := filepath.Join(b.TempDir(), "big.plan")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := plans.WriteFile(path, p); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := plans.ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if info, err := os.Stat(path); err == nil {
+		b.ReportMetric(float64(info.Size())/(1<<20), "MiB/file")
+	}
 }
