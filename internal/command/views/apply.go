@@ -318,47 +318,20 @@ func (v *ApplyJSON) Version() {
 	})
 }
 
-// applyJSONPos and applyJSONRange locate a diagnostic in a source file.
-type applyJSONPos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
-}
-
-type applyJSONRange struct {
-	Filename string       `json:"filename"`
-	Start    applyJSONPos `json:"start"`
-	End      applyJSONPos `json:"end"`
-}
-
-type applyJSONDiagnostic struct {
-	Severity string          `json:"severity"`
-	Summary  string          `json:"summary"`
-	Detail   string          `json:"detail,omitempty"`
-	Range    *applyJSONRange `json:"range,omitempty"`
-}
-
-// Diagnostics emits one "diagnostic" event per diagnostic.
+// Diagnostics emits one "diagnostic" event per diagnostic, each in the
+// shape validate -json uses.
 func (v *ApplyJSON) Diagnostics(diags hcl.Diagnostics) {
-	for _, d := range diags {
-		severity, level, prefix := "error", "error", "Error: "
-		if d.Severity == hcl.DiagWarning {
-			severity, level, prefix = "warning", "warn", "Warning: "
-		}
-		diag := applyJSONDiagnostic{Severity: severity, Summary: d.Summary, Detail: d.Detail}
-		if r := d.Subject; r != nil {
-			diag.Range = &applyJSONRange{
-				Filename: r.Filename,
-				Start:    applyJSONPos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
-				End:      applyJSONPos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
-			}
+	for _, d := range DiagnosticsJSON(diags) {
+		level, prefix := "error", "Error: "
+		if d.Severity == "warning" {
+			level, prefix = "warn", "Warning: "
 		}
 		v.emit(&struct {
 			applyEvent
-			Diagnostic applyJSONDiagnostic `json:"diagnostic"`
+			Diagnostic JSONDiagnostic `json:"diagnostic"`
 		}{
 			applyEvent: applyEvent{Level: level, Message: prefix + d.Summary, Type: "diagnostic"},
-			Diagnostic: diag,
+			Diagnostic: d,
 		})
 	}
 }
