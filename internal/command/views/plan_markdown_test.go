@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -348,4 +349,15 @@ func mdManyWarningsPlan(messages int) *plans.Plan {
 		p.Changes = append(p.Changes, mdChangesFrom(d, plans.Unknown, 1, 2, mdText("x"))...)
 	}
 	return p
+}
+
+// BenchmarkPlanMarkdownLarge renders the very large plan: 20,000 recipients
+// in one message and 500 more messages.
+func BenchmarkPlanMarkdownLarge(b *testing.B) {
+	p := mdLargePlan()
+	for b.Loop() {
+		if err := PlanMarkdown(io.Discard, p, MarkdownOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
