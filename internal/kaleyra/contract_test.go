@@ -475,3 +475,24 @@ func TestRateLimitCountsRecipients(t *testing.T) {
 		t.Errorf("11 recipients at 20/s went out in %v, want about 500ms", elapsed)
 	}
 }
+
+// Go's transport repeats a GET by itself when a reused connection breaks
+// before the answer; herald's GET requests must not be repeated.
+func TestResetOnReusedConnectionIsNotRepeated(t *testing.T) {
+	for _, method := range []string{"GET", "POST"} {
+		t.Run(method, func(t *testing.T) {
+			server, url, outbox := emu(t, emulator.Faults{ResetEvery: 2})
+			c := client(t, url, func(s *kaleyra.Settings) { s.Method = method })
+			if o := send(t, c, textBatch("+12025550123"))[0]; o.Status != kaleyra.Sent {
+				t.Fatalf("first send: %+v", o)
+			}
+			o := send(t, c, textBatch("+12025550124"))[0]
+			if o.Status != kaleyra.Unknown || o.Attempts != 1 || server.Requests() != 2 {
+				t.Errorf("outcome %+v after %d requests at the server; want unknown after 2", o, server.Requests())
+			}
+			if n := len(readOutbox(t, outbox)); n != 1 {
+				t.Errorf("outbox has %d records, want 1", n)
+			}
+		})
+	}
+}
