@@ -73,6 +73,7 @@ func runValidate(env *Env, args []string) int {
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(env.Stderr, "Error: writing the result: %s\n", err)
 			return ExitError

@@ -376,9 +376,8 @@ func invalidNumberDiag(num, problem string, rng hcl.Range) *hcl.Diagnostic {
 }
 
 // evalRecipients evaluates the recipients blocks: each number valid, none
-// twice. It returns each block's numbers value so that messages can tell a
-// recipients reference from a look-alike object.
-func (s *scope) evalRecipients(blocks []*configs.Recipients) (map[string]cty.Value, hcl.Diagnostics) {
+// twice.
+func (s *scope) evalRecipients(blocks []*configs.Recipients) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	vals := map[string]cty.Value{}
 	for _, r := range blocks {
@@ -391,27 +390,27 @@ func (s *scope) evalRecipients(blocks []*configs.Recipients) (map[string]cty.Val
 		if refDiags.HasErrors() || r.Numbers == nil {
 			continue
 		}
-		list, moreDiags := eval(r.Numbers, s.ctx, cty.List(cty.String))
+		// Not eval's conversion to list(string): cty unifies the element
+		// types of a tuple by sorting them, far too slow for a 10,000
+		// element list made by a for expression.
+		val, moreDiags := eval(r.Numbers, s.ctx, cty.DynamicPseudoType)
 		diags = append(diags, moreDiags...)
-		list, _ = list.UnmarkDeep()
-		if moreDiags.HasErrors() || !list.IsWhollyKnown() {
+		if moreDiags.HasErrors() {
 			continue
 		}
-		if list.IsNull() {
+		if val.ContainsMarked() {
+			val, _ = val.UnmarkDeep()
+		}
+		if !val.IsWhollyKnown() {
+			continue
+		}
+		nums, problem := stringElements(val)
+		if problem != "" {
 			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Missing numbers",
-				Detail: "The numbers of a recipients block must be a list of E.164 numbers, not null.", Subject: r.Numbers.Range().Ptr(),
+				Severity: hcl.DiagError, Summary: "Invalid numbers",
+				Detail: "The numbers of a recipients block must be a list of E.164 number strings; " + problem + ".", Subject: r.Numbers.Range().Ptr(),
 			})
 			continue
-		}
-		nums := make([]string, 0, list.LengthInt())
-		for it := list.ElementIterator(); it.Next(); {
-			_, v := it.Element()
-			if v.IsNull() {
-				nums = append(nums, "")
-				continue
-			}
-			nums = append(nums, v.AsString())
 		}
 		s.numbers.prime(nums)
 		var blockDiags hcl.Diagnostics
@@ -438,10 +437,19 @@ func (s *scope) evalRecipients(blocks []*configs.Recipients) (map[string]cty.Val
 		if blockDiags.HasErrors() {
 			continue
 		}
+		s.recipientNumbers[r.Name] = nums
+		list := cty.ListValEmpty(cty.String)
+		if len(nums) > 0 {
+			elems := make([]cty.Value, len(nums))
+			for i, n := range nums {
+				elems[i] = cty.StringVal(n)
+			}
+			list = cty.ListVal(elems)
+		}
 		vals[r.Name] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(r.Name), "numbers": list})
 	}
 	s.set(refRecipients, vals)
-	return vals, diags
+	return diags
 }
 
 // evalTemplates evaluates the template blocks.
@@ -526,4 +534,29 @@ func validParamName(s string) bool {
 		}
 	}
 	return true
+}
+
+// stringElements reads a list, tuple or set of strings.
+func stringElements(v cty.Value) ([]string, string) {
+	ty := v.Type()
+	if v.IsNull() || !(ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) {
+		return nil, "got " + ty.FriendlyName()
+	}
+	out := make([]string, 0, v.LengthInt())
+	i := 0
+	for it := v.ElementIterator(); it.Next(); i++ {
+		_, e := it.Element()
+		if e.IsNull() || e.Type() != cty.String {
+			return nil, "element " + strconv.Itoa(i+1) + " is " + describe(e)
+		}
+		out = append(out, e.AsString())
+	}
+	return out, ""
+}
+
+func describe(v cty.Value) string {
+	if v.IsNull() {
+		return "null"
+	}
+	return v.Type().FriendlyName()
 }

@@ -32,7 +32,7 @@ type instance struct {
 }
 
 // evalMessages evaluates every message block, instance by instance.
-func (s *scope) evalMessages(msgs []*configs.Message, senders map[string]*sender, recips map[string]cty.Value) ([]*instance, hcl.Diagnostics) {
+func (s *scope) evalMessages(msgs []*configs.Message, senders map[string]*sender) ([]*instance, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var out []*instance
 	seen := map[string]bool{}
@@ -41,7 +41,7 @@ func (s *scope) evalMessages(msgs []*configs.Message, senders map[string]*sender
 			continue
 		}
 		seen[m.Name] = true
-		insts, moreDiags := s.evalMessage(m, senders, recips)
+		insts, moreDiags := s.evalMessage(m, senders)
 		diags = append(diags, moreDiags...)
 		out = append(out, insts...)
 	}
@@ -50,7 +50,7 @@ func (s *scope) evalMessages(msgs []*configs.Message, senders map[string]*sender
 	return out, diags
 }
 
-func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender, recips map[string]cty.Value) ([]*instance, hcl.Diagnostics) {
+func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*instance, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	where := "a message block"
 	base := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
@@ -137,7 +137,7 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender, reci
 				refEach: cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(ev.key.Value()), "value": ev.val}),
 			}
 		}
-		inst, moreDiags := s.evalInstance(m, ctx, senders, recips)
+		inst, moreDiags := s.evalInstance(m, ctx, senders)
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			// The other instances would most likely repeat the same errors.
@@ -216,7 +216,7 @@ func (s *scope) dependsOnTarget(trav hcl.Traversal) (string, hcl.Diagnostics) {
 	return a.Name, nil
 }
 
-func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders map[string]*sender, recips map[string]cty.Value) (*instance, hcl.Diagnostics) {
+func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders map[string]*sender) (*instance, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	inst := &instance{refRange: m.Ref.Range()}
 
@@ -239,7 +239,7 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 	}
 
 	// to: recipients blocks and numbers.
-	inst.recipients, moreDiags = s.evalTo(m.To, ctx, recips)
+	inst.recipients, moreDiags = s.evalTo(m.To, ctx)
 	diags = append(diags, moreDiags...)
 
 	// Content.
@@ -396,7 +396,17 @@ func evalTemplateContent(m *configs.Message, ctx *hcl.EvalContext) (delivery.Con
 // evalTo evaluates a message's to: recipients blocks, numbers and lists of
 // either, nested as deep as they come. Every number must be valid and
 // appear once.
-func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext, recips map[string]cty.Value) ([]string, hcl.Diagnostics) {
+func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
+	// A to that names one recipients block takes its numbers, checked
+	// there already, without evaluating anything.
+	if trav, diags := hcl.AbsTraversalForExpr(expr); !diags.HasErrors() && len(trav) == 2 && trav.RootName() == refRecipients {
+		if a, ok := trav[1].(hcl.TraverseAttr); ok {
+			if nums, ok := s.recipientNumbers[a.Name]; ok {
+				return nums, nil
+			}
+		}
+	}
+
 	val, diags := eval(expr, ctx, cty.DynamicPseudoType)
 	if diags.HasErrors() {
 		return nil, diags
@@ -406,18 +416,6 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext, recips map[str
 	}
 	if !val.IsWhollyKnown() {
 		return nil, diags
-	}
-
-	// A to that is exactly one recipients block was checked there already.
-	if val.Type().Equals(recipientsType) {
-		if r, ok := recips[val.GetAttr("name").AsString()]; ok && r.RawEquals(val) {
-			nums := make([]string, 0, val.GetAttr("numbers").LengthInt())
-			for it := val.GetAttr("numbers").ElementIterator(); it.Next(); {
-				_, v := it.Element()
-				nums = append(nums, v.AsString())
-			}
-			return nums, diags
-		}
 	}
 
 	var nums []string

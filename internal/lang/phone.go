@@ -99,7 +99,7 @@ func e164Problem(s string) string {
 	if !ok {
 		return "no country uses the calling code at the start of this number"
 	}
-	if !phonenumbers.IsValidNumber(num) {
+	if !isValidNumber(num) {
 		return "it is not a valid number in its country's numbering plan"
 	}
 	return ""
@@ -141,4 +141,19 @@ func e164Number(digits string) (*phonenumbers.PhoneNumber, bool) {
 		return n, true
 	}
 	return nil, false
+}
+
+// isValidNumber is phonenumbers.IsValidNumber, about twice as fast for most
+// numbers. IsValidNumber first finds the number's region by trying each
+// region of its calling code in turn, then validates it for that region,
+// so a number of the main region is checked twice. A number valid for the
+// main region is found there first (main regions have no leading-digits
+// rule), so checking the main region alone settles it; anything else takes
+// the full path. TestE164AgreesWithParse holds the two to the same answers.
+func isValidNumber(n *phonenumbers.PhoneNumber) bool {
+	main := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode()))
+	if main != "001" && phonenumbers.IsValidNumberForRegion(n, main) {
+		return true
+	}
+	return phonenumbers.IsValidNumber(n)
 }

@@ -26,11 +26,22 @@ func TestE164AgreesWithParse(t *testing.T) {
 		}
 		inputs = append(inputs, n)
 	}
+	// Every region's example numbers, of every type, and their neighbours.
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.VOIP} {
+			if ex := phonenumbers.GetExampleNumberForType(region, typ); ex != nil {
+				e := phonenumbers.Format(ex, phonenumbers.E164)
+				inputs = append(inputs, e, e[:len(e)-1], e+"1", e[:len(e)-1]+"9")
+			}
+		}
+	}
 	for _, in := range inputs {
 		got := e164Problem(in) == ""
 		want := false
 		if n, err := phonenumbers.Parse(in, ""); err == nil {
-			want = phonenumbers.IsValidNumber(n) && phonenumbers.Format(n, phonenumbers.E164) == in
+			// E.164 caps numbers at 15 digits, where libphonenumber
+			// accepts a few longer (German toll-free) ones.
+			want = phonenumbers.IsValidNumber(n) && phonenumbers.Format(n, phonenumbers.E164) == in && len(in) <= 16
 		}
 		if got != want {
 			t.Errorf("%s: fast path says valid=%v, phonenumbers says %v", in, got, want)

@@ -49,6 +49,9 @@ type scope struct {
 	// references and suggesting near names.
 	names   map[string]map[string]bool
 	numbers *numberChecker
+	// recipientNumbers holds each valid recipients block's numbers, so
+	// that a message sent to recipients.NAME needs no second look at them.
+	recipientNumbers map[string][]string
 	// fileCache keeps file() contents so a file read by many expressions is
 	// read once per Load.
 	fileCache map[string]string
@@ -56,11 +59,12 @@ type scope struct {
 
 func newScope(dir string, lookupEnv func(string) (string, bool)) *scope {
 	s := &scope{
-		dir:       dir,
-		lookupEnv: lookupEnv,
-		names:     map[string]map[string]bool{},
-		numbers:   newNumberChecker(),
-		fileCache: map[string]string{},
+		dir:              dir,
+		lookupEnv:        lookupEnv,
+		names:            map[string]map[string]bool{},
+		numbers:          newNumberChecker(),
+		recipientNumbers: map[string][]string{},
+		fileCache:        map[string]string{},
 	}
 	for _, r := range rootNames {
 		s.names[r] = map[string]bool{}
