@@ -1,0 +1,362 @@
+package lang
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/delivery"
+)
+
+// writeConfig writes files into a new temporary folder and returns it.
+func writeConfig(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func envOf(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+func mustLoad(t *testing.T, opts Options) *Result {
+	t.Helper()
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = envOf(nil)
+	}
+	res, _, diags := Load(opts)
+	if diags.HasErrors() {
+		t.Fatalf("Load: %s", diags.Error())
+	}
+	return res
+}
+
+const basics = `
+provider "kaleyra" {
+  sid      = "HXTEST0001IN"
+  emulator = true
+}
+
+provider "kaleyra" {
+  alias   = "eu"
+  sid     = "HXTEST0002EU"
+  api_key = "secret"
+  region  = "eu"
+}
+
+sender "ops" {
+  number = "+12025550100"
+}
+
+sender "eu" {
+  number   = "+12025550101"
+  provider = kaleyra.eu
+}
+
+recipients "team" {
+  numbers = ["+12025550123", "+12025550124"]
+}
+
+template "notice" {
+  name     = "release_announcement"
+  language = "en"
+  params   = ["version", "eta"]
+}
+`
+
+func TestLoadDeliveries(t *testing.T) {
+	dir := writeConfig(t, map[string]string{
+		"a.herald.hcl": basics,
+		"b.herald.hcl": `
+message "announce" {
+  from         = sender.ops
+  to           = [recipients.team, "+12025550199"]
+  template     = template.notice
+  params       = { eta = "today", version = "v1" }
+  ref          = "release-v1"
+  ref1         = "rollout"
+  callback_url = "https://hooks.example.com/k"
+}
+
+message "done" {
+  for_each   = { b = "+12025550124", a = "+12025550123" }
+  from       = sender.eu
+  to         = [each.value]
+  body       = "Wave ${each.key} done"
+  ref        = "done"
+  ref2       = each.key
+  depends_on = [message.announce]
+}
+`,
+	})
+	res := mustLoad(t, Options{Dir: dir})
+
+	notice := delivery.Content{
+		Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
+		Params: []delivery.Param{{Name: "version", Value: "v1"}, {Name: "eta", Value: "today"}},
+	}
+	announce := func(to string) delivery.Delivery {
+		return delivery.Delivery{
+			Address:     addrs.Message{Name: "announce"}.Instance(addrs.NoKey),
+			Key:         delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: to, Ref: "release-v1", Ref1: "rollout"},
+			Content:     notice,
+			Digest:      notice.Digest(),
+			CallbackURL: "https://hooks.example.com/k",
+			Provider:    "kaleyra",
+			SenderName:  "ops",
+		}
+	}
+	done := func(key, to string) delivery.Delivery {
+		c := delivery.Content{Type: delivery.Text, Body: "Wave " + key + " done"}
+		return delivery.Delivery{
+			Address:    addrs.Message{Name: "done"}.Instance(addrs.StringKey(key)),
+			Key:        delivery.Key{Channel: "whatsapp", Sender: "+12025550101", Recipient: to, Ref: "done", Ref2: key},
+			Content:    c,
+			Digest:     c.Digest(),
+			Provider:   "kaleyra.eu",
+			SenderName: "eu",
+			DependsOn:  []addrs.Message{{Name: "announce"}},
+		}
+	}
+	want := []delivery.Delivery{
+		announce("+12025550123"), announce("+12025550124"), announce("+12025550199"),
+		done("a", "+12025550123"), done("b", "+12025550124"),
+	}
+	if diff := cmp.Diff(want, res.Deliveries, cmp.AllowUnexported(addrs.InstanceKey{})); diff != "" {
+		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+	if got := res.Providers["kaleyra.eu"]; got.APIKey != "secret" || got.Region != "eu" || got.SID != "HXTEST0002EU" {
+		t.Errorf("provider kaleyra.eu = %#v", got)
+	}
+	if got := res.Providers["kaleyra"]; !got.Emulator || got.MessagesPerSecond != 80 || got.RecipientsPerRequest != 1 {
+		t.Errorf("provider kaleyra = %#v", got)
+	}
+	if res.StatePath != "herald.state" {
+		t.Errorf("StatePath = %q", res.StatePath)
+	}
+}
+
+func TestDigestIgnoresNames(t *testing.T) {
+	msg := func(name string) string {
+		return basics + `
+message "` + name + `" {
+  from = sender.ops
+  to   = recipients.team
+  body = "same words"
+  ref  = "r"
+}
+`
+	}
+	a := mustLoad(t, Options{Dir: writeConfig(t, map[string]string{"m.herald.hcl": msg("first")})})
+	b := mustLoad(t, Options{Dir: writeConfig(t, map[string]string{"m.herald.hcl": msg("renamed")})})
+	if a.Deliveries[0].Key != b.Deliveries[0].Key || a.Deliveries[0].Digest != b.Deliveries[0].Digest {
+		t.Errorf("renaming a block changed key or digest: %v / %v", a.Deliveries[0], b.Deliveries[0])
+	}
+}
+
+func TestVariablePrecedence(t *testing.T) {
+	const decl = `
+variable "v" {
+  type    = string
+  default = "default"
+}
+
+variable "n" {
+  type    = list(number)
+  default = []
+}
+`
+	tests := []struct {
+		name  string
+		files map[string]string
+		env   map[string]string
+		args  []VarArg
+		want  string
+	}{
+		{name: "default", want: "default"},
+		{name: "environment", env: map[string]string{"HERALD_VAR_v": "env"}, want: "env"},
+		{
+			name:  "herald.vars.hcl over environment",
+			env:   map[string]string{"HERALD_VAR_v": "env"},
+			files: map[string]string{"herald.vars.hcl": `v = "vars"`},
+			want:  "vars",
+		},
+		{
+			name:  "auto vars over herald.vars.hcl, lexical order",
+			files: map[string]string{"herald.vars.hcl": `v = "vars"`, "b.auto.vars.hcl": `v = "b"`, "a.auto.vars.hcl": `v = "a"`},
+			want:  "b",
+		},
+		{
+			name:  "-var over auto vars",
+			files: map[string]string{"a.auto.vars.hcl": `v = "a"`},
+			args:  []VarArg{{Value: "v=flag"}},
+			want:  "flag",
+		},
+		{
+			name:  "later -var-file over earlier -var",
+			files: map[string]string{"x.hcl": `v = "file"`},
+			args:  []VarArg{{Value: "v=flag"}, {File: true, Value: "x.hcl"}},
+			want:  "file",
+		},
+		{
+			name:  "later -var over earlier JSON -var-file",
+			files: map[string]string{"x.json": `{"v": "json"}`},
+			args:  []VarArg{{File: true, Value: "x.json"}, {Value: "v=flag"}},
+			want:  "flag",
+		},
+		{name: "string -var taken raw", args: []VarArg{{Value: `v=a "quoted" = value`}}, want: `a "quoted" = value`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string]string{"v.herald.hcl": decl}
+			for k, v := range tt.files {
+				files[k] = v
+			}
+			res := mustLoad(t, Options{Dir: writeConfig(t, files), Args: tt.args, LookupEnv: envOf(tt.env)})
+			for _, v := range res.Variables {
+				if v.Name == "v" && v.Value.AsString() != tt.want {
+					t.Errorf("var.v = %q, want %q", v.Value.AsString(), tt.want)
+				}
+			}
+		})
+	}
+
+	t.Run("non-string value parsed as HCL", func(t *testing.T) {
+		res := mustLoad(t, Options{
+			Dir:       writeConfig(t, map[string]string{"v.herald.hcl": decl}),
+			LookupEnv: envOf(map[string]string{"HERALD_VAR_n": "[1, 2]"}),
+		})
+		want := cty.ListVal([]cty.Value{cty.NumberIntVal(1), cty.NumberIntVal(2)})
+		if got := res.Variables[0]; got.Name != "n" || !got.Value.RawEquals(want) {
+			t.Errorf("var.n = %#v", got.Value)
+		}
+	})
+}
+
+func TestVariableErrors(t *testing.T) {
+	dir := writeConfig(t, map[string]string{
+		"v.herald.hcl":    `variable "v" { default = "d" }`,
+		"a.auto.vars.hcl": `w = "undeclared in an automatic file is a warning"`,
+	})
+	tests := []struct {
+		name    string
+		args    []VarArg
+		summary string
+	}{
+		{"no equals", []VarArg{{Value: "v"}}, "Invalid -var option"},
+		{"undeclared", []VarArg{{Value: "vv=1"}}, "Value for undeclared variable"},
+		{"missing file", []VarArg{{File: true, Value: "nope.hcl"}}, "Cannot read file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, diags := Load(Options{Dir: dir, Args: tt.args, LookupEnv: envOf(nil)})
+			if !diags.HasErrors() {
+				t.Fatal("no error")
+			}
+			found := false
+			for _, d := range diags {
+				found = found || d.Summary == tt.summary
+			}
+			if !found {
+				t.Errorf("want %q, got %s", tt.summary, diags.Error())
+			}
+		})
+	}
+	_, _, diags := Load(Options{Dir: dir, LookupEnv: envOf(nil)})
+	if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Value for undeclared variable" {
+		t.Errorf("want one warning, got %v", diags)
+	}
+}
+
+func TestSensitive(t *testing.T) {
+	dir := writeConfig(t, map[string]string{"m.herald.hcl": basics + `
+variable "secret" {
+  default   = "s3cret"
+  sensitive = true
+}
+
+message "body" {
+  from = sender.ops
+  to   = ["+12025550123"]
+  body = "code ${upper(var.secret)}"
+  ref  = "body"
+}
+
+message "params" {
+  from     = sender.ops
+  to       = ["+12025550123"]
+  template = template.notice
+  params   = { version = var.secret, eta = "now" }
+  ref      = "params"
+}
+
+message "ref_only" {
+  from = sender.ops
+  to   = ["+12025550123"]
+  body = "plain"
+  ref  = "ref-${length(split("", var.secret))}"
+}
+`})
+	res := mustLoad(t, Options{Dir: dir})
+	want := map[string]bool{"body": true, "params": true, "ref_only": false}
+	for _, d := range res.Deliveries {
+		if d.Sensitive != want[d.Address.Message.Name] {
+			t.Errorf("%s: Sensitive = %v", d.Address, d.Sensitive)
+		}
+	}
+	if v := res.Variables[0]; !v.Sensitive || v.Value.IsMarked() {
+		t.Errorf("variable: sensitive=%v marked=%v; want sensitive, unmarked value", v.Sensitive, v.Value.IsMarked())
+	}
+}
+
+func TestCSVRecipients(t *testing.T) {
+	dir := writeConfig(t, map[string]string{
+		"people.csv": "name,phone\nada,+12025550123\nbob,+12025550124\n",
+		"m.herald.hcl": basics + `
+locals {
+  people = csvdecode(file("people.csv"))
+}
+
+recipients "csv" {
+  numbers = [for p in local.people : p.phone]
+}
+
+message "m" {
+  from = sender.ops
+  to   = [recipients.csv, [for p in local.people : p.phone if p.name == "ada"][0] == "+12025550123" ? "+12025550199" : "+12025550198"]
+  body = "hello"
+  ref  = "m"
+}
+`,
+	})
+	res := mustLoad(t, Options{Dir: dir})
+	var got []string
+	for _, d := range res.Deliveries {
+		got = append(got, d.Key.Recipient)
+	}
+	if diff := cmp.Diff([]string{"+12025550123", "+12025550124", "+12025550199"}, got); diff != "" {
+		t.Errorf("recipients (-want +got):\n%s", diff)
+	}
+}
+
+func TestStatePath(t *testing.T) {
+	dir := writeConfig(t, map[string]string{"h.herald.hcl": `herald { state_path = "state/x.state" }` + "\nmessage \"broken\" {}\n"})
+	if got, diags := StatePath(dir); got != "state/x.state" || diags.HasErrors() {
+		t.Errorf("StatePath = %q, %v", got, diags)
+	}
+	if got, _ := StatePath(t.TempDir()); got != "herald.state" {
+		t.Errorf("StatePath of an empty folder = %q", got)
+	}
+}
