@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -33,6 +34,9 @@ type ApplyTextOptions struct {
 	Terminal bool
 	// Color marks failures red and unknown outcomes yellow.
 	Color bool
+	// Width is the terminal's width in columns: the bar's line stays
+	// shorter, since a line that wraps cannot be redrawn in place. Default 80.
+	Width int
 	// Interval is the time between progress lines without a terminal.
 	// Default 10s.
 	Interval time.Duration
@@ -46,6 +50,10 @@ const (
 	// that a fast apply does not spend its terminal on redraws.
 	applyBarRedraw = 250 * time.Millisecond
 	applyBarWidth  = 20
+	// applyBarMin is the narrowest bar worth drawing; below it the line
+	// shows the numbers alone.
+	applyBarMin         = 5
+	defaultApplyColumns = 80
 )
 
 const (
@@ -84,6 +92,9 @@ func NewApplyText(w io.Writer, opts ApplyTextOptions) *ApplyText {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Width <= 0 {
+		opts.Width = defaultApplyColumns
 	}
 	return &ApplyText{w: w, opts: opts, lastLine: opts.Now(), skipped: map[string]bool{}}
 }
@@ -199,13 +210,28 @@ func (v *ApplyText) printAboveBar(line string) {
 	io.WriteString(v.w, line+"\n")
 }
 
+// barLine is "Sending [████░░░░] 1200/5000 (24%), 80/s, about 47s left",
+// the bar narrowed so that the line fits the terminal.
 func (v *ApplyText) barLine(p engine.Progress) string {
-	filled := applyBarWidth * p.Done() / p.Total
-	bar := "[" + strings.Repeat("█", filled) + strings.Repeat("░", applyBarWidth-filled) + "]"
 	text := applyProgressText(p)
+	cells := min(applyBarWidth, v.opts.Width-1-len("Sending [] ")-utf8.RuneCountInString(text))
 	if p.Failed > 0 || p.Unknown > 0 {
 		text = v.paint(applyANSIYellow, text)
 	}
+	if cells < applyBarMin {
+		// No room for a bar; and if the numbers alone are too long, they
+		// are cut rather than wrapped.
+		line := "Sending " + applyProgressText(p)
+		if runes := []rune(line); len(runes) >= v.opts.Width {
+			line = string(runes[:v.opts.Width-2]) + "…"
+		}
+		if p.Failed > 0 || p.Unknown > 0 {
+			line = v.paint(applyANSIYellow, line)
+		}
+		return line
+	}
+	filled := cells * p.Done() / p.Total
+	bar := "[" + strings.Repeat("█", filled) + strings.Repeat("░", cells-filled) + "]"
 	return "Sending " + bar + " " + text
 }
 

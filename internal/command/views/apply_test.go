@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -139,6 +140,25 @@ func TestApplyTextTerminal(t *testing.T) {
 		t.Errorf("the bar was not drawn at 100%%:\n%q", buf.String())
 	}
 	mdCheckGolden(t, filepath.Join("testdata", "apply_terminal.txt"), buf.Bytes())
+}
+
+// TestApplyTextBarFits checks that the bar's line never wraps: a wrapped
+// line cannot be redrawn with \r.
+func TestApplyTextBarFits(t *testing.T) {
+	p := engine.Progress{Total: 123456, Sent: 65432, Failed: 1234, Unknown: 567, Skipped: 89, Rate: 123.4, Remaining: 3 * time.Hour}
+	for _, width := range []int{40, 60, 80, 120} {
+		var buf bytes.Buffer
+		v := NewApplyText(&buf, ApplyTextOptions{Terminal: true, Color: true, Width: width})
+		v.Progress(p)
+		line := strings.TrimPrefix(buf.String(), applyANSIClearLine)
+		line = strings.NewReplacer(applyANSIYellow, "", applyANSIReset, "").Replace(line)
+		if n := utf8.RuneCountInString(line); n >= width {
+			t.Errorf("width %d: the bar's line is %d columns: %q", width, n, line)
+		}
+		if !strings.Contains(line, "67322/123456 (54%)") {
+			t.Errorf("width %d: the counts are missing: %q", width, line)
+		}
+	}
 }
 
 func TestApplyTextSummary(t *testing.T) {
