@@ -387,7 +387,7 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	}
 
 	addr := inst.addr.String()
-	replace := mdCode("-replace=" + mdShorten(addr, mdValueMax))
+	replace := mdCode(mdReplaceFlag(addr))
 	r.list(&b, inst.byAction[plans.Send], ends, "to send to", "", mdRecipientLine)
 	r.list(&b, inst.byAction[plans.Retry], ends, "to retry",
 		"> [!CAUTION]\n> Kaleyra refused these before, so nothing went out; they will be sent again.\n\n", mdRetryLine)
@@ -462,6 +462,16 @@ func mdPriorLine(c *plans.Change) string {
 		facts = append(facts, mdShorten(strings.TrimSpace(p.ErrorCode+" "+mdOneLine(p.ErrorText)), mdValueMax))
 	}
 	return s + "  " + strings.Join(facts, ", ")
+}
+
+// mdReplaceFlag is the -replace flag for addr, quoted for a shell when
+// the address has quotes or brackets in it.
+func mdReplaceFlag(addr string) string {
+	addr = mdShorten(addr, mdValueMax)
+	if strings.ContainsAny(addr, `"[]`) && !strings.Contains(addr, "'") {
+		return "-replace='" + addr + "'"
+	}
+	return "-replace=" + addr
 }
 
 // mdMarker keeps a marker from closing the HTML comment early or spanning
