@@ -179,9 +179,9 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(f.Latency):
 		case <-r.Context().Done():
-			return
+			abort()
 		case <-s.closing:
-			return
+			abort()
 		}
 	}
 	switch {
@@ -190,7 +190,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-s.closing:
 		}
-		return
+		abort()
 	case picks(f.ResetEvery, 0, n):
 		reset(w)
 		return
@@ -241,11 +241,15 @@ func faultCode(status int) string {
 	return fmt.Sprintf("E%d", status)
 }
 
+// abort ends a request without an answer: returning normally would make
+// net/http answer 200 with an empty body.
+func abort() { panic(http.ErrAbortHandler) }
+
 // reset drops the connection with a TCP RST and no answer.
 func reset(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		panic(http.ErrAbortHandler)
+		abort()
 	}
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		tcp.SetLinger(0)
