@@ -122,6 +122,7 @@ func planWith(dw *diagWriter, f *planFlags, cfg *lang.Result, st *states.State) 
 		dw.err("Invalid -replace", err)
 		return nil, false
 	}
+	p.HeraldVersion = dw.env.Version
 	for _, w := range warnings {
 		dw.warn("Partial plan", w)
 	}

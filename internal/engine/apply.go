@@ -25,7 +25,7 @@ type Sender interface {
 	Send(ctx context.Context, b kaleyra.Batch, ready func() error) ([]kaleyra.Outcome, error)
 }
 
-// TODO(lead): var _ Sender = (*kaleyra.Client)(nil) once the client lands.
+var _ Sender = (*kaleyra.Client)(nil)
 
 // Provider is a configured account as apply uses it.
 type Provider struct {

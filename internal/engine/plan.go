@@ -79,9 +79,6 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 			warnings = append(warnings, fmt.Sprintf("-exclude=%s matches no declared delivery.", opts.Excludes[i]))
 		}
 	}
-	if p.Targeted {
-		warnings = append(warnings, "This plan is limited by -target or -exclude: deliveries outside it are not shown and will not be sent.")
-	}
 	return p, warnings, nil
 }
 
