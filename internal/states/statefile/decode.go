@@ -40,6 +40,12 @@ type decoder struct {
 	pos     int
 	intern  map[string]string
 	scratch []byte
+	// last holds the previous record's value of each interned field.
+	last struct {
+		channel, sender, ref, ref1, ref2   string
+		address, digest, status, requestID string
+		errorCode, errorText               string
+	}
 }
 
 func newDecoder(data []byte) *decoder {
@@ -169,18 +175,25 @@ func (d *decoder) str() ([]byte, error) {
 	start := d.pos
 	// Fast path: plain ASCII without escapes, as herald writes it.
 	for i := start; i < len(d.data); i++ {
-		c := d.data[i]
-		if c == '"' {
+		if c := d.data[i]; plainASCII[c] {
+			continue
+		} else if c == '"' {
 			d.pos = i + 1
 			return d.data[start:i], nil
 		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			d.pos = i
-			return d.strSlow(start)
-		}
+		d.pos = i
+		return d.strSlow(start)
 	}
 	return nil, d.errorAt(start-1, "string not terminated")
 }
+
+// plainASCII marks the bytes a string's fast path copies as they are.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // strSlow decodes escapes and non-ASCII text the way encoding/json does:
 // invalid UTF-8 and lone surrogates become U+FFFD.
@@ -275,17 +288,23 @@ func (d *decoder) hex4(at int) (rune, bool) {
 }
 
 // internedStr reads a string that is likely to repeat across records and
-// returns one shared copy of it.
-func (d *decoder) internedStr() (string, error) {
+// returns one shared copy of it. last is the field's previous value:
+// consecutive records mostly share it, and comparing is cheaper than
+// hashing.
+func (d *decoder) internedStr(last *string) (string, error) {
 	b, err := d.str()
 	if err != nil {
 		return "", err
 	}
-	if s, ok := d.intern[string(b)]; ok {
-		return s, nil
+	if string(b) == *last {
+		return *last, nil
 	}
-	s := string(b)
-	d.intern[s] = s
+	s, ok := d.intern[string(b)]
+	if !ok {
+		s = string(b)
+		d.intern[s] = s
+	}
+	*last = s
 	return s, nil
 }
 
@@ -363,17 +382,17 @@ func (d *decoder) delivery(out *states.Delivery, validStatus func(states.Status)
 			err = d.key(&out.Key)
 		case "address":
 			bit = fieldAddress
-			out.Address, err = d.internedStr()
+			out.Address, err = d.internedStr(&d.last.address)
 		case "digest":
 			bit = fieldDigest
 			var s string
-			s, err = d.internedStr()
+			s, err = d.internedStr(&d.last.digest)
 			out.Digest = delivery.Digest(s)
 		case "status":
 			bit = fieldStatus
 			pos := d.pos
 			var s string
-			s, err = d.internedStr()
+			s, err = d.internedStr(&d.last.status)
 			out.Status = states.Status(s)
 			if err == nil && !validStatus(out.Status) {
 				err = d.errorAt(pos, "unknown delivery status %q", s)
@@ -381,16 +400,16 @@ func (d *decoder) delivery(out *states.Delivery, validStatus func(states.Status)
 		case "request_id":
 			// Interned: a batched request shares its ID among recipients.
 			bit = fieldRequestID
-			out.RequestID, err = d.internedStr()
+			out.RequestID, err = d.internedStr(&d.last.requestID)
 		case "message_id":
 			bit = fieldMessageID
 			out.MessageID, err = d.plainStr()
 		case "error_code":
 			bit = fieldErrorCode
-			out.ErrorCode, err = d.internedStr()
+			out.ErrorCode, err = d.internedStr(&d.last.errorCode)
 		case "error_text":
 			bit = fieldErrorText
-			out.ErrorText, err = d.internedStr()
+			out.ErrorText, err = d.internedStr(&d.last.errorText)
 		case "attempts":
 			bit = fieldAttempts
 			var n uint64
@@ -442,22 +461,22 @@ func (d *decoder) key(out *delivery.Key) error {
 		switch string(name) {
 		case "channel":
 			bit = keyChannel
-			out.Channel, err = d.internedStr()
+			out.Channel, err = d.internedStr(&d.last.channel)
 		case "sender":
 			bit = keySender
-			out.Sender, err = d.internedStr()
+			out.Sender, err = d.internedStr(&d.last.sender)
 		case "recipient":
 			bit = keyRecipient
 			out.Recipient, err = d.plainStr()
 		case "ref":
 			bit = keyRef
-			out.Ref, err = d.internedStr()
+			out.Ref, err = d.internedStr(&d.last.ref)
 		case "ref1":
 			bit = keyRef1
-			out.Ref1, err = d.internedStr()
+			out.Ref1, err = d.internedStr(&d.last.ref1)
 		case "ref2":
 			bit = keyRef2
-			out.Ref2, err = d.internedStr()
+			out.Ref2, err = d.internedStr(&d.last.ref2)
 		default:
 			return d.errorAt(namePos, "unknown field %q in a delivery key", name)
 		}

@@ -133,10 +133,13 @@ func parse(data []byte) (*states.State, error) {
 				if err := d.delivery(rec, storedStatus); err != nil {
 					return err
 				}
-				if _, dup := st.Deliveries[rec.Key]; dup {
+				// One map operation instead of a lookup and an insert: a
+				// duplicate leaves the count unchanged.
+				n := len(st.Deliveries)
+				st.Deliveries[rec.Key] = rec
+				if len(st.Deliveries) == n {
 					return d.errorAt(pos, "the delivery %s appears twice", rec.Key)
 				}
-				st.Deliveries[rec.Key] = rec
 				return nil
 			})
 		default:

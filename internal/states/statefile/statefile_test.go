@@ -343,22 +343,26 @@ func BenchmarkWrite(b *testing.B) {
 	s, data := benchmarkState(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		if err := Write(io.Discard, s); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 func BenchmarkRead(b *testing.B) {
 	_, data := benchmarkState(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		if _, err := Parse(data); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkReadEncodingJSON is the baseline that justifies the hand-written
@@ -367,6 +371,7 @@ func BenchmarkReadEncodingJSON(b *testing.B) {
 	_, data := benchmarkState(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		var doc struct {
 			Version    int
@@ -382,4 +387,5 @@ func BenchmarkReadEncodingJSON(b *testing.B) {
 			s.Set(d)
 		}
 	}
+	reportCPU(b, cpu)
 }

@@ -427,10 +427,10 @@ func testJournalFold(t *testing.T, newBackend func(t *testing.T) statemgr.Backen
 	retry.Attempts = 1
 	crashedApply(t, newBackend(t),
 		inFlight(1), inFlight(2), inFlight(3),
-		sent(1),  // answered
-		failed,   // answered: refused
-		retry,    // a retry of an earlier failure, interrupted
-		sent(4),  // outcome without an in-flight record: still recorded
+		sent(1),                           // answered
+		failed,                            // answered: refused
+		retry,                             // a retry of an earlier failure, interrupted
+		sent(4),                           // outcome without an in-flight record: still recorded
 		inFlight(6), sent(6), inFlight(6), // a resend, interrupted
 	)
 

@@ -1,0 +1,110 @@
+package statemgr
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// BenchmarkJournalRecord records from 10 goroutines at once, one record per
+// call, as apply's senders do. It reports records per second and fsyncs per
+// record: group commit makes the second well below 1.
+//
+//	go test -run '^$' -bench JournalRecord -benchtime 3s ./internal/states/statemgr/
+func BenchmarkJournalRecord(b *testing.B) {
+	f := newTestFS(b)
+	s := must(f.Read())
+	j := must(f.OpenJournal(s)).(*fileJournal)
+	const goroutines = 10
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1)
+				if n > int64(b.N) {
+					return
+				}
+				if err := j.Record(testRecord(int(n), InFlight)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	j.mu.Lock()
+	records, fsyncs := j.records, j.fsyncs
+	j.mu.Unlock()
+	b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(fsyncs)/float64(records), "fsyncs/record")
+	check(b, j.Close())
+}
+
+// campaignState is the brief's benchmark state: 10 messages x 10,000
+// recipients, all sent.
+func campaignState(lineage string) *states.State {
+	s := states.New(lineage)
+	for m := 0; m < 10; m++ {
+		address := fmt.Sprintf("message.announce[\"wave-%d\"]", m)
+		ref := fmt.Sprintf("release-v1.2.3-wave-%d", m)
+		digest := delivery.Content{Type: delivery.Text, Body: fmt.Sprintf("Rollout wave %d is complete.", m)}.Digest()
+		for i := 0; i < 10_000; i++ {
+			n := m*10_000 + i
+			s.Set(&states.Delivery{
+				Key:       delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: fmt.Sprintf("+1202%07d", n), Ref: ref},
+				Address:   address,
+				Digest:    digest,
+				Status:    states.Sent,
+				RequestID: fmt.Sprintf("b7f0c1d2-%04d-4e5f-8a9b-0c1d2e3f4a5b", n/100),
+				MessageID: fmt.Sprintf("3f1c2a9e-%08d-4b7a-9c1d-2e3f4a5b6c7d", n),
+				Attempts:  1,
+				FirstSent: t0.Add(time.Duration(n) * time.Millisecond),
+				UpdatedAt: t0.Add(time.Duration(n)*time.Millisecond + 180*time.Millisecond),
+			})
+		}
+	}
+	return s
+}
+
+// BenchmarkFilesystemRead reads a state of 100,000 sent deliveries from
+// disk, as a no-change plan does.
+//
+//	go test -run '^$' -bench Filesystem -benchmem ./internal/states/statemgr/
+func BenchmarkFilesystemRead(b *testing.B) {
+	f := newTestFS(b)
+	s := campaignState(must(f.Read()).Lineage)
+	check(b, f.Write(s))
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		got := must(again(f).Read())
+		if len(got.Deliveries) != 100_000 {
+			b.Fatalf("read %d deliveries", len(got.Deliveries))
+		}
+	}
+	reportCPU(b, cpu)
+}
+
+// BenchmarkFilesystemWrite replaces a state of 100,000 deliveries: encode,
+// fsync, rename, fsync the folder.
+func BenchmarkFilesystemWrite(b *testing.B) {
+	f := newTestFS(b)
+	s := campaignState(must(f.Read()).Lineage)
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		check(b, f.Write(s))
+	}
+	reportCPU(b, cpu)
+}
