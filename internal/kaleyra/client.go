@@ -199,6 +199,11 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 	if len(b.To) == 0 {
 		return nil, errors.New("a batch needs at least one recipient")
 	}
+	// A select picks at random among ready cases, so a cancelled ctx is
+	// checked first: otherwise a free slot could still send.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -209,6 +214,9 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 	// only when the request can leave at once: tokens taken while waiting
 	// for a slot would let requests bunch up after it.
 	if err := c.limits.wait(ctx, b.From, len(b.To)); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := ready(); err != nil {

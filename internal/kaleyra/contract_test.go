@@ -496,3 +496,19 @@ func TestResetOnReusedConnectionIsNotRepeated(t *testing.T) {
 		})
 	}
 }
+
+func TestCancelledBeforeSendSendsNothing(t *testing.T) {
+	server, url, _ := emu(t, emulator.Faults{})
+	c := client(t, url, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 20 {
+		out, err := c.Send(ctx, textBatch("+12025550123"), func() error { return nil })
+		if !errors.Is(err, context.Canceled) || out != nil {
+			t.Fatalf("Send = %v, %v; want context.Canceled", out, err)
+		}
+	}
+	if server.Requests() != 0 {
+		t.Errorf("%d requests after cancel", server.Requests())
+	}
+}
