@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -218,8 +219,13 @@ func checkFields(v url.Values) (*message, *apiError) {
 }
 
 // validNumbers remembers numbers already checked: libphonenumber's parse
-// is the emulator's main cost when the same recipients come again.
-var validNumbers sync.Map // string -> string (E.164) or "" (invalid)
+// is the emulator's main cost when the same recipients come again. It
+// stops growing at maxCachedNumbers so that a long run stays small.
+var (
+	validNumbers     sync.Map // string -> string (E.164) or "" (invalid)
+	cachedNumbers    atomic.Int64
+	maxCachedNumbers = int64(200_000)
+)
 
 // e164 checks a number with libphonenumber and returns it with "+". A
 // number without "+" is read as digits with a country code, as in
@@ -240,7 +246,11 @@ func e164(raw string) (string, bool) {
 			result = phonenumbers.Format(n, phonenumbers.E164)
 		}
 	}
-	validNumbers.Store(raw, result)
+	if cachedNumbers.Load() < maxCachedNumbers {
+		if _, loaded := validNumbers.LoadOrStore(raw, result); !loaded {
+			cachedNumbers.Add(1)
+		}
+	}
 	return result, result != ""
 }
 
