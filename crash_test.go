@@ -50,78 +50,94 @@ func TestKillDuringApply(t *testing.T) {
 	}
 	defer emu.Close()
 
-	declared := writeCrashConfig(t, dir, url)
-
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewSource(seed))
 	statePath := filepath.Join(dir, "herald.state")
-	const kills = 30
-	interrupted := 0 // kills that landed before the apply had finished
-	for i := 0; i < kills; i++ {
+	apply := func() *exec.Cmd {
 		cmd := exec.Command(herald, "apply", "-auto-approve", "-no-color", "-parallelism=4")
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "KALEYRA_API_KEY="+key)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(rng.Intn(120)) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
+		return cmd
+	}
 
-		// Whatever instant the kill came at, the state loads.
+	// Each round declares fresh deliveries (a new ref), kills a few applies
+	// part-way, then lets one finish and checks the books.
+	const rounds, killsPerRound = 8, 4
+	var kills, midApply, nSent, nUnknown int
+	for round := 0; round < rounds; round++ {
+		declared := writeCrashConfig(t, dir, url, fmt.Sprintf("r%d", round))
+		for k := 0; k < killsPerRound; k++ {
+			cmd := apply()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(20+rng.Intn(150)) * time.Millisecond)
+			cmd.Process.Kill()
+			cmd.Wait()
+			kills++
+
+			// Whatever instant the kill came at, the state loads.
+			st, err := statemgr.NewFilesystem(statePath, nil).Read()
+			if err != nil {
+				t.Fatalf("round %d, after kill %d the state does not load: %v", round, k, err)
+			}
+			if recorded(st, declared) < len(declared) {
+				midApply++
+			}
+			checkNoDuplicates(t, outbox)
+		}
+
+		out, _ := apply().CombinedOutput() // exits 1 when some deliveries are unknown
+		if !strings.Contains(string(out), "Apply complete:") {
+			t.Fatalf("round %d: the last apply did not complete:\n%s", round, out)
+		}
+		if strings.Contains(string(out), key) {
+			t.Fatal("the API key appeared in apply's output")
+		}
+
+		sent := checkNoDuplicates(t, outbox)
 		st, err := statemgr.NewFilesystem(statePath, nil).Read()
 		if err != nil {
-			t.Fatalf("after kill %d the state does not load: %v", i, err)
+			t.Fatal(err)
 		}
-		if len(st.Deliveries) < len(declared) {
-			interrupted++
-		}
-		checkNoDuplicates(t, outbox)
-	}
-
-	cmd := exec.Command(herald, "apply", "-auto-approve", "-no-color")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KALEYRA_API_KEY="+key)
-	out, _ := cmd.CombinedOutput() // exits 1 when some deliveries are unknown
-	if !strings.Contains(string(out), "Apply complete:") {
-		t.Fatalf("final apply did not complete:\n%s", out)
-	}
-	if strings.Contains(string(out), key) {
-		t.Fatal("the API key appeared in apply's output")
-	}
-
-	sent := checkNoDuplicates(t, outbox)
-	st, err := statemgr.NewFilesystem(statePath, nil).Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nSent, nUnknown int
-	for _, k := range declared {
-		rec := st.Deliveries[k.key()]
-		switch {
-		case rec == nil:
-			t.Errorf("%v: declared but neither sent nor unknown after the final apply", k)
-		case rec.Status == states.Sent:
-			nSent++
-			if !sent[k] {
-				t.Errorf("%v: state says sent, but the emulator never accepted it", k)
+		for _, k := range declared {
+			rec := st.Deliveries[k.key()]
+			switch {
+			case rec == nil:
+				t.Errorf("%v: declared but neither sent nor unknown after the last apply", k)
+			case rec.Status == states.Sent:
+				nSent++
+				if !sent[k] {
+					t.Errorf("%v: state says sent, but the emulator never accepted it", k)
+				}
+			case rec.Status == states.Unknown:
+				nUnknown++
+			default:
+				t.Errorf("%v: status %s after the last apply", k, rec.Status)
 			}
-		case rec.Status == states.Unknown:
-			nUnknown++
-		default:
-			t.Errorf("%v: status %s after the final apply", k, rec.Status)
+		}
+		for k := range sent {
+			if rec := st.Deliveries[k.key()]; rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
+				t.Errorf("%v: the emulator accepted it but the state does not record it (%+v)", k, rec)
+			}
 		}
 	}
-	for k := range sent {
-		if rec := st.Deliveries[k.key()]; rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
-			t.Errorf("%v: the emulator accepted it but the state does not record it (%+v)", k, rec)
+	t.Logf("%d kills, %d of them mid-apply: %d deliveries sent once, %d unknown, none twice", kills, midApply, nSent, nUnknown)
+	if midApply < kills/2 {
+		t.Errorf("only %d of %d kills landed mid-apply; the test is not testing much: slow the emulator or kill sooner", midApply, kills)
+	}
+}
+
+// recorded counts the declared deliveries the state has any record of.
+func recorded(st *states.State, declared []outboxKey) int {
+	n := 0
+	for _, k := range declared {
+		if st.Deliveries[k.key()] != nil {
+			n++
 		}
 	}
-	t.Logf("%d kills, %d of them mid-apply: %d deliveries sent once, %d unknown, none twice", kills, interrupted, nSent, nUnknown)
-	if interrupted < 5 {
-		t.Errorf("only %d kills landed mid-apply; the test is not testing anything: slow the emulator or kill sooner", interrupted)
-	}
+	return n
 }
 
 type outboxKey struct{ from, to, ref, ref1, ref2 string }
@@ -169,7 +185,7 @@ func plus(n string) string {
 
 // writeCrashConfig declares 120 deliveries over three messages, batched
 // and unbatched, one depending on another, and returns their keys.
-func writeCrashConfig(t *testing.T, dir, url string) []outboxKey {
+func writeCrashConfig(t *testing.T, dir, url, round string) []outboxKey {
 	var nums []string
 	for i := 0; i < 40; i++ {
 		nums = append(nums, fmt.Sprintf("%q", fmt.Sprintf("+1202555%04d", 1000+i)))
@@ -178,7 +194,7 @@ func writeCrashConfig(t *testing.T, dir, url string) []outboxKey {
 provider "kaleyra" {
   sid                    = "HXCRASH01IN"
   api_key                = env("KALEYRA_API_KEY")
-  endpoint               = %q
+  endpoint               = %[1]q
   messages_per_second    = 100000
 }
 
@@ -186,7 +202,7 @@ provider "kaleyra" {
   alias                  = "batched"
   sid                    = "HXCRASH01IN"
   api_key                = env("KALEYRA_API_KEY")
-  endpoint               = %q
+  endpoint               = %[1]q
   messages_per_second    = 100000
   recipients_per_request = 5
 }
@@ -201,21 +217,21 @@ sender "bulk" {
 }
 
 recipients "all" {
-  numbers = [%s]
+  numbers = [%[2]s]
 }
 
 message "first" {
   from = sender.ops
   to   = recipients.all
   body = "first"
-  ref  = "crash-first"
+  ref  = "crash-first-%[3]s"
 }
 
 message "second" {
   from       = sender.bulk
   to         = recipients.all
   body       = "second"
-  ref        = "crash-second"
+  ref        = "crash-second-%[3]s"
   depends_on = [message.first]
 }
 
@@ -224,21 +240,21 @@ message "third" {
   from     = sender.ops
   to       = slice(recipients.all.numbers, 0, 20)
   body     = "third ${each.key}"
-  ref      = "crash-third"
+  ref      = "crash-third-%[3]s"
   ref1     = each.key
 }
-`, url, url, strings.Join(nums, ", "))
+`, url, strings.Join(nums, ", "), round)
 	if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var keys []outboxKey
 	for i := 0; i < 40; i++ {
 		n := fmt.Sprintf("+1202555%04d", 1000+i)
-		keys = append(keys, outboxKey{"+12025550100", n, "crash-first", "", ""})
-		keys = append(keys, outboxKey{"+12025550101", n, "crash-second", "", ""})
+		keys = append(keys, outboxKey{"+12025550100", n, "crash-first-" + round, "", ""})
+		keys = append(keys, outboxKey{"+12025550101", n, "crash-second-" + round, "", ""})
 		if i < 20 {
-			keys = append(keys, outboxKey{"+12025550100", n, "crash-third", "a", ""})
-			keys = append(keys, outboxKey{"+12025550100", n, "crash-third", "b", ""})
+			keys = append(keys, outboxKey{"+12025550100", n, "crash-third-" + round, "a", ""})
+			keys = append(keys, outboxKey{"+12025550100", n, "crash-third-" + round, "b", ""})
 		}
 	}
 	return keys
