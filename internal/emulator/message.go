@@ -222,10 +222,11 @@ func checkFields(v url.Values) (*message, *apiError) {
 // is the emulator's main cost when the same recipients come again. It
 // stops growing at maxCachedNumbers so that a long run stays small.
 var (
-	validNumbers     sync.Map // string -> string (E.164) or "" (invalid)
-	cachedNumbers    atomic.Int64
-	maxCachedNumbers = int64(200_000)
+	validNumbers  sync.Map // string -> string (E.164) or "" (invalid)
+	cachedNumbers atomic.Int64
 )
+
+const maxCachedNumbers = 200_000
 
 // e164 checks a number with libphonenumber and returns it with "+". A
 // number without "+" is read as digits with a country code, as in
