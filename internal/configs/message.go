@@ -27,6 +27,12 @@ type Message struct {
 	DeclRange hcl.Range
 }
 
+// Copy returns a shallow copy of m, for replacing expressions.
+func (m *Message) Copy() *Message {
+	c := *m
+	return &c
+}
+
 var messageSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "for_each"},

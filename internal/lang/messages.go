@@ -54,13 +54,21 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 	var diags hcl.Diagnostics
 	where := "a message block"
 	base := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
-	diags = append(diags, s.checkRefs(m.ForEach, base, "for_each")...)
+	forEachDiags := s.checkRefs(m.ForEach, base, "for_each")
+	diags = append(diags, forEachDiags...)
 	inner := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
 	if m.ForEach != nil {
 		inner[refEach] = true
 	}
-	for _, e := range []hcl.Expression{m.From, m.To, m.Template, m.Body, m.Params, m.Ref, m.Ref1, m.Ref2, m.CallbackURL} {
-		diags = append(diags, s.checkRefs(e, inner, where)...)
+	// An argument with a wrong reference is replaced by an unknown value,
+	// so that the others are still evaluated and checked.
+	m = m.Copy()
+	for _, e := range []*hcl.Expression{&m.From, &m.To, &m.Template, &m.Body, &m.Params, &m.Ref, &m.Ref1, &m.Ref2, &m.CallbackURL} {
+		refDiags := s.checkRefs(*e, inner, where)
+		diags = append(diags, refDiags...)
+		if refDiags.HasErrors() {
+			*e = hcl.StaticExpr(cty.DynamicVal, (*e).Range())
+		}
 	}
 
 	var dependsOn []addrs.Message
@@ -72,6 +80,7 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 		}
 	}
 
+	shapeErrors := len(diags)
 	switch {
 	case m.Body != nil && m.Template != nil:
 		diags = append(diags, &hcl.Diagnostic{
@@ -95,7 +104,7 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 			Subject:  m.Attrs["params"].NameRange.Ptr(),
 		})
 	}
-	if diags.HasErrors() || m.From == nil || m.To == nil || m.Ref == nil {
+	if forEachDiags.HasErrors() || diags[shapeErrors:].HasErrors() || m.From == nil || m.To == nil || m.Ref == nil {
 		// A missing required argument was reported by the decoder.
 		return nil, diags
 	}
@@ -246,7 +255,7 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 	if m.Body != nil {
 		body, sensitive, ok, moreDiags := evalString(m.Body, ctx)
 		diags = append(diags, moreDiags...)
-		if !ok && !moreDiags.HasErrors() {
+		if !ok && !moreDiags.HasErrors() && isNull(m.Body, ctx) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Missing body", Detail: "The body of a text message cannot be null.", Subject: m.Body.Range().Ptr(),
 			})
@@ -264,7 +273,7 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		v, _, ok, moreDiags := evalString(expr, ctx)
 		diags = append(diags, moreDiags...)
 		if !ok {
-			if required && !moreDiags.HasErrors() {
+			if required && !moreDiags.HasErrors() && isNull(expr, ctx) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Missing ref",
 					Detail: "Every message needs a ref: with the sender and recipient it identifies a delivery, so that it is sent once.", Subject: expr.Range().Ptr(),
@@ -567,4 +576,11 @@ func checkDuplicateKeys(insts []*instance) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// isNull reports whether expr evaluates to null (and not to an unknown
+// value standing in for an argument already reported).
+func isNull(expr hcl.Expression, ctx *hcl.EvalContext) bool {
+	v, diags := expr.Value(ctx)
+	return !diags.HasErrors() && v.IsKnown() && v.IsNull()
 }
