@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -26,7 +27,7 @@ type planFlags struct {
 	excludes         stringList
 	replaces         stringList
 	lockTimeout      time.Duration
-	maxSends         int
+	maxSends         optionalInt
 	json             bool
 	noColor          bool
 	detailedExitcode bool
@@ -40,7 +41,7 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.excludes, "exclude", "leave out the deliveries of `ADDRESS`; repeatable")
 	fs.Var(&f.replaces, "replace", "send again the deliveries of `ADDRESS` that were sent, changed or unknown; repeatable")
 	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
-	fs.IntVar(&f.maxSends, "max-sends", -1, "refuse a plan with more than `N` sends")
+	fs.Var(&f.maxSends, "max-sends", "refuse, before sending anything, a plan with more than `N` sends")
 	fs.BoolVar(&f.noColor, "no-color", false, "turn colour off")
 }
 
@@ -69,11 +70,11 @@ func (f *planFlags) options() (engine.PlanOptions, error) {
 
 // checkMaxSends refuses a plan with more sends than -max-sends allows.
 func (f *planFlags) checkMaxSends(p *plans.Plan) error {
-	if f.maxSends < 0 {
+	if !f.maxSends.set {
 		return nil
 	}
-	if n := p.Summary().Sends(); n > f.maxSends {
-		return fmt.Errorf("the plan sends %d messages, more than -max-sends=%d allows; nothing was sent. Review the plan, then raise the limit or narrow it with -target", n, f.maxSends)
+	if n := p.Summary().Sends(); n > f.maxSends.n {
+		return fmt.Errorf("the plan sends %d messages, more than -max-sends=%d allows; nothing was sent. Review the plan, then raise the limit or narrow it with -target", n, f.maxSends.n)
 	}
 	return nil
 }
@@ -163,4 +164,27 @@ func lockErrorSummary(err error) string {
 		return "Error acquiring the state lock"
 	}
 	return "Error reading the state"
+}
+
+// optionalInt is an integer flag that may be left unset, which is not the
+// same as 0: -max-sends=0 allows no sends at all.
+type optionalInt struct {
+	n   int
+	set bool
+}
+
+func (o *optionalInt) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.Itoa(o.n)
+}
+
+func (o *optionalInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a whole number of at least 0")
+	}
+	o.n, o.set = n, true
+	return nil
 }
