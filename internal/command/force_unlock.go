@@ -1,14 +1,66 @@
 package command
 
-import "fmt"
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"time"
+)
 
 var _ = register(&Command{
 	Name:  "force-unlock",
-	Usage: "herald force-unlock",
-	Short: "TODO",
-	Long:  "TODO",
-	Run: func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stderr, "herald force-unlock: not built yet")
-		return ExitError
-	},
+	Usage: "herald force-unlock [-force] LOCK_ID",
+	Short: "Release a state lock left behind",
+	Long: `Clears the state lock with the given ID, as the lock error names it.
+
+Locally, the operating system releases the lock of a herald that died,
+however it died, so this is rarely needed: it clears the holder's details
+left in herald.state.lock, and refuses while the process holding the lock
+is still running. Forcing a lock that is in use would let two runs send
+at once, so it asks for confirmation unless -force is given.`,
+	Run: runForceUnlock,
 })
+
+func runForceUnlock(env *Env, args []string) int {
+	var force bool
+	fs := newFlagSet(env, "force-unlock")
+	fs.BoolVar(&force, "force", false, "do not ask for confirmation")
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	dw := &diagWriter{env: env}
+	if fs.NArg() != 1 {
+		dw.err("Expected one lock ID", fmt.Errorf("force-unlock takes the ID of the lock to release, as the lock error names it"))
+		return ExitError
+	}
+	id := fs.Arg(0)
+	backend, ok := openStateBackend(env, dw)
+	if !ok {
+		return ExitError
+	}
+	if !force {
+		if !env.StdinIsTerminal {
+			dw.err("Confirmation needed", fmt.Errorf("force-unlock asks before releasing a lock, and there is no terminal to ask on; add -force to release lock %s without asking", id))
+			return ExitError
+		}
+		holder := "an unknown holder"
+		if info := backend.LockHolder(); info != nil {
+			holder = fmt.Sprintf("%s, for %q since %s", info.Who, info.Operation, info.Created.Format(time.RFC3339))
+		}
+		fmt.Fprintf(env.Stdout, "Do you really want to force-unlock lock %s (%s)?\n"+
+			"  herald will release the lock on the state, letting other herald commands\n"+
+			"  change it, even though it may still be in use.\n"+
+			"  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ", id, holder)
+		answer, _ := bufio.NewReader(env.Stdin).ReadString('\n')
+		if strings.TrimSpace(answer) != "yes" {
+			fmt.Fprintln(env.Stdout, "\nforce-unlock cancelled: the lock is unchanged.")
+			return ExitError
+		}
+	}
+	if err := backend.ForceUnlock(id); err != nil {
+		dw.err("Error releasing the state lock", err)
+		return ExitError
+	}
+	fmt.Fprintln(env.Stdout, "The state lock has been released: herald commands can take it again.")
+	return 0
+}

@@ -1,14 +1,196 @@
 package command
 
-import "fmt"
+import (
+	"bufio"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/lang"
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statefile"
+	"github.com/heraldhq/herald/internal/states/statemgr"
+)
 
 var _ = register(&Command{
 	Name:  "state list",
-	Usage: "herald state list",
-	Short: "TODO",
-	Long:  "TODO",
-	Run: func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stderr, "herald state list: not built yet")
-		return ExitError
-	},
+	Usage: "herald state list [-json] [ADDRESS...]",
+	Short: "List the deliveries in the state",
+	Long: `Lists the deliveries recorded in the state, one per line: the message
+instance that sent it and the recipient (ADDRESS:+NUMBER, which "state show"
+and "state rm" accept), its status, and its ref fields.
+
+With ADDRESS arguments (message.NAME, message.NAME["KEY"], either optionally
+followed by :+NUMBER), lists only the deliveries they match.
+
+With -json, prints {"format_version": "1.0", "lineage": ..., "serial": ...,
+"deliveries": [...]}, each delivery as in the state file.`,
+	Run: runStateList,
 })
+
+func runStateList(env *Env, args []string) int {
+	var asJSON bool
+	fs := newFlagSet(env, "state list")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	dw := &diagWriter{env: env}
+	filter, ok := parseDeliveryFilter(dw, fs.Args())
+	if !ok {
+		return ExitError
+	}
+	backend, ok := openStateBackend(env, dw)
+	if !ok {
+		return ExitError
+	}
+	// Reading needs no lock: the state file is only ever replaced whole.
+	st, err := backend.Read()
+	if err != nil {
+		dw.err("Error reading the state", err)
+		return ExitError
+	}
+	var list []*states.Delivery
+	for _, d := range st.Sorted() {
+		if filter.matches(d) {
+			list = append(list, d)
+		}
+	}
+	if asJSON {
+		err = writeStateListJSON(env, st, list)
+	} else {
+		err = writeStateListText(env, list)
+	}
+	if err != nil {
+		dw.err("Error writing the list", err)
+		return ExitError
+	}
+	return 0
+}
+
+// stateListFormatVersion is the version of state list -json's document.
+const stateListFormatVersion = "1.0"
+
+func writeStateListJSON(env *Env, st *states.State, list []*states.Delivery) error {
+	w := bufio.NewWriterSize(env.Stdout, 64<<10)
+	buf := []byte(`{"format_version":` + strconv.Quote(stateListFormatVersion) + `,"lineage":`)
+	buf = strconv.AppendQuote(buf, st.Lineage)
+	buf = append(buf, `,"serial":`...)
+	buf = strconv.AppendUint(buf, st.Serial, 10)
+	buf = append(buf, `,"deliveries":[`...)
+	for i, d := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, "\n"...)
+		buf = statefile.AppendDelivery(buf, d)
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+	}
+	buf = append(buf, "]}\n"...)
+	if _, err := w.Write(buf); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// writeStateListText prints one aligned line per delivery:
+//
+//	message.announce:+12025550123  sent     ref="release-v1"
+func writeStateListText(env *Env, list []*states.Delivery) error {
+	width := 0
+	for _, d := range list {
+		width = max(width, len(deliveryLabel(d)))
+	}
+	w := bufio.NewWriterSize(env.Stdout, 64<<10)
+	for _, d := range list {
+		fmt.Fprintf(w, "%-*s  %-7s  %s\n", width, deliveryLabel(d), d.Status, refFields(d.Key))
+	}
+	return w.Flush()
+}
+
+// deliveryLabel names a recorded delivery as an ADDRESS the state commands
+// accept: message.NAME[KEY]:+NUMBER.
+func deliveryLabel(d *states.Delivery) string {
+	return d.Address + ":" + d.Key.Recipient
+}
+
+// refFields renders the key's ref fields, which tell apart deliveries of
+// one message instance to one recipient (the ref changes with a release).
+func refFields(k delivery.Key) string {
+	var b strings.Builder
+	b.WriteString("ref=" + strconv.Quote(k.Ref))
+	if k.Ref1 != "" {
+		b.WriteString(" ref1=" + strconv.Quote(k.Ref1))
+	}
+	if k.Ref2 != "" {
+		b.WriteString(" ref2=" + strconv.Quote(k.Ref2))
+	}
+	return b.String()
+}
+
+// openStateBackend finds the state file as the configuration in env.Dir
+// names it.
+func openStateBackend(env *Env, dw *diagWriter) (*statemgr.Filesystem, bool) {
+	path, diags := lang.StatePath(env.Dir)
+	dw.diags(diags)
+	if diags.HasErrors() {
+		return nil, false
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(env.Dir, path)
+	}
+	return statemgr.NewFilesystem(path, env.Logger), true
+}
+
+// deliveryFilter selects recorded deliveries by the addresses given on the
+// command line; with none, it selects all.
+type deliveryFilter struct {
+	targets []addrs.Target
+	// instances caches parsed record addresses: a state has few distinct
+	// ones and many records. nil marks one that does not parse.
+	instances map[string]*addrs.MessageInstance
+}
+
+func parseDeliveryFilter(dw *diagWriter, args []string) (*deliveryFilter, bool) {
+	f := &deliveryFilter{instances: make(map[string]*addrs.MessageInstance)}
+	for _, arg := range args {
+		t, err := addrs.ParseTarget(arg)
+		if err != nil {
+			dw.err("Invalid address", err)
+			return nil, false
+		}
+		f.targets = append(f.targets, t)
+	}
+	return f, true
+}
+
+// matches tells whether any target selects d; with no targets, all match.
+func (f *deliveryFilter) matches(d *states.Delivery) bool {
+	if len(f.targets) == 0 {
+		return true
+	}
+	for i := range f.targets {
+		if f.selects(i, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// selects tells whether target i selects d.
+func (f *deliveryFilter) selects(i int, d *states.Delivery) bool {
+	inst, seen := f.instances[d.Address]
+	if !seen {
+		if parsed, err := addrs.ParseMessageInstance(d.Address); err == nil {
+			inst = &parsed
+		}
+		f.instances[d.Address] = inst
+	}
+	return inst != nil && f.targets[i].Contains(*inst, d.Key.Recipient)
+}

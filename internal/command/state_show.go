@@ -1,14 +1,99 @@
 package command
 
-import "fmt"
+import (
+	"bufio"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/heraldhq/herald/internal/states"
+)
 
 var _ = register(&Command{
 	Name:  "state show",
-	Usage: "herald state show",
-	Short: "TODO",
-	Long:  "TODO",
-	Run: func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stderr, "herald state show: not built yet")
-		return ExitError
-	},
+	Usage: "herald state show ADDRESS",
+	Short: "Show recorded deliveries in full",
+	Long: `Shows every field of the deliveries in the state that ADDRESS matches:
+message.NAME, message.NAME["KEY"], or either followed by :+NUMBER for one
+recipient (as "herald state list" prints them). It fails when none matches.`,
+	Run: runStateShow,
 })
+
+func runStateShow(env *Env, args []string) int {
+	fs := newFlagSet(env, "state show")
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	dw := &diagWriter{env: env}
+	if fs.NArg() != 1 {
+		dw.err("Expected one address", fmt.Errorf("state show takes exactly one ADDRESS, such as message.announce:+12025550123; \"herald state list\" lists them"))
+		return ExitError
+	}
+	filter, ok := parseDeliveryFilter(dw, fs.Args())
+	if !ok {
+		return ExitError
+	}
+	backend, ok := openStateBackend(env, dw)
+	if !ok {
+		return ExitError
+	}
+	st, err := backend.Read()
+	if err != nil {
+		dw.err("Error reading the state", err)
+		return ExitError
+	}
+	w := bufio.NewWriter(env.Stdout)
+	n := 0
+	for _, d := range st.Sorted() {
+		if !filter.matches(d) {
+			continue
+		}
+		if n > 0 {
+			fmt.Fprintln(w)
+		}
+		writeDeliveryFields(w, d)
+		n++
+	}
+	if err := w.Flush(); err != nil {
+		dw.err("Error writing the deliveries", err)
+		return ExitError
+	}
+	if n == 0 {
+		dw.err("No matching deliveries", fmt.Errorf("no delivery in the state matches %s; \"herald state list\" lists them", fs.Arg(0)))
+		return ExitError
+	}
+	return 0
+}
+
+// writeDeliveryFields prints every field of d, one per line, after a
+// comment naming it, in the style of "terraform state show".
+func writeDeliveryFields(w *bufio.Writer, d *states.Delivery) {
+	fmt.Fprintf(w, "# %s\n", deliveryLabel(d))
+	str := strconv.Quote
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return `""`
+		}
+		return str(t.Format(time.RFC3339Nano))
+	}
+	for _, f := range [][2]string{
+		{"address", str(d.Address)},
+		{"channel", str(d.Key.Channel)},
+		{"sender", str(d.Key.Sender)},
+		{"recipient", str(d.Key.Recipient)},
+		{"ref", str(d.Key.Ref)},
+		{"ref1", str(d.Key.Ref1)},
+		{"ref2", str(d.Key.Ref2)},
+		{"status", str(string(d.Status))},
+		{"digest", str(string(d.Digest))},
+		{"request_id", str(d.RequestID)},
+		{"message_id", str(d.MessageID)},
+		{"error_code", str(d.ErrorCode)},
+		{"error_text", str(d.ErrorText)},
+		{"attempts", strconv.Itoa(d.Attempts)},
+		{"first_attempt_at", when(d.FirstSent)},
+		{"updated_at", when(d.UpdatedAt)},
+	} {
+		fmt.Fprintf(w, "%-16s = %s\n", f[0], f[1])
+	}
+}

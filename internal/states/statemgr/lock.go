@@ -122,6 +122,11 @@ func (f *Filesystem) ForceUnlock(id string) error {
 	return nil
 }
 
+// LockHolder returns the details of the lock's holder as the lock file
+// records them; nil when it records none. The OS lock may have gone with a
+// dead holder: these are what force-unlock would clear.
+func (f *Filesystem) LockHolder() *LockInfo { return f.readLockInfo() }
+
 // readLockInfo reads the holder's details; nil when there are none or they
 // cannot be read.
 func (f *Filesystem) readLockInfo() *LockInfo {
