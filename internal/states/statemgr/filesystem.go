@@ -112,7 +112,6 @@ func (f *Filesystem) readLocked() (*states.State, error) {
 		}
 		f.disk = diskState{exists: true, lineage: st.Lineage, serial: st.Serial}
 	}
-	data = nil // a large state need not stay alive while the journal is read
 
 	pending, journal, err := f.readJournal()
 	if err != nil {

@@ -163,9 +163,12 @@ func writeLockInfo(path string, info *LockInfo) error {
 
 // whoAmI names this process for the lock: user@host.
 func whoAmI() string {
-	name := "unknown"
+	name := os.Getenv("USER")
 	if u, err := user.Current(); err == nil {
 		name = u.Username
+	}
+	if name == "" {
+		name = "unknown"
 	}
 	host, err := os.Hostname()
 	if err != nil {
