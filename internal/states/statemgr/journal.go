@@ -96,6 +96,8 @@ func (f *Filesystem) createJournal(s *states.State) (*os.File, error) {
 type fileJournal struct {
 	file *os.File
 	fs   *Filesystem
+	// fsync is file.Sync; tests replace it to hold a commit open.
+	fsync func() error
 
 	mu   sync.Mutex
 	cond *sync.Cond
@@ -116,7 +118,7 @@ type fileJournal struct {
 }
 
 func newFileJournal(file *os.File, fs *Filesystem) *fileJournal {
-	j := &fileJournal{file: file, fs: fs}
+	j := &fileJournal{file: file, fs: fs, fsync: file.Sync}
 	j.cond = sync.NewCond(&j.mu)
 	return j
 }
@@ -169,7 +171,7 @@ func (j *fileJournal) commit() {
 
 	_, err := j.file.Write(batch)
 	if err == nil {
-		err = j.file.Sync()
+		err = j.fsync()
 	}
 
 	j.mu.Lock()

@@ -1,0 +1,78 @@
+package statemgr
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// TestJournalGroupCommit holds the first commit on the disk while 49 more
+// callers record; they must all share the second fsync.
+func TestJournalGroupCommit(t *testing.T) {
+	f := newTestFS(t)
+	s := must(f.Read())
+	j := must(f.OpenJournal(s)).(*fileJournal)
+	const callers = 50
+	release := make(chan struct{})
+	var first sync.Once
+	j.fsync = func() error {
+		first.Do(func() { <-release })
+		return j.file.Sync()
+	}
+	var wg sync.WaitGroup
+	for n := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := j.Record(testRecord(n, InFlight)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	// Wait until every caller has queued behind the held commit.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		j.mu.Lock()
+		queued := j.queued
+		j.mu.Unlock()
+		if queued == callers {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d callers queued", queued, callers)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if j.fsyncs != 2 || j.records != callers {
+		t.Errorf("%d records took %d fsyncs; want %d records in 2 fsyncs", j.records, j.fsyncs, callers)
+	}
+	check(t, j.Close())
+	if got := must(again(f).Read()); len(got.Deliveries) != callers {
+		t.Errorf("read back %d deliveries; want %d", len(got.Deliveries), callers)
+	}
+}
+
+// TestJournalFailedFsyncIsFinal: after a failed fsync nothing more may be
+// reported durable, since what reached the disk is unknowable.
+func TestJournalFailedFsyncIsFinal(t *testing.T) {
+	f := newTestFS(t)
+	s := must(f.Read())
+	j := must(f.OpenJournal(s)).(*fileJournal)
+	j.fsync = func() error { return errors.New("I/O error") }
+	err := j.Record(testRecord(1, InFlight))
+	if err == nil || !strings.Contains(err.Error(), f.journalPath) || !strings.Contains(err.Error(), "I/O error") {
+		t.Fatalf("got %v; want an error naming the journal and the cause", err)
+	}
+	j.fsync = j.file.Sync
+	if err := j.Record(testRecord(2, states.Sent)); err == nil {
+		t.Error("Record after a failed fsync succeeded")
+	}
+	if err := j.Close(); err == nil {
+		t.Error("Close after a failed fsync reported no error")
+	}
+}
