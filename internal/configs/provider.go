@@ -3,6 +3,7 @@ package configs
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // Provider is a provider "kaleyra" block: one Kaleyra account and how to
@@ -72,6 +73,15 @@ func decodeProviderBlock(block *hcl.Block) (*Provider, hcl.Diagnostics) {
 	if a, ok := content.Attributes["alias"]; ok {
 		diags = append(diags, gohcl.DecodeExpression(a.Expr, nil, &p.Alias)...)
 		delete(p.Attrs, "alias")
+		if p.Alias != "" && !hclsyntax.ValidIdentifier(p.Alias) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid provider alias",
+				Detail:   "An alias must start with a letter or underscore and hold only letters, digits, underscores and dashes, so that a sender can name it as kaleyra.ALIAS.",
+				Subject:  a.Expr.Range().Ptr(),
+			})
+			return nil, diags
+		}
 	}
 	return p, diags
 }

@@ -26,6 +26,12 @@ provider "kaleyra" { # ERROR: Duplicate provider configuration
   emulator = true
 }
 
+provider "kaleyra" {
+  alias    = "not valid" # ERROR: Invalid provider alias
+  sid      = "HXTEST0004IN"
+  emulator = true
+}
+
 provider "twilio" { # ERROR: Unsupported provider
   sid = "x"
 }
