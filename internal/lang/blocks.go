@@ -218,14 +218,7 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 		})
 	}
 	if set.Endpoint != "" {
-		if rng := p.Attrs[configs.ProviderEndpoint].Expr.Range(); checkEndpoint(set.Endpoint) != "" {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid endpoint",
-				Detail:   checkEndpoint(set.Endpoint),
-				Subject:  rng.Ptr(),
-			})
-		}
+		diags = append(diags, checkEndpoint(set.Endpoint, p.Attrs[configs.ProviderEndpoint].Expr.Range())...)
 	}
 	if f, rng, ok := number(configs.ProviderMessagesPerSecond); ok {
 		if f <= 0 {
@@ -274,13 +267,6 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 		})
 	}
 	return set, diags
-}
-
-func checkEndpoint(endpoint string) string {
-	if u, err := parseHTTPURL(endpoint); err != "" || u == "" {
-		return "The endpoint must be an absolute http or https URL, as http://127.0.0.1:8787."
-	}
-	return ""
 }
 
 // sender is an evaluated sender block.

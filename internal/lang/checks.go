@@ -85,12 +85,16 @@ func elementRange(expr hcl.Expression, i, n int) hcl.Range {
 	return expr.Range()
 }
 
-// parseHTTPURL returns the URL's scheme when s is an absolute http or https
-// URL with a host, and a reason otherwise.
-func parseHTTPURL(s string) (scheme, problem string) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", "not an absolute http or https URL"
+// checkEndpoint requires an absolute http or https URL.
+func checkEndpoint(endpoint string, rng hcl.Range) hcl.Diagnostics {
+	u, err := url.Parse(endpoint)
+	if err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
+		return nil
 	}
-	return u.Scheme, ""
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid endpoint",
+		Detail:   "The endpoint must be an absolute http or https URL, as http://127.0.0.1:8787.",
+		Subject:  rng.Ptr(),
+	}}
 }

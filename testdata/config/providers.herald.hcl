@@ -11,8 +11,9 @@ provider "kaleyra" {
 }
 
 provider "kaleyra" { # ERROR: Missing api_key
-  alias = "eu"
-  sid   = "HXTEST0002EU"
+  alias    = "eu"
+  sid      = "HXTEST0002EU"
+  endpoint = "127.0.0.1:8787" # ERROR: Invalid endpoint
 }
 
 provider "kaleyra" { # ERROR: Missing required argument
