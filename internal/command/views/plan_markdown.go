@@ -20,7 +20,9 @@ type MarkdownOptions struct {
 	// wrote before and update it. Default "herald-plan".
 	Marker string
 	// Limit is the most characters the document may have. Default 65000,
-	// under GitHub's 65,536 for a comment.
+	// under GitHub's 65,536 for a comment. The head (marker, verdict,
+	// summary, warnings) is always kept and is at most a few thousand
+	// characters, so a Limit below that is not honoured.
 	Limit int
 	// PlanFile names the saved plan in "run `herald show PLANFILE` for
 	// all". Default "plan.out".
