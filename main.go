@@ -80,6 +80,10 @@ func run(args []string) int {
 		return command.ExitError
 	}
 
+	width := 0
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		width = w
+	}
 	env := &command.Env{
 		Stdin:            os.Stdin,
 		Stdout:           os.Stdout,
@@ -88,6 +92,7 @@ func run(args []string) int {
 		Dir:              dir,
 		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		Width:            width,
 		NoColor:          os.Getenv("NO_COLOR") != "",
 		Version:          version,
 		Interrupt:        interrupts(),

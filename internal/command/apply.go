@@ -70,7 +70,7 @@ func runApply(env *Env, args []string) int {
 		a.dw.json = a.events.Diagnostics
 		a.hooks = a.events
 	} else {
-		a.text = views.NewApplyText(env.Stdout, views.ApplyTextOptions{Terminal: env.StdoutIsTerminal, Color: color})
+		a.text = views.NewApplyText(env.Stdout, views.ApplyTextOptions{Terminal: env.StdoutIsTerminal, Color: color, Width: env.Width})
 		a.hooks = a.text
 	}
 	if parallelism < 1 {
@@ -119,14 +119,15 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	if !ok {
 		return ExitError
 	}
-	if a.events != nil {
-		a.events.PlannedSends(p)
-	} else {
+	if a.events == nil {
 		views.PlanText(a.env.Stdout, p, views.TextOptions{Color: color})
 	}
 	if err := a.flags.checkMaxSends(p); err != nil {
 		a.dw.err("Too many sends", err)
 		return ExitError
+	}
+	if a.events != nil {
+		a.events.PlannedSends(p)
 	}
 	sends := p.Summary().Sends()
 	if sends > 0 && !autoApprove {
@@ -184,12 +185,12 @@ func (a *applyRun) applySaved(path string) int {
 		a.dw.err("Saved plan does not match the configuration", err)
 		return ExitError
 	}
-	if a.events != nil {
-		a.events.PlannedSends(p)
-	}
 	if err := a.flags.checkMaxSends(p); err != nil {
 		a.dw.err("Too many sends", err)
 		return ExitError
+	}
+	if a.events != nil {
+		a.events.PlannedSends(p)
 	}
 	return a.send(cfg, backend, st, p)
 }

@@ -26,6 +26,8 @@ type Env struct {
 	StdinIsTerminal bool
 	// StdoutIsTerminal enables colour and live progress.
 	StdoutIsTerminal bool
+	// Width is the terminal's width in columns, 0 when unknown.
+	Width int
 	// NoColor is set by NO_COLOR; commands also take -no-color.
 	NoColor bool
 	// Version is herald's version string.

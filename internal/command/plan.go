@@ -73,7 +73,7 @@ func runPlan(env *Env, args []string) int {
 			return ExitError
 		}
 	case f.format == "markdown":
-		if err := views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{}); err != nil {
+		if err := views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: f.out}); err != nil {
 			dw.err("Error writing the plan", err)
 			return ExitError
 		}

@@ -65,7 +65,7 @@ func runShow(env *Env, args []string) int {
 	case asJSON:
 		err = views.PlanJSON(env.Stdout, p)
 	case format == "markdown":
-		err = views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{})
+		err = views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: fs.Arg(0)})
 	default:
 		views.PlanText(env.Stdout, p, views.TextOptions{Color: color})
 	}
