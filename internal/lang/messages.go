@@ -117,7 +117,8 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 	if m.ForEach != nil {
 		forEach, moreDiags := eval(m.ForEach, s.ctx, cty.DynamicPseudoType)
 		diags = append(diags, moreDiags...)
-		if moreDiags.HasErrors() {
+		if moreDiags.HasErrors() || !forEach.IsWhollyKnown() {
+			// An unknown value stands in for one already reported.
 			return nil, diags
 		}
 		elems, problem := forEachElements(forEach)
@@ -166,9 +167,6 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 func forEachElements(v cty.Value) (map[string]cty.Value, string) {
 	if v.ContainsMarked() {
 		return nil, "The for_each value derives from a sensitive variable; instance keys appear in addresses and plans, so they cannot be sensitive."
-	}
-	if !v.IsWhollyKnown() {
-		return nil, "The for_each value is not known."
 	}
 	if v.IsNull() {
 		return nil, "The for_each value is null; it must be a map or a set of strings."

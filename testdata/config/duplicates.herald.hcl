@@ -28,3 +28,17 @@ message "m" {
   body = "hello"
   ref  = "m"
 }
+
+recipients "overlap" {
+  numbers = ["+12025550124", "+12025550126"]
+}
+
+message "two_lists" {
+  from = sender.ops
+  to = [
+    recipients.team,
+    recipients.overlap, # ERROR: Duplicate recipient
+  ]
+  body = "hello"
+  ref  = "two_lists"
+}

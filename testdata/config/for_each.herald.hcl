@@ -35,3 +35,17 @@ message "bad_value" {
   body     = each.value.name # ERROR: Unsupported attribute
   ref      = "bad-${each.key}"
 }
+
+variable "waves" {
+  type      = set(string)
+  default   = ["a"]
+  sensitive = true
+}
+
+message "secret_keys" {
+  for_each = var.waves # ERROR: Invalid for_each argument
+  from     = sender.ops
+  to       = recipients.team
+  body     = "hi"
+  ref      = "secret-${each.key}"
+}

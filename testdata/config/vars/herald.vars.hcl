@@ -1,0 +1,2 @@
+release = "v1"
+relese  = "typo" # WARNING: Value for undeclared variable

@@ -1,0 +1,1 @@
+waves = "not a list" # ERROR: Invalid value for variable
