@@ -296,7 +296,7 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 			blockDiags = append(blockDiags, moreDiags...)
 			if ok {
 				sd.number = num
-				if p, report := s.numbers.problem(num); p != "" && report {
+				if p := s.numbers.problem(num); p != "" {
 					blockDiags = append(blockDiags, invalidNumberDiag(num, p, cs.Number.Range()))
 				}
 			} else if !moreDiags.HasErrors() && cs.Number != nil {
@@ -352,6 +352,38 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 	return out, diags
 }
 
+// maxNumberDiags caps the invalid-number diagnostics of one list: a list
+// read from a file with the wrong column would otherwise bury everything
+// else under thousands of them.
+const maxNumberDiags = 20
+
+// badNumbers reports the invalid numbers of one list, up to maxNumberDiags,
+// then a count of the rest.
+type badNumbers struct {
+	expr  hcl.Expression
+	count int
+}
+
+func (b *badNumbers) report(n, problem string, rng func() hcl.Range) hcl.Diagnostics {
+	b.count++
+	if b.count > maxNumberDiags {
+		return nil
+	}
+	return hcl.Diagnostics{invalidNumberDiag(n, problem, rng())}
+}
+
+func (b *badNumbers) summary() hcl.Diagnostics {
+	if b.count <= maxNumberDiags {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "More invalid phone numbers",
+		Detail:   strconv.Itoa(b.count-maxNumberDiags) + " more numbers in this list are not valid E.164 numbers.",
+		Subject:  b.expr.Range().Ptr(),
+	}}
+}
+
 func invalidNumberDiag(num, problem string, rng hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
@@ -401,11 +433,10 @@ func (s *scope) evalRecipients(blocks []*configs.Recipients) hcl.Diagnostics {
 		s.numbers.prime(nums)
 		var blockDiags hcl.Diagnostics
 		seen := make(map[string]int, len(nums))
+		bad := badNumbers{expr: r.Numbers}
 		for i, n := range nums {
-			if p, report := s.numbers.problem(n); p != "" {
-				if report {
-					blockDiags = append(blockDiags, invalidNumberDiag(n, p, elementRange(r.Numbers, i, len(nums))))
-				}
+			if p := s.numbers.problem(n); p != "" {
+				blockDiags = append(blockDiags, bad.report(n, p, func() hcl.Range { return elementRange(r.Numbers, i, len(nums)) })...)
 				continue
 			}
 			if first, dup := seen[n]; dup {
@@ -419,6 +450,7 @@ func (s *scope) evalRecipients(blocks []*configs.Recipients) hcl.Diagnostics {
 			}
 			seen[n] = i
 		}
+		blockDiags = append(blockDiags, bad.summary()...)
 		diags = append(diags, blockDiags...)
 		if blockDiags.HasErrors() {
 			continue

@@ -481,10 +481,10 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 	}
 	s.numbers.prime(nums)
 	seen := make(map[string]bool, len(nums))
+	bad := badNumbers{expr: expr}
 	for i, n := range nums {
-		// Every listing of a bad number is reported: each is a line to fix.
-		if p, _ := s.numbers.problem(n); p != "" {
-			diags = append(diags, invalidNumberDiag(n, p, rangeOf(i)))
+		if p := s.numbers.problem(n); p != "" {
+			diags = append(diags, bad.report(n, p, func() hcl.Range { return rangeOf(i) })...)
 			continue
 		}
 		if seen[n] {
@@ -498,7 +498,7 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 		}
 		seen[n] = true
 	}
-	return nums, diags
+	return nums, append(diags, bad.summary()...)
 }
 
 // checkDependsOnCycles reports a loop of depends_on between messages.

@@ -14,13 +14,10 @@ import (
 // and validates large batches on every core.
 type numberChecker struct {
 	problems map[string]string // number -> "" when valid, else why not
-	// reported marks invalid numbers already reported, so a bad number in a
-	// recipients block is not reported again by every message using it.
-	reported map[string]bool
 }
 
 func newNumberChecker() *numberChecker {
-	return &numberChecker{problems: map[string]string{}, reported: map[string]bool{}}
+	return &numberChecker{problems: map[string]string{}}
 }
 
 // parallelThreshold is the batch size above which checking is spread over
@@ -60,19 +57,14 @@ func (c *numberChecker) prime(nums []string) {
 	}
 }
 
-// problem returns why n is not a valid number, "" when it is. report is
-// true the first time an invalid number is asked about.
-func (c *numberChecker) problem(n string) (problem string, report bool) {
+// problem returns why n is not a valid number, "" when it is.
+func (c *numberChecker) problem(n string) string {
 	p, seen := c.problems[n]
 	if !seen {
 		p = e164Problem(n)
 		c.problems[n] = p
 	}
-	if p == "" || c.reported[n] {
-		return p, false
-	}
-	c.reported[n] = true
-	return p, true
+	return p
 }
 
 // maxE164Digits is E.164's limit on a number's length.
