@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/lang/langtest"
 )
 
 // writeConfig writes files into a new temporary folder and returns it.
@@ -358,5 +359,21 @@ func TestStatePath(t *testing.T) {
 	}
 	if got, _ := StatePath(t.TempDir()); got != "herald.state" {
 		t.Errorf("StatePath of an empty folder = %q", got)
+	}
+}
+
+// TestLargeConfig loads enough recipients for numbers to be checked in
+// parallel (run it with -race too).
+func TestLargeConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := langtest.WriteLargeConfig(dir, 3, 1000); err != nil {
+		t.Fatal(err)
+	}
+	res := mustLoad(t, Options{Dir: dir})
+	if len(res.Deliveries) != 3000 {
+		t.Fatalf("got %d deliveries, want 3000", len(res.Deliveries))
+	}
+	if d := res.Deliveries[2999]; d.Key.Recipient != langtest.Number(999) || d.Address.String() != "message.m2" {
+		t.Errorf("last delivery = %s %s", d.Address, d.Key)
 	}
 }
