@@ -268,8 +268,16 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 
 	// Key fields and callback.
 	keyField := func(name string, expr hcl.Expression, dst *string, required bool) {
-		v, _, ok, moreDiags := evalString(expr, ctx)
+		v, sensitive, ok, moreDiags := evalString(expr, ctx)
 		diags = append(diags, moreDiags...)
+		if sensitive {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Sensitive value in " + name,
+				Detail:   "The " + name + " derives from a sensitive variable, but it is part of the delivery's key: it is sent to Kaleyra, recorded in the state and shown in plans as it is.",
+				Subject:  expr.Range().Ptr(),
+			})
+		}
 		if !ok {
 			if required && !moreDiags.HasErrors() && isNull(expr, ctx) {
 				diags = append(diags, &hcl.Diagnostic{

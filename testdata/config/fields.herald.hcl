@@ -83,3 +83,15 @@ message "empty_ref" {
   body = "hello"
   ref  = "" # ERROR: Empty ref
 }
+
+variable "token" {
+  default   = "t0k3n"
+  sensitive = true
+}
+
+message "sensitive_ref" {
+  from = sender.ops
+  to   = recipients.team
+  body = "hello"
+  ref  = "ref-${var.token}" # WARNING: Sensitive value in ref
+}
