@@ -148,6 +148,10 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 			}
 		}
 		inst, moreDiags := s.evalInstance(m, ctx, senders)
+		if len(out) > 0 {
+			// Every instance would repeat the first one's warnings.
+			moreDiags = errorsOnly(moreDiags)
+		}
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			// The other instances would most likely repeat the same errors.
@@ -589,4 +593,14 @@ func checkDuplicateKeys(insts []*instance) hcl.Diagnostics {
 func isNull(expr hcl.Expression, ctx *hcl.EvalContext) bool {
 	v, diags := expr.Value(ctx)
 	return !diags.HasErrors() && v.IsKnown() && v.IsNull()
+}
+
+func errorsOnly(diags hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			out = append(out, d)
+		}
+	}
+	return out
 }

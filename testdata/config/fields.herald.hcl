@@ -95,3 +95,12 @@ message "sensitive_ref" {
   body = "hello"
   ref  = "ref-${var.token}" # WARNING: Sensitive value in ref
 }
+
+message "sensitive_ref_each" {
+  for_each = toset(["a", "b", "c"])
+  from     = sender.ops
+  to       = recipients.team
+  body     = "hello"
+  ref      = "ref-${each.key}"
+  ref1     = var.token # WARNING: Sensitive value in ref1
+}
