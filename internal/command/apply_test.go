@@ -1,0 +1,70 @@
+package command
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// TestApplyAsksOnATerminal covers the confirmation question, which the
+// scripts cannot reach without a terminal: only "yes" sends.
+func TestApplyAsksOnATerminal(t *testing.T) {
+	const config = `
+provider "kaleyra" {
+  sid      = "HXASK0001IN"
+  emulator = true
+}
+
+sender "ops" {
+  number = "+12025550100"
+}
+
+message "hello" {
+  from = sender.ops
+  to   = ["+12025550123", "+12025550124"]
+  body = "Hello"
+  ref  = "ask-1"
+}
+`
+	tests := []struct {
+		answer string
+		status int
+		sent   bool
+		out    string
+	}{
+		{"yes\n", 0, true, "Apply complete: 2 sent, 0 failed, 0 unknown."},
+		{"y\n", ExitError, false, "Apply cancelled. Nothing was sent."},
+		{"no\n", ExitError, false, "Apply cancelled. Nothing was sent."},
+		{"", ExitError, false, "Apply cancelled. Nothing was sent."},
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimSpace(tt.answer), func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			env := &Env{
+				Stdin: strings.NewReader(tt.answer), Stdout: &stdout, Stderr: &stderr,
+				Logger: hclog.NewNullLogger(), Dir: dir, StdinIsTerminal: true,
+			}
+			if got := runApply(env, []string{"-no-color"}); got != tt.status {
+				t.Errorf("exit status %d, want %d; stderr:\n%s", got, tt.status, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "Only 'yes' will be accepted") {
+				t.Errorf("apply did not ask:\n%s", stdout.String())
+			}
+			if !strings.Contains(stdout.String(), tt.out) {
+				t.Errorf("stdout lacks %q:\n%s", tt.out, stdout.String())
+			}
+			_, err := os.Stat(filepath.Join(dir, "herald.outbox.jsonl"))
+			if sent := err == nil; sent != tt.sent {
+				t.Errorf("outbox exists: %v, want %v", sent, tt.sent)
+			}
+		})
+	}
+}
