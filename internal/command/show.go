@@ -2,13 +2,10 @@ package command
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/heraldhq/herald/internal/command/views"
-	"github.com/heraldhq/herald/internal/lang"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states/statefile"
-	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 var _ = register(&Command{
@@ -77,16 +74,12 @@ func runShow(env *Env, args []string) int {
 }
 
 func showState(env *Env, dw *diagWriter, asJSON bool) int {
-	path, diags := lang.StatePath(env.Dir)
-	dw.diags(diags)
-	if diags.HasErrors() {
+	backend, ok := openStateBackend(env, dw)
+	if !ok {
 		return ExitError
 	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(env.Dir, path)
-	}
 	// Reading needs no lock: the state file is only ever replaced whole.
-	st, err := statemgr.NewFilesystem(path, env.Logger).Read()
+	st, err := backend.Read()
 	if err != nil {
 		dw.err("Error reading the state", err)
 		return ExitError
