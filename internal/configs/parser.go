@@ -56,7 +56,8 @@ func ConfigFileNames(dir string) ([]string, error) {
 	return names, nil
 }
 
-// LoadConfig parses and decodes every configuration file of the folder.
+// LoadConfig parses and decodes every configuration file of the folder. It
+// returns a nil Config when any file has a syntax error.
 func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
 	names, err := ConfigFileNames(p.dir)
 	if err != nil {
@@ -73,14 +74,22 @@ func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
 			Detail:   "The folder " + p.dir + " has no *" + SuffixHCL + " or *" + SuffixJSON + " files.",
 		}}
 	}
-	c := &Config{}
+	// Parse every file before decoding any: a syntax error leaves a partial
+	// body whose missing arguments and references would each be reported
+	// again, burying the one error that matters, so syntax errors are
+	// reported alone.
+	var files []*hcl.File
 	var diags hcl.Diagnostics
 	for _, name := range names {
 		f, moreDiags := p.ParseFile(name)
 		diags = append(diags, moreDiags...)
-		if f == nil {
-			continue
-		}
+		files = append(files, f)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c := &Config{}
+	for _, f := range files {
 		diags = append(diags, c.decodeFile(f.Body)...)
 	}
 	diags = append(diags, c.checkDuplicates()...)
