@@ -572,9 +572,34 @@ func stringElements(v cty.Value) ([]string, string) {
 	return out, ""
 }
 
+// describe names what a value is, for a diagnostic's detail: "a sender
+// block" rather than cty's "object".
 func describe(v cty.Value) string {
 	if v.IsNull() {
 		return "null"
 	}
-	return v.Type().FriendlyName()
+	ty := v.Type()
+	switch {
+	case ty.Equals(senderType):
+		return "a sender block"
+	case ty.Equals(recipientsType):
+		return "a recipients block"
+	case ty.Equals(templateType):
+		return "a template block"
+	case ty == cty.String:
+		return "a string"
+	case ty == cty.Number:
+		return "a number"
+	case ty == cty.Bool:
+		return "a bool"
+	case ty.IsObjectType():
+		return "an object"
+	case ty.IsMapType():
+		return "a map"
+	case ty.IsListType() || ty.IsTupleType():
+		return "a list"
+	case ty.IsSetType():
+		return "a set"
+	}
+	return ty.FriendlyName()
 }

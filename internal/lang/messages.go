@@ -242,7 +242,7 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		case from.IsNull() || !from.Type().Equals(senderType) || senders[from.GetAttr("name").AsString()] == nil:
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid from",
-				Detail: "The from argument takes a sender block, written without quotes: sender.NAME.", Subject: m.From.Range().Ptr(),
+				Detail: "The from argument takes a sender block, written without quotes: sender.NAME; this is " + describe(from) + ".", Subject: m.From.Range().Ptr(),
 			})
 		default:
 			inst.sender = senders[from.GetAttr("name").AsString()]
@@ -462,7 +462,7 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 				walk(e, k)
 			}
 		default:
-			problem = "The to list holds " + ty.FriendlyName() + "; it takes recipients blocks (recipients.NAME) and E.164 number strings."
+			problem = "The to list holds " + describe(v) + "; it takes recipients blocks (recipients.NAME) and E.164 number strings."
 		}
 	}
 	ty := val.Type()
