@@ -42,6 +42,9 @@ func runPlan(env *Env, args []string) int {
 	}
 	color := env.StdoutIsTerminal && !env.NoColor && !f.noColor
 	dw := &diagWriter{env: env, color: color}
+	if f.json {
+		dw.jsonToStderr()
+	}
 	if fs.NArg() > 0 {
 		dw.err("Unexpected argument", fmt.Errorf("plan takes no arguments, got %q; options go before them, as -var NAME=VALUE", fs.Arg(0)))
 		return ExitError

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,6 +99,24 @@ func (d *diagWriter) diags(diags hcl.Diagnostics) {
 		return
 	}
 	views.Diagnostics(d.env.Stderr, d.files, diags, d.color, 0)
+}
+
+// diagnosticsJSON is how plan -json and show -json report diagnostics: one
+// JSON document per line on stderr, so that stdout holds only the plan.
+type diagnosticsJSON struct {
+	FormatVersion string                 `json:"format_version"`
+	Diagnostics   []views.JSONDiagnostic `json:"diagnostics"`
+}
+
+// jsonToStderr makes d print diagnostics as JSON lines on stderr.
+func (d *diagWriter) jsonToStderr() {
+	d.json = func(diags hcl.Diagnostics) {
+		enc := json.NewEncoder(d.env.Stderr)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(diagnosticsJSON{FormatVersion: "1.0", Diagnostics: views.DiagnosticsJSON(diags, d.files)}); err != nil {
+			d.env.Logger.Error("writing diagnostics", "error", err)
+		}
+	}
 }
 
 // err prints an error that has no source location.

@@ -33,6 +33,9 @@ func runShow(env *Env, args []string) int {
 	}
 	color := env.StdoutIsTerminal && !env.NoColor && !noColor
 	dw := &diagWriter{env: env, color: color}
+	if asJSON {
+		dw.jsonToStderr()
+	}
 	switch {
 	case format != "" && format != "markdown":
 		dw.err("Invalid -format", fmt.Errorf("unknown format %q; the only one is markdown", format))
