@@ -227,7 +227,13 @@ func (f *Filesystem) Write(s *states.State) error {
 	if p := f.pending; p != nil && p.header != nil && !p.folded && s.Lineage != p.header.Lineage {
 		return fmt.Errorf("refusing to replace the state file %s with a state of lineage %s: the journal %s holds records of lineage %s that are not folded in", f.path, s.Lineage, f.journalPath, p.header.Lineage)
 	}
-	serial := max(s.Serial, f.read.serial+1, f.disk.serial+1)
+	return f.writeLocked(s, max(s.Serial, f.read.serial+1, f.disk.serial+1))
+}
+
+// writeLocked replaces the state file with s at serial, removes the
+// journal it folds and sets s.Serial. It is called with f.mu held, after
+// the checks of Write.
+func (f *Filesystem) writeLocked(s *states.State, serial uint64) error {
 	out := *s
 	out.Serial = serial
 

@@ -121,7 +121,7 @@ func TestJournalTornTailIsIgnoredAndCut(t *testing.T) {
 			if folded.Serial != s.Serial+1 || len(folded.Deliveries) != 2 || folded.Get(testRecord(9, states.Sent).Key) != nil {
 				t.Fatalf("folded state: serial %d, %d deliveries; want serial %d, 2 deliveries, without the torn one", folded.Serial, len(folded.Deliveries), s.Serial+1)
 			}
-			// The next run appends after the last whole line.
+			// The next run starts from the folded state, without the torn line.
 			j := must(g.OpenJournal(folded))
 			check(t, j.Record(testRecord(3, states.Sent)))
 			check(t, j.Close())

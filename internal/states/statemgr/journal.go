@@ -13,10 +13,12 @@ import (
 )
 
 // OpenJournal implements Backend. s must be the state this Filesystem last
-// read (or wrote). When Read folded the journal of a run that died, the new
-// records are appended to that same journal, after cutting off its torn
-// tail, so that the state file and the journal keep describing the state
-// together until the next Write.
+// read (or wrote). When Read folded the journal of a run that died, s is
+// first written as the state file, with the serial Read gave it, and a new
+// journal starts over it. Appending to the dead run's journal instead would
+// give the states before and after this run's sends the same lineage and
+// serial, and a plan saved against the first would not be seen as stale
+// after this run died too.
 func (f *Filesystem) OpenJournal(s *states.State) (Journal, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -31,31 +33,17 @@ func (f *Filesystem) OpenJournal(s *states.State) (Journal, error) {
 	if s.Lineage != f.read.lineage || s.Serial != f.read.serial {
 		return nil, fmt.Errorf("cannot open the journal of %s over a state it did not read: lineage %s serial %d, but the state read is lineage %s serial %d", f.path, s.Lineage, s.Serial, f.read.lineage, f.read.serial)
 	}
-	var (
-		file *os.File
-		err  error
-	)
 	if p := f.pending; p != nil && p.header != nil && !p.folded {
-		file, err = f.continueJournal(p)
-	} else {
-		file, err = f.createJournal(s)
+		if err := f.writeLocked(s, f.read.serial); err != nil {
+			return nil, fmt.Errorf("folding the journal of an interrupted run into the state: %w", err)
+		}
 	}
+	file, err := f.createJournal(s)
 	if err != nil {
 		return nil, err
 	}
 	f.journal = newFileJournal(file, f)
 	return f.journal, nil
-}
-
-func (f *Filesystem) continueJournal(p *pendingJournal) (*os.File, error) {
-	if err := os.Truncate(f.journalPath, p.complete); err != nil {
-		return nil, fmt.Errorf("cutting the torn tail of the state journal: %w", err)
-	}
-	file, err := os.OpenFile(f.journalPath, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("opening the state journal: %w", err)
-	}
-	return file, nil
 }
 
 // createJournal starts a journal over the state file as it is on disk,

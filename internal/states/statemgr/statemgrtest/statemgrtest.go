@@ -475,8 +475,15 @@ func testJournalContinues(t *testing.T, newBackend func(t *testing.T) statemgr.B
 	mustRecord(t, j, inFlight(3), sent(3), inFlight(4))
 	b.Unlock(info.ID)
 
+	// The second run's records make a different state from the one the
+	// second run read, so it must have a different serial: a plan saved
+	// against that read state (serial s.Serial+1) must be refused as stale,
+	// or it would send deliveries 3 and 4 again.
 	got := mustRead(t, newBackend(t))
-	want := stateOf(s.Lineage, s.Serial+1, sent(1), interrupted(inFlight(2)), sent(3), interrupted(inFlight(4)))
+	if got.Serial == folded.Serial {
+		t.Errorf("after a second interrupted run the state has serial %d, the same as the state that run read; a plan saved against it would not be seen as stale", got.Serial)
+	}
+	want := stateOf(s.Lineage, got.Serial, sent(1), interrupted(inFlight(2)), sent(3), interrupted(inFlight(4)))
 	checkFolded(t, want, got)
 
 	// A third run finishes cleanly.
