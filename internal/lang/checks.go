@@ -85,16 +85,25 @@ func elementRange(expr hcl.Expression, i, n int) hcl.Range {
 	return expr.Range()
 }
 
-// checkEndpoint requires an absolute http or https URL.
+// checkEndpoint requires an absolute https URL, or http to a loopback host
+// such as a local emulator: every request carries the API key.
 func checkEndpoint(endpoint string, rng hcl.Range) hcl.Diagnostics {
 	u, err := url.Parse(endpoint)
-	if err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
-		return nil
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid endpoint",
+			Detail:   "The endpoint must be an absolute https URL, as https://api.eu.kaleyra.io, or http to a loopback address, as http://127.0.0.1:8787.",
+			Subject:  rng.Ptr(),
+		}}
 	}
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  "Invalid endpoint",
-		Detail:   "The endpoint must be an absolute http or https URL, as http://127.0.0.1:8787.",
-		Subject:  rng.Ptr(),
-	}}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Insecure endpoint",
+			Detail:   "The endpoint uses http to " + u.Hostname() + "; every request carries the API key, so it must travel over https. Plain http is allowed only to a loopback address (localhost, 127.0.0.1, ::1).",
+			Subject:  rng.Ptr(),
+		}}
+	}
+	return nil
 }

@@ -21,6 +21,20 @@ provider "kaleyra" { # ERROR: Missing required argument
   emulator = true
 }
 
+provider "kaleyra" {
+  alias    = "plain"
+  sid      = "HXTEST0005IN"
+  api_key  = "k"
+  endpoint = "http://api.example.com" # ERROR: Insecure endpoint
+}
+
+provider "kaleyra" {
+  alias    = "local"
+  sid      = "HXTEST0006IN"
+  api_key  = "k"
+  endpoint = "http://localhost:8787"
+}
+
 provider "kaleyra" { # ERROR: Duplicate provider configuration
   alias    = "eu"
   sid      = "HXTEST0003EU"
