@@ -80,7 +80,11 @@ func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 		// evaluated here, without a context.
 		val, moreDiags := a.Expr.Value(nil)
 		diags = append(diags, moreDiags...)
-		if !moreDiags.HasErrors() {
+		if moreDiags.HasErrors() {
+			// The variable has a default, if a broken one: unknown, so
+			// that it is not also reported as required.
+			v.Default, v.DefaultRange = cty.DynamicVal, a.Expr.Range()
+		} else {
 			if v.TypeDefaults != nil {
 				val = v.TypeDefaults.Apply(val)
 			}
