@@ -558,7 +558,7 @@ func validParamName(s string) bool {
 func stringElements(v cty.Value) ([]string, string) {
 	ty := v.Type()
 	if v.IsNull() || !(ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) {
-		return nil, "got " + ty.FriendlyName()
+		return nil, "got " + describe(v)
 	}
 	out := make([]string, 0, v.LengthInt())
 	i := 0
@@ -578,7 +578,11 @@ func describe(v cty.Value) string {
 	if v.IsNull() {
 		return "null"
 	}
-	ty := v.Type()
+	return describeType(v.Type())
+}
+
+// describeType names a type with its article, as describe does.
+func describeType(ty cty.Type) string {
 	switch {
 	case ty.Equals(senderType):
 		return "a sender block"

@@ -192,11 +192,11 @@ func forEachElements(v cty.Value) (map[string]cty.Value, string) {
 			out[val.AsString()] = val
 		}
 	case ty.IsSetType():
-		return nil, "The for_each set must hold strings; it holds " + ty.ElementType().FriendlyName() + "."
+		return nil, "The for_each set must hold strings; it holds elements of type " + typeString(ty.ElementType()) + "."
 	case ty.IsListType() || ty.IsTupleType():
 		return nil, "The for_each value is a list; it must be a map or a set of strings. Convert a list of strings with toset(...)."
 	default:
-		return nil, "The for_each value is " + ty.FriendlyName() + "; it must be a map or a set of strings."
+		return nil, "The for_each value is " + describeType(ty) + "; it must be a map or a set of strings."
 	}
 	return out, ""
 }
