@@ -185,6 +185,14 @@ func (a *applyRun) applySaved(path string) int {
 		a.dw.err("Saved plan does not match the configuration", err)
 		return ExitError
 	}
+	// The plan file keeps only what explains each prior record; the state,
+	// unchanged since the plan was made, has the rest (attempts, first
+	// attempt), which apply carries over into the new record.
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Action.Sends() {
+			c.Prior = st.Get(c.Delivery.Key)
+		}
+	}
 	if err := a.flags.checkMaxSends(p); err != nil {
 		a.dw.err("Too many sends", err)
 		return ExitError
