@@ -119,7 +119,7 @@ func parseRawValue(v *configs.Variable, raw, source string) (cty.Value, hcl.Diag
 		return cty.NilVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
-			Detail:   "The value of " + source + " for var." + v.Name + " cannot be evaluated: " + diags[0].Detail,
+			Detail:   "The value of " + source + " for var." + v.Name + " cannot be evaluated: " + diags[0].Detail + " A variable of type " + typeString(v.Type) + " takes its value written in HCL, with strings in quotes, as [\"a\", \"b\"] for a list.",
 			Subject:  v.DeclRange.Ptr(),
 		}}
 	}
