@@ -82,9 +82,33 @@ func Names() []string {
 // initialization cycle.
 func newFlagSet(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { printHelp(env.Stdout, commands[name], fs) }
+	// The flag package writes a parse error to the output and then calls
+	// Usage, as it does for -help: the full help would bury the one line
+	// that matters, so after an error Usage only says where help is.
+	errs := &flagErrorWriter{w: env.Stderr, command: name}
+	fs.SetOutput(errs)
+	fs.Usage = func() {
+		if errs.failed {
+			fmt.Fprintf(env.Stderr, "For more help on this command, run:\n  herald %s -help\n", name)
+			return
+		}
+		printHelp(env.Stdout, commands[name], fs)
+	}
 	return fs
+}
+
+// flagErrorWriter prints the flag package's parse errors as diagnostics.
+type flagErrorWriter struct {
+	w       io.Writer
+	command string
+	failed  bool
+}
+
+func (e *flagErrorWriter) Write(p []byte) (int, error) {
+	e.failed = true
+	msg := strings.TrimSpace(string(p))
+	fmt.Fprintf(e.w, "Error: Invalid command-line option\n\n%s.\n\n", capitalise(msg))
+	return len(p), nil
 }
 
 func printHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
