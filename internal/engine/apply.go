@@ -277,6 +277,7 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		req.To = append(req.To, c.Delivery.Key.Recipient)
 	}
 
+	recorded := false // in flight in the journal: the request may leave
 	ready := func() error {
 		recs := make([]states.Delivery, len(b.changes))
 		now := a.now()
@@ -287,6 +288,7 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		if err := a.journal.Record(recs...); err != nil {
 			return fmt.Errorf("recording sends in flight: %w", err)
 		}
+		recorded = true
 		if a.opts.Hooks != nil {
 			for _, c := range b.changes {
 				a.opts.Hooks.PreSend(c)
@@ -295,6 +297,13 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		return nil
 	}
 	outcomes, err := prov.Sender.Send(ctx, req, ready)
+	if err != nil && recorded {
+		// The Sender broke its contract: its request may have left, so the
+		// deliveries are unknown, never dropped (which would send them again).
+		a.logger.Error("the sender failed after its request was made ready", "error", err)
+		a.recordOutcomes(m, b.changes, nil)
+		return
+	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			a.skip(m, b.changes, "not sent: apply was interrupted")
@@ -330,6 +339,7 @@ func (a *applier) record(c *plans.Change, now time.Time) states.Delivery {
 func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outcomes []kaleyra.Outcome) {
 	now := a.now()
 	recs := make([]states.Delivery, len(changes))
+	found := make([]kaleyra.Outcome, len(changes))
 	for i, c := range changes {
 		o := outcomeFor(outcomes, i, c.Delivery.Key.Recipient)
 		rec := a.record(c, now)
@@ -346,7 +356,7 @@ func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outco
 			rec.ErrorCode, rec.ErrorText = o.Code, o.Text
 		}
 		recs[i] = rec
-		outcomes[i] = o
+		found[i] = o
 	}
 	err := a.journal.Record(recs...)
 
@@ -373,7 +383,7 @@ func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outco
 
 	if a.opts.Hooks != nil {
 		for i, c := range changes {
-			a.opts.Hooks.PostSend(c, outcomes[i])
+			a.opts.Hooks.PostSend(c, found[i])
 		}
 	}
 }
