@@ -15,6 +15,10 @@ type Variable struct {
 	Description string
 	// Type is the type constraint; cty.DynamicPseudoType when unset.
 	Type cty.Type
+	// TypeSet tells whether the block has a type argument. As in
+	// Terraform, text from the environment or -var for a variable without
+	// one is taken as a string, not read as HCL.
+	TypeSet bool
 	// TypeDefaults holds the defaults of optional object attributes.
 	TypeDefaults *typeexpr.Defaults
 	// Default is the default value, cty.NilVal when the variable is required.
@@ -63,6 +67,7 @@ func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 	diags = append(diags, moreDiags...)
 
 	if a, ok := content.Attributes["type"]; ok {
+		v.TypeSet = true
 		ty, defaults, moreDiags := typeexpr.TypeConstraintWithDefaults(a.Expr)
 		diags = append(diags, moreDiags...)
 		if !moreDiags.HasErrors() {

@@ -234,6 +234,26 @@ variable "n" {
 		})
 	}
 
+	// As in Terraform, a variable without a type takes text as a string:
+	// -var release=v1.4.0 must not be read as a reference.
+	t.Run("untyped value taken raw", func(t *testing.T) {
+		const untyped = `
+variable "release" {
+  default = "v0"
+}
+`
+		for _, opts := range []Options{
+			{Args: []VarArg{{Value: "release=v1.4.0"}}},
+			{LookupEnv: envOf(map[string]string{"HERALD_VAR_release": "v1.4.0"})},
+		} {
+			opts.Dir = writeConfig(t, map[string]string{"v.herald.hcl": untyped})
+			res := mustLoad(t, opts)
+			if got := res.Variables[0].Value; !got.RawEquals(cty.StringVal("v1.4.0")) {
+				t.Errorf("var.release = %#v, want \"v1.4.0\"", got)
+			}
+		}
+	})
+
 	t.Run("non-string value parsed as HCL", func(t *testing.T) {
 		res := mustLoad(t, Options{
 			Dir:       writeConfig(t, map[string]string{"v.herald.hcl": decl}),

@@ -100,9 +100,10 @@ func variableValues(p *configs.Parser, decls []*configs.Variable, opts Options) 
 }
 
 // parseRawValue reads a value given as text (environment, -var): raw text
-// for a string variable, as Terraform does, otherwise an HCL expression.
+// for a string variable or one without a type, as Terraform does, otherwise
+// an HCL expression.
 func parseRawValue(v *configs.Variable, raw, source string) (cty.Value, hcl.Diagnostics) {
-	if v.Type == cty.String {
+	if v.Type == cty.String || !v.TypeSet {
 		return cty.StringVal(raw), nil
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
