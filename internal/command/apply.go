@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
@@ -67,7 +68,7 @@ func runApply(env *Env, args []string) int {
 	if f.json {
 		a.events = views.NewApplyJSON(env.Stdout, env.Version)
 		a.events.Version()
-		a.dw.json = a.events.Diagnostics
+		a.dw.json = func(diags hcl.Diagnostics) { a.events.Diagnostics(diags, a.dw.files) }
 		a.hooks = a.events
 	} else {
 		a.text = views.NewApplyText(env.Stdout, views.ApplyTextOptions{Terminal: env.StdoutIsTerminal, Color: color, Width: env.Width})
@@ -145,8 +146,21 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 
 func (a *applyRun) confirm(sends int) bool {
 	fmt.Fprintf(a.env.Stdout, "\nDo you want to send these messages?\n  herald will send %d message(s); a send cannot be undone.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", sends)
-	line, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
-	return strings.TrimSpace(line) == "yes"
+	// main catches Ctrl-C for every command, so the question must watch for
+	// it: otherwise it would wait on, and a "yes" typed after it would start
+	// an apply that the waiting interrupt stops at once.
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes"
+	case <-a.env.Interrupt:
+		fmt.Fprintln(a.env.Stdout)
+		return false
+	}
 }
 
 // applySaved applies a plan file exactly: same state, same configuration.

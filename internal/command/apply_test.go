@@ -2,10 +2,12 @@ package command
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -66,5 +68,56 @@ message "hello" {
 				t.Errorf("outbox exists: %v, want %v", sent, tt.sent)
 			}
 		})
+	}
+}
+
+// TestApplyInterruptedAtTheQuestion: Ctrl-C while apply waits for "yes"
+// cancels it at once, as it would any other command, and sends nothing.
+func TestApplyInterruptedAtTheQuestion(t *testing.T) {
+	dir := t.TempDir()
+	config := `
+provider "kaleyra" {
+  sid      = "HXASK0001IN"
+  emulator = true
+}
+
+sender "ops" {
+  number = "+12025550100"
+}
+
+message "hello" {
+  from = sender.ops
+  to   = ["+12025550123"]
+  body = "Hello"
+  ref  = "ask-1"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdin, typing := io.Pipe() // the user types nothing
+	defer typing.Close()
+	interrupt := make(chan struct{}, 1)
+	interrupt <- struct{}{}
+	var stdout, stderr bytes.Buffer
+	env := &Env{
+		Stdin: stdin, Stdout: &stdout, Stderr: &stderr, Interrupt: interrupt,
+		Logger: hclog.NewNullLogger(), Dir: dir, StdinIsTerminal: true,
+	}
+	status := make(chan int, 1)
+	go func() { status <- runApply(env, []string{"-no-color"}) }()
+	select {
+	case got := <-status:
+		if got != ExitError {
+			t.Errorf("exit status %d, want %d", got, ExitError)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("apply still waits for an answer after Ctrl-C")
+	}
+	if !strings.Contains(stdout.String(), "Apply cancelled. Nothing was sent.") {
+		t.Errorf("stdout lacks the cancellation:\n%s", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "herald.outbox.jsonl")); err == nil {
+		t.Error("something was sent")
 	}
 }
