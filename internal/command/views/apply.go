@@ -345,9 +345,9 @@ func (v *ApplyJSON) Version() {
 }
 
 // Diagnostics emits one "diagnostic" event per diagnostic, each in the
-// shape validate -json uses.
-func (v *ApplyJSON) Diagnostics(diags hcl.Diagnostics) {
-	for _, d := range DiagnosticsJSON(diags) {
+// shape validate -json uses; files, when given, add source snippets.
+func (v *ApplyJSON) Diagnostics(diags hcl.Diagnostics, files ...map[string]*hcl.File) {
+	for _, d := range DiagnosticsJSON(diags, files...) {
 		level, prefix := "error", "Error: "
 		if d.Severity == "warning" {
 			level, prefix = "warn", "Warning: "
