@@ -442,11 +442,13 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 	// from, for pointing diagnostics at it.
 	var top []int
 	var problem string
+	problemAt := -1 // the literal list's element the problem is in
 	var walk func(v cty.Value, k int)
 	walk = func(v cty.Value, k int) {
 		if problem != "" {
 			return
 		}
+		problemAt = k
 		ty := v.Type()
 		switch {
 		case v.IsNull():
@@ -466,7 +468,9 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 		}
 	}
 	ty := val.Type()
+	n := 0
 	if !val.IsNull() && (ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) {
+		n = val.LengthInt()
 		k := 0
 		for it := val.ElementIterator(); it.Next(); k++ {
 			_, e := it.Element()
@@ -476,7 +480,11 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 		walk(val, -1)
 	}
 	if problem != "" {
-		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid recipient", Detail: problem, Subject: expr.Range().Ptr()})
+		rng := expr.Range()
+		if problemAt >= 0 {
+			rng = elementRange(expr, problemAt, n)
+		}
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid recipient", Detail: problem, Subject: &rng})
 	}
 	if len(nums) == 0 {
 		return nil, append(diags, &hcl.Diagnostic{
