@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -157,6 +158,11 @@ func lockedState(env *Env, cfg *lang.Result, operation string, timeout time.Dura
 	path := cfg.StatePath
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(env.Dir, path)
+	}
+	// state_path may name a folder a fresh checkout lacks, as when the
+	// state is kept out of git: make it, private as the state is.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, nil, err
 	}
 	backend := statemgr.NewFilesystem(path, env.Logger)
 	lock, err := backend.Lock(context.Background(), operation, timeout)
