@@ -1,11 +1,14 @@
 package lang
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"unicode/utf8"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -116,9 +119,34 @@ func (s *scope) envFunc() function.Function {
 			if len(args) == 2 {
 				return args[1], nil
 			}
-			return cty.NilVal, function.NewArgErrorf(0, "the environment variable %s is not set; set it, or give env a default as its second argument", name)
+			return cty.NilVal, envUnsetError{name: name}
 		},
 	})
+}
+
+// envUnsetError is env's error for an unset variable without a default.
+// It is not an ArgError, whose wording ("Invalid value for "name"
+// parameter") would blame the name, so that explainEnvUnset can find it.
+type envUnsetError struct{ name string }
+
+func (e envUnsetError) Error() string {
+	return "the environment variable " + e.name + " is not set"
+}
+
+// explainEnvUnset rewrites HCL's generic "Error in function call" for an
+// unset env() variable into a diagnostic that says what to do.
+func explainEnvUnset(diags hcl.Diagnostics) {
+	for _, d := range diags {
+		extra, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallDiagExtra](d)
+		if !ok {
+			continue
+		}
+		var unset envUnsetError
+		if errors.As(extra.FunctionCallError(), &unset) {
+			d.Summary = "Environment variable not set"
+			d.Detail = "The environment variable " + unset.name + " is not set, and this env call has no default. Set it, or give env a default as its second argument."
+		}
+	}
 }
 
 // fileFunc reads a file relative to the configuration folder.

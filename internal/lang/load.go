@@ -54,6 +54,7 @@ func Load(opts Options) (*Result, map[string]*hcl.File, hcl.Diagnostics) {
 	}
 	res, insts, moreDiags := evaluate(parser, cfg, opts)
 	diags = append(diags, moreDiags...)
+	explainEnvUnset(diags)
 	if diags.HasErrors() {
 		return nil, parser.Files(), diags
 	}

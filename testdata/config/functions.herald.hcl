@@ -15,7 +15,7 @@ recipients "team" {
 message "env" {
   from = sender.ops
   to   = recipients.team
-  body = env("HERALD_TEST_UNSET") # ERROR: Invalid function argument
+  body = env("HERALD_TEST_UNSET") # ERROR: Environment variable not set
   ref  = "env"
 }
 
