@@ -318,7 +318,9 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 				blockDiags = append(blockDiags, moreDiags...)
 			}
 		}
-		if sd.provider == "" {
+		// An empty provider with a range is an invalid provider argument,
+		// reported when it was decoded: not also a missing default.
+		if sd.provider == "" && cs.ProviderRange.Filename == "" {
 			sd.provider = configs.ProviderKaleyra
 			if _, ok := providers[sd.provider]; !ok {
 				detail := "The sender uses the default provider configuration, provider \"kaleyra\" without an alias, and there is none."
@@ -329,7 +331,7 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 					Severity: hcl.DiagError, Summary: "Missing provider configuration", Detail: detail, Subject: cs.DeclRange.Ptr(),
 				})
 			}
-		} else if _, ok := providers[sd.provider]; !ok {
+		} else if _, ok := providers[sd.provider]; !ok && sd.provider != "" {
 			detail := "There is no provider configuration " + sd.provider + "."
 			if sug := suggest(sd.provider, sortedKeys(providers)); sug != "" {
 				detail += " Did you mean " + sug + "?"
