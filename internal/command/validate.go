@@ -51,7 +51,8 @@ func runValidate(env *Env, args []string) int {
 		return status
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "Error: validate takes no arguments; it validates the working folder (use -chdir=DIR for another).\n")
+		dw := &diagWriter{env: env}
+		dw.err("Unexpected argument", fmt.Errorf("validate takes no arguments, got %q; it validates the working folder (use -chdir=DIR for another)", fs.Arg(0)))
 		return ExitError
 	}
 
