@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -129,8 +130,11 @@ func (d *diagWriter) warn(summary, detail string) {
 	d.diags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: summary, Detail: detail}})
 }
 
+// capitalise starts an error's text with a capital, unless it starts with
+// a file name ("g.plan: not a saved plan"), which must be left as it is.
 func capitalise(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
+	first, _, _ := strings.Cut(s, " ")
+	if s == "" || s[0] < 'a' || s[0] > 'z' || strings.ContainsAny(strings.TrimSuffix(first, ":"), "./") {
 		return trimDot(s)
 	}
 	return string(s[0]-'a'+'A') + trimDot(s[1:])
