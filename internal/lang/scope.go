@@ -134,13 +134,44 @@ func (s *scope) checkRef(trav hcl.Traversal, allowed refSet, where string) hcl.D
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: "A reference to " + root + " must name one with a dot, as " + root + ".NAME.", Subject: &rng}}
 	}
 	if s.names[root][a.Name] {
-		return nil
+		return checkBlockAttr(trav, root)
 	}
 	detail := "There is no " + kindName(root) + " named \"" + a.Name + "\"."
 	if sug := suggest(a.Name, sortedKeys(s.names[root])); sug != "" {
 		detail += " Did you mean " + root + "." + sug + "?"
 	}
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Reference to undeclared " + kindName(root), Detail: detail, Subject: &rng}}
+}
+
+// checkBlockAttr checks the attribute a reference to a sender, recipients
+// or template block reads, as sender.ops.number: HCL's own error would only
+// say that "this object" lacks it.
+func checkBlockAttr(trav hcl.Traversal, root string) hcl.Diagnostics {
+	var ty cty.Type
+	switch root {
+	case refSender:
+		ty = senderType
+	case refRecipients:
+		ty = recipientsType
+	case refTemplate:
+		ty = templateType
+	default:
+		return nil
+	}
+	if len(trav) < 3 {
+		return nil
+	}
+	attr, ok := trav[2].(hcl.TraverseAttr)
+	if !ok || ty.HasAttribute(attr.Name) {
+		return nil
+	}
+	names := sortedKeys(ty.AttributeTypes())
+	detail := "A " + kindName(root) + " has the attributes " + quoteList(names) + ", and no \"" + attr.Name + "\"."
+	if sug := suggest(attr.Name, names); sug != "" {
+		detail += " Did you mean " + root + "." + trav[1].(hcl.TraverseAttr).Name + "." + sug + "?"
+	}
+	rng := attr.SrcRange
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported attribute", Detail: detail, Subject: &rng}}
 }
 
 func kindName(root string) string {

@@ -49,3 +49,14 @@ message "p" {
   body = upper(var.release, "x") # ERROR: Too many function arguments
   ref  = nosuchfunc("p") # ERROR: Call to unknown function
 }
+
+message "q" {
+  from = sender.ops
+  to   = recipients.team.number # ERROR: Unsupported attribute
+  body = "from ${sender.ops.numbr}" # ERROR: Unsupported attribute
+  ref  = template.t.nam              # ERROR: Unsupported attribute
+}
+
+template "t" {
+  name = "t"
+}
