@@ -278,9 +278,11 @@ func (a *applier) send(ctx context.Context, b *batch) {
 	}
 
 	recorded := false // in flight in the journal: the request may leave
+	var readyAt time.Time
 	ready := func() error {
 		recs := make([]states.Delivery, len(b.changes))
 		now := a.now()
+		readyAt = now
 		for i, c := range b.changes {
 			recs[i] = a.record(c, now)
 			recs[i].Status = statemgr.InFlight
@@ -301,7 +303,7 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		// The Sender broke its contract: its request may have left, so the
 		// deliveries are unknown, never dropped (which would send them again).
 		a.logger.Error("the sender failed after its request was made ready", "error", err)
-		a.recordOutcomes(m, b.changes, nil)
+		a.recordOutcomes(m, b.changes, nil, readyAt)
 		return
 	}
 	if err != nil {
@@ -313,7 +315,7 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		a.skip(m, b.changes, "not sent: "+err.Error())
 		return
 	}
-	a.recordOutcomes(m, b.changes, outcomes)
+	a.recordOutcomes(m, b.changes, outcomes, readyAt)
 }
 
 // record makes the state record of c as of now, carrying over what the
@@ -336,13 +338,18 @@ func (a *applier) record(c *plans.Change, now time.Time) states.Delivery {
 	return rec
 }
 
-func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outcomes []kaleyra.Outcome) {
+// recordOutcomes records the answer to a request made ready at readyAt,
+// which is a first send's first attempt.
+func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outcomes []kaleyra.Outcome, readyAt time.Time) {
 	now := a.now()
 	recs := make([]states.Delivery, len(changes))
 	found := make([]kaleyra.Outcome, len(changes))
 	for i, c := range changes {
 		o := outcomeFor(outcomes, i, c.Delivery.Key.Recipient)
 		rec := a.record(c, now)
+		if (c.Prior == nil || c.Prior.FirstSent.IsZero()) && !readyAt.IsZero() {
+			rec.FirstSent = readyAt
+		}
 		rec.Attempts += o.Attempts
 		rec.RequestID, rec.MessageID = o.RequestID, o.MessageID
 		switch o.Status {

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/kaleyra"
 	"github.com/heraldhq/herald/internal/states"
@@ -61,5 +63,32 @@ func TestApplyRecordsEveryDeliveryThatWasInFlight(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A first send's record keeps the time its request was made ready as its
+// first attempt, not the time the answer came.
+func TestApplyFirstAttemptIsWhenTheRequestLeft(t *testing.T) {
+	st := states.New("L")
+	ds := deliveries("a", "", 1, "x")
+	var mu sync.Mutex
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tick := func() time.Time { // every reading is a second later
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(time.Second)
+		return clock
+	}
+	var journal memJournal
+	if _, err := Apply(context.Background(), planFor(t, st, ds), st, &journal, ApplyOptions{
+		Providers: map[string]Provider{"kaleyra": {Sender: &fakeSender{}}},
+		Now:       tick,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	inFlight := journal.records[0]
+	rec := st.Get(ds[0].Key)
+	if !rec.FirstSent.Equal(inFlight.FirstSent) || !rec.FirstSent.Before(rec.UpdatedAt) {
+		t.Errorf("first attempt %v, in flight at %v, answered %v; want the first attempt when it went in flight", rec.FirstSent, inFlight.FirstSent, rec.UpdatedAt)
 	}
 }
