@@ -580,11 +580,16 @@ func checkDuplicateKeys(insts []*instance) hcl.Diagnostics {
 			if j, dup := owners[n]; dup && !reported {
 				other := insts[j]
 				key := delivery.Key{Channel: g.channel, Sender: g.sender, Recipient: n, Ref: g.ref, Ref1: g.ref1, Ref2: g.ref2}
+				advice := "give one of them a different ref, ref1 or ref2."
+				if inst.addr.Message == other.addr.Message {
+					// Two instances of one for_each block: one ref fits all.
+					advice = "use each.key in ref, ref1 or ref2 so that each instance has its own."
+				}
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Duplicate delivery key",
 					Detail: inst.addr.String() + " and " + other.addr.String() + " (its ref at " + other.refRange.String() + ") both deliver " + key.String() +
-						". A key identifies one delivery, so the second would never be sent; give one of them a different ref, ref1 or ref2.",
+						". A key identifies one delivery, so the second would never be sent; " + advice,
 					Subject: inst.refRange.Ptr(),
 				})
 				reported = true
