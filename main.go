@@ -34,14 +34,19 @@ func run(args []string) int {
 	defer closeLog()
 
 	global := flag.NewFlagSet("herald", flag.ContinueOnError)
-	global.SetOutput(os.Stderr)
+	// Parse errors are reported here, as one diagnostic, rather than by the
+	// flag package followed by the whole usage.
+	global.SetOutput(io.Discard)
+	global.Usage = func() {}
 	chdir := global.String("chdir", "", "run as if started in `DIR`")
 	showVersion := global.Bool("version", false, "print herald's version")
-	global.Usage = func() { printUsage(os.Stdout, global) }
 	if err := global.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			printUsage(os.Stdout, global)
 			return 0
 		}
+		msg := err.Error()
+		fmt.Fprintf(os.Stderr, "Error: Invalid command-line option\n\n%s%s.\n\nRun \"herald -help\" for the global options, which go before the command.\n", strings.ToUpper(msg[:1]), msg[1:])
 		return command.ExitError
 	}
 	if *showVersion {
@@ -76,7 +81,7 @@ func run(args []string) int {
 		}
 	}
 	if cmd == nil {
-		fmt.Fprintf(os.Stderr, "Error: unknown command %q.\n\nRun \"herald -help\" for the list of commands.\n", strings.Join(args[:1], " "))
+		fmt.Fprintf(os.Stderr, "Error: Unknown command\n\nherald has no command %q. Run \"herald -help\" for the list of commands.\n", strings.Join(args[:1], " "))
 		return command.ExitError
 	}
 

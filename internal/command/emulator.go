@@ -68,7 +68,7 @@ func parseEmulatorArguments(env *Env, args []string) (emulatorArguments, int, bo
 		return a, status, false
 	}
 	if err := a.check(fs); err != nil {
-		fmt.Fprintf(env.Stderr, "Error: %s\n\nRun \"herald emulator -help\" for the options.\n", err)
+		fmt.Fprintf(env.Stderr, "Error: Invalid emulator options\n\n%s.\n\nRun \"herald emulator -help\" for the options.\n", capitalise(err.Error()))
 		return a, ExitError, false
 	}
 	return a, 0, true
