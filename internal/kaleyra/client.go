@@ -362,12 +362,14 @@ func (c *Client) classify(resp *http.Response, body []byte, readErr error) resul
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
 		return result{status: Failed, code: kcode, said: said, httpStatus: code, retry: true, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
-	case code >= 500:
-		return result{status: Unknown, code: kcode, said: said, httpStatus: code}
-	default:
-		// 4xx refused it; 3xx (redirects are not followed) and 1xx did
-		// nothing either.
+	case code >= 400 && code < 500:
+		// A 4xx refused it: nothing was sent.
 		return result{status: Failed, code: kcode, said: said, httpStatus: code}
+	default:
+		// 5xx, and the answers Kaleyra never documents (3xx, which herald
+		// does not follow, and stray 1xx): a 303 in particular says the
+		// request was processed, so none of them proves nothing went out.
+		return result{status: Unknown, code: kcode, said: said, httpStatus: code}
 	}
 }
 

@@ -256,14 +256,15 @@ func TestOtherAnswers(t *testing.T) {
 		{"2xx not JSON", 200, `<html>ok</html>`, kaleyra.Unknown, "BAD_ANSWER"},
 		{"2xx truncated", 202, `{"id":"x","data":[{"message_id"`, kaleyra.Unknown, "BAD_ANSWER"},
 		{"2xx empty", 202, `{}`, kaleyra.Unknown, "BAD_ANSWER"},
-		{"redirect not followed", 307, ``, kaleyra.Failed, "HTTP307"},
+		{"redirect not followed, outcome unknown", 307, ``, kaleyra.Unknown, "HTTP307"},
+		{"see other: processed elsewhere", 303, ``, kaleyra.Unknown, "HTTP303"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var requests atomic.Int32
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				requests.Add(1)
-				if tt.status == 307 {
+				if tt.status == 307 || tt.status == 303 {
 					w.Header().Set("Location", "/elsewhere")
 				}
 				w.WriteHeader(tt.status)
