@@ -242,6 +242,15 @@ func planVarArgs(p *plans.Plan) ([]lang.VarArg, error) {
 // with the same content, and takes the freshly evaluated delivery (which
 // carries any sensitive content the plan file left out).
 func matchConfig(p *plans.Plan, cfg *lang.Result) error {
+	for addr, planned := range p.Providers {
+		s, ok := cfg.Providers[addr]
+		if !ok {
+			continue // no send goes through it, or the check below says so
+		}
+		if now := s.Destination(); now != planned {
+			return fmt.Errorf("provider %s changed since the plan was made: it sent to %s, and now to %s; make a new plan", addr, planned, now)
+		}
+	}
 	byKey := make(map[delivery.Key]*delivery.Delivery, len(cfg.Deliveries))
 	for i := range cfg.Deliveries {
 		byKey[cfg.Deliveries[i].Key] = &cfg.Deliveries[i]

@@ -31,9 +31,13 @@ type PlanOptions struct {
 // an error means no plan could be made.
 func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []string, error) {
 	p := &plans.Plan{
-		Lineage:  st.Lineage,
-		Serial:   st.Serial,
-		Targeted: len(opts.Targets) > 0 || len(opts.Excludes) > 0,
+		Lineage:   st.Lineage,
+		Serial:    st.Serial,
+		Targeted:  len(opts.Targets) > 0 || len(opts.Excludes) > 0,
+		Providers: make(map[string]string, len(cfg.Providers)),
+	}
+	for addr, s := range cfg.Providers {
+		p.Providers[addr] = s.Destination()
 	}
 	for _, v := range cfg.Variables {
 		pv := plans.Variable{Name: v.Name, Sensitive: v.Sensitive}

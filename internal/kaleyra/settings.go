@@ -77,3 +77,18 @@ func redacted(key string) string {
 	}
 	return "(sensitive)"
 }
+
+// Destination describes where and how these settings send, without the
+// key: two settings with the same Destination reach the same account the
+// same way. A saved plan records it so that apply can tell when it changed.
+func (s Settings) Destination() string {
+	if s.Emulator {
+		return "emulator sid=" + s.SID
+	}
+	base, err := s.BaseURL()
+	if err != nil {
+		base = "region=" + s.Region
+	}
+	return fmt.Sprintf("%s sid=%s method=%s encoding=%s sandbox=%t recipients_per_request=%d",
+		base, s.SID, s.Method, s.Encoding, s.Sandbox, s.RecipientsPerRequest)
+}

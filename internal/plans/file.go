@@ -60,10 +60,11 @@ type fileHeader struct {
 }
 
 type filePlan struct {
-	Lineage   string         `json:"lineage"`
-	Serial    uint64         `json:"serial"`
-	Targeted  bool           `json:"targeted"`
-	Variables []fileVariable `json:"variables"`
+	Lineage   string            `json:"lineage"`
+	Serial    uint64            `json:"serial"`
+	Targeted  bool              `json:"targeted"`
+	Providers map[string]string `json:"providers,omitempty"`
+	Variables []fileVariable    `json:"variables"`
 	// Contents holds each distinct non-sensitive content once, by digest:
 	// a message to 10,000 recipients stores its body once, not 10,000 times.
 	Contents         map[delivery.Digest]delivery.Content `json:"contents"`
@@ -208,6 +209,7 @@ func encodeFile(p *Plan) ([]byte, error) {
 		Lineage:          p.Lineage,
 		Serial:           p.Serial,
 		Targeted:         p.Targeted,
+		Providers:        p.Providers,
 		Variables:        make([]fileVariable, 0, len(p.Variables)),
 		Contents:         make(map[delivery.Digest]delivery.Content),
 		Runs:             []fileRun{},
@@ -362,6 +364,7 @@ func (fp *filePlan) plan() (*Plan, error) {
 		Lineage:          fp.Lineage,
 		Serial:           fp.Serial,
 		Targeted:         fp.Targeted,
+		Providers:        fp.Providers,
 		NoLongerDeclared: fp.NoLongerDeclared,
 	}
 	if len(p.NoLongerDeclared) == 0 {

@@ -82,6 +82,7 @@ func examplePlan() *plans.Plan {
 		Lineage:       "8d0c2f6e-lineage",
 		Serial:        42,
 		Targeted:      true,
+		Providers:     map[string]string{"kaleyra": "https://api.in.kaleyra.io sid=HX1 method=POST encoding=form sandbox=false recipients_per_request=1"},
 		HeraldVersion: "0.1.0-test",
 	}
 }

@@ -57,6 +57,11 @@ type Plan struct {
 	Serial  uint64
 	// Targeted is true when -target or -exclude narrowed the plan.
 	Targeted bool
+	// Providers maps each provider address to where it sends
+	// (kaleyra.Settings.Destination, never the key), so that applying a
+	// saved plan can refuse when an account, endpoint or the emulator
+	// setting changed since.
+	Providers map[string]string
 	// HeraldVersion is the version of herald that made the plan; a saved
 	// plan records it for people reading the file and for bug reports.
 	HeraldVersion string
