@@ -493,14 +493,14 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 		blockDiags = append(blockDiags, moreDiags...)
 		obj := map[string]cty.Value{"name": name, "language": cty.NullVal(cty.String), "params": cty.ListValEmpty(cty.String)}
 		if n, ok := knownString(name); ok {
-			blockDiags = append(blockDiags, checkNoHTML("template name", n, t.TemplateName.Range())...)
+			blockDiags = append(blockDiags, checkNoHTML("template name", n, name.ContainsMarked(), t.TemplateName.Range())...)
 		}
 		if t.Language != nil {
 			lang, moreDiags := eval(t.Language, s.ctx, cty.String)
 			blockDiags = append(blockDiags, moreDiags...)
 			obj["language"] = lang
 			if l, ok := knownString(lang); ok {
-				blockDiags = append(blockDiags, checkNoHTML("language", l, t.Language.Range())...)
+				blockDiags = append(blockDiags, checkNoHTML("language", l, lang.ContainsMarked(), t.Language.Range())...)
 			}
 		}
 		if t.Params != nil {

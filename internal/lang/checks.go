@@ -17,15 +17,21 @@ const maxRefLength = 255
 // but body that holds one (error E413).
 var htmlTag = regexp.MustCompile(`</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>`)
 
-func checkNoHTML(field, value string, rng hcl.Range) hcl.Diagnostics {
+// checkNoHTML reports an HTML tag in value; a sensitive value's tag is not
+// quoted, since it is part of the value.
+func checkNoHTML(field, value string, sensitive bool, rng hcl.Range) hcl.Diagnostics {
 	tag := htmlTag.FindString(value)
 	if tag == "" {
 		return nil
 	}
+	holds := "The value holds the HTML tag " + strconv.Quote(tag) + "."
+	if sensitive {
+		holds = "The value, which is sensitive and so not shown, holds an HTML tag."
+	}
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  "HTML tag in " + field,
-		Detail:   "The value holds the HTML tag " + strconv.Quote(tag) + ". Kaleyra rejects HTML tags in every field but a text message's body (error E413).",
+		Detail:   holds + " Kaleyra rejects HTML tags in every field but a text message's body (error E413).",
 		Subject:  rng.Ptr(),
 	}}
 }
@@ -43,8 +49,8 @@ func checkRefLength(field, value string, rng hcl.Range) hcl.Diagnostics {
 }
 
 // checkCallbackURL requires https, except for loopback hosts where a local
-// receiver may speak plain http.
-func checkCallbackURL(value string, rng hcl.Range) hcl.Diagnostics {
+// receiver may speak plain http. A sensitive URL's host is not shown.
+func checkCallbackURL(value string, sensitive bool, rng hcl.Range) hcl.Diagnostics {
 	u, err := url.Parse(value)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return hcl.Diagnostics{{
@@ -55,10 +61,14 @@ func checkCallbackURL(value string, rng hcl.Range) hcl.Diagnostics {
 		}}
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		host := u.Hostname()
+		if sensitive {
+			host = "a host that is not loopback"
+		}
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Insecure callback_url",
-			Detail:   "The callback_url uses http to " + u.Hostname() + "; delivery reports carry phone numbers, so they must travel over https. Plain http is allowed only to a loopback address (localhost, 127.0.0.1, ::1).",
+			Detail:   "The callback_url uses http to " + host + "; delivery reports carry phone numbers, so they must travel over https. Plain http is allowed only to a loopback address (localhost, 127.0.0.1, ::1).",
 			Subject:  rng.Ptr(),
 		}}
 	}

@@ -298,15 +298,15 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 			})
 		}
 		diags = append(diags, checkRefLength(name, v, expr.Range())...)
-		diags = append(diags, checkNoHTML(name, v, expr.Range())...)
+		diags = append(diags, checkNoHTML(name, v, sensitive, expr.Range())...)
 		*dst = v
 	}
 	keyField("ref", m.Ref, &inst.ref, true)
 	keyField("ref1", m.Ref1, &inst.ref1, false)
 	keyField("ref2", m.Ref2, &inst.ref2, false)
-	if cb, _, ok, moreDiags := evalString(m.CallbackURL, ctx); ok {
-		diags = append(diags, checkCallbackURL(cb, m.CallbackURL.Range())...)
-		diags = append(diags, checkNoHTML("callback_url", cb, m.CallbackURL.Range())...)
+	if cb, sensitive, ok, moreDiags := evalString(m.CallbackURL, ctx); ok {
+		diags = append(diags, checkCallbackURL(cb, sensitive, m.CallbackURL.Range())...)
+		diags = append(diags, checkNoHTML("callback_url", cb, sensitive, m.CallbackURL.Range())...)
 		inst.callback = cb
 	} else {
 		diags = append(diags, moreDiags...)
@@ -371,7 +371,7 @@ func evalTemplateContent(m *configs.Message, ctx *hcl.EvalContext) (delivery.Con
 					continue
 				}
 				given[k.AsString()] = v.AsString()
-				diags = append(diags, checkNoHTML("parameter "+k.AsString(), v.AsString(), paramsRange)...)
+				diags = append(diags, checkNoHTML("parameter "+k.AsString(), v.AsString(), sensitive, paramsRange)...)
 			}
 		}
 	}
