@@ -3,6 +3,7 @@ package lang
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -395,5 +396,30 @@ func TestLargeConfig(t *testing.T) {
 	}
 	if d := res.Deliveries[2999]; d.Key.Recipient != langtest.Number(999) || d.Address.String() != "message.m2" {
 		t.Errorf("last delivery = %s %s", d.Address, d.Key)
+	}
+}
+
+// TestInvalidVarValueAlone checks that a -var or environment value that
+// does not parse is the only error: the variable's validations are not run
+// on the default it failed to replace.
+func TestInvalidVarValueAlone(t *testing.T) {
+	dir := writeConfig(t, map[string]string{"v.herald.hcl": `
+variable "n" {
+  type    = number
+  default = 5
+  validation {
+    condition     = var.n > 10
+    error_message = "The number must be above 10."
+  }
+}
+`})
+	for _, opts := range []Options{
+		{Dir: dir, Args: []VarArg{{Value: "n=[1"}}, LookupEnv: envOf(nil)},
+		{Dir: dir, LookupEnv: envOf(map[string]string{"HERALD_VAR_n": "eleven"})},
+	} {
+		_, _, diags := Load(opts)
+		if len(diags) != 1 || !strings.Contains(diags[0].Detail, "var.n") || strings.Contains(diags[0].Detail, "above 10") {
+			t.Errorf("want one diagnostic about the given value, got %s", diags.Error())
+		}
 	}
 }

@@ -53,9 +53,7 @@ func variableValues(p *configs.Parser, decls []*configs.Variable, opts Options) 
 		}
 		val, moreDiags := parseRawValue(v, raw, envVarPrefix+v.Name)
 		diags = append(diags, moreDiags...)
-		if !moreDiags.HasErrors() {
-			vals[v.Name] = rawValue{val: val, rng: v.DeclRange, source: "the environment variable " + envVarPrefix + v.Name}
-		}
+		vals[v.Name] = rawValue{val: val, rng: v.DeclRange, source: "the environment variable " + envVarPrefix + v.Name}
 	}
 
 	files := []string{}
@@ -92,23 +90,23 @@ func variableValues(p *configs.Parser, decls []*configs.Variable, opts Options) 
 		}
 		val, moreDiags := parseRawValue(v, raw, "-var "+name)
 		diags = append(diags, moreDiags...)
-		if !moreDiags.HasErrors() {
-			vals[name] = rawValue{val: val, rng: v.DeclRange, source: "the -var option"}
-		}
+		vals[name] = rawValue{val: val, rng: v.DeclRange, source: "the -var option"}
 	}
 	return vals, diags
 }
 
 // parseRawValue reads a value given as text (environment, -var): raw text
 // for a string variable or one without a type, as Terraform does, otherwise
-// an HCL expression.
+// an HCL expression. A value that does not parse is unknown, so that it
+// still overrides the default (validations of the default would mislead)
+// and what uses it is skipped quietly.
 func parseRawValue(v *configs.Variable, raw, source string) (cty.Value, hcl.Diagnostics) {
 	if v.Type == cty.String || !v.TypeSet {
 		return cty.StringVal(raw), nil
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
 	if diags.HasErrors() {
-		return cty.NilVal, hcl.Diagnostics{{
+		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
 			Detail:   "The value of " + source + " for var." + v.Name + " is not a valid HCL expression: " + diags[0].Summary + ". Quote a string value, as \"text\".",
@@ -117,7 +115,7 @@ func parseRawValue(v *configs.Variable, raw, source string) (cty.Value, hcl.Diag
 	}
 	val, diags := expr.Value(nil)
 	if diags.HasErrors() {
-		return cty.NilVal, hcl.Diagnostics{{
+		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
 			Detail:   "The value of " + source + " for var." + v.Name + " cannot be evaluated: " + diags[0].Detail + " A variable of type " + typeString(v.Type) + " takes its value written in HCL, with strings in quotes, as [\"a\", \"b\"] for a list.",
