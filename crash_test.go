@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -328,5 +329,73 @@ func TestInterruptDuringApply(t *testing.T) {
 	}
 	if got := checkNoDuplicates(t, outbox); len(got) != len(declared) {
 		t.Errorf("after the second apply %d of %d delivered", len(got), len(declared))
+	}
+}
+
+// TestInterruptWhileWaitingForLock: Ctrl-C ends an apply that is waiting
+// for another herald's lock, at once and having sent nothing; and plan,
+// which has nothing to finish, simply dies on it.
+func TestInterruptWhileWaitingForLock(t *testing.T) {
+	herald, err := exec.LookPath("herald")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	config := `
+provider "kaleyra" {
+  sid      = "HXLOCK01IN"
+  emulator = true
+}
+
+sender "ops" {
+  number = "+12025550100"
+}
+
+message "hello" {
+  from = sender.ops
+  to   = ["+12025550123"]
+  body = "Hello"
+  ref  = "lock-1"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	backend := statemgr.NewFilesystem(filepath.Join(dir, "herald.state"), nil)
+	lock, err := backend.Lock(context.Background(), "apply", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Unlock(lock.ID)
+
+	for _, args := range [][]string{
+		{"apply", "-auto-approve", "-lock-timeout=1m"},
+		{"plan", "-lock-timeout=1m"},
+	} {
+		cmd := exec.Command(herald, args...)
+		cmd.Dir = dir
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		start := time.Now()
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s: exited 0 after an interrupt", args[0])
+			}
+			t.Logf("%s ended %v after the interrupt", args[0], time.Since(start).Round(time.Millisecond))
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("%s: still waiting for the lock 10s after Ctrl-C:\n%s", args[0], out.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "herald.outbox.jsonl")); err == nil {
+		t.Error("something was sent")
 	}
 }

@@ -100,7 +100,9 @@ func run(args []string) int {
 		Width:            width,
 		NoColor:          os.Getenv("NO_COLOR") != "",
 		Version:          version,
-		Interrupt:        interrupts(),
+	}
+	if cmd.HandlesInterrupt {
+		env.Interrupt = interrupts()
 	}
 	logger.Debug("running command", "command", cmd.Name, "dir", dir)
 	return cmd.Run(env, rest)

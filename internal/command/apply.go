@@ -47,7 +47,8 @@ twice exits at once.
 
 Exit status: 0 when everything planned was sent; 1 on error, or when any
 delivery failed, became unknown or was skipped.`,
-	Run: runApply,
+	Run:              runApply,
+	HandlesInterrupt: true,
 })
 
 func runApply(env *Env, args []string) int {
@@ -79,6 +80,16 @@ func runApply(env *Env, args []string) int {
 		return ExitError
 	}
 
+	// One watcher for the whole run: the first Ctrl-C cancels a.stop, which
+	// ends a wait for the lock, the question, and the starting of sends;
+	// the second exits at once.
+	stop, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	a.stop = stop
+	go a.watchInterrupts(cancel, finished)
+
 	switch fs.NArg() {
 	case 0:
 		return a.planAndApply(autoApprove, color)
@@ -103,6 +114,8 @@ type applyRun struct {
 	hooks       engine.Hooks
 	text        *views.ApplyText // set without -json
 	events      *views.ApplyJSON // set with -json
+	// stop is cancelled by the first Ctrl-C: nothing new may start.
+	stop context.Context
 }
 
 func (a *applyRun) planAndApply(autoApprove, color bool) int {
@@ -110,7 +123,7 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	if !ok {
 		return ExitError
 	}
-	backend, st, unlock, err := lockedState(a.env, cfg, "apply", a.flags.lockTimeout)
+	backend, st, unlock, err := lockedState(a.stop, a.env, cfg, "apply", a.flags.lockTimeout)
 	if err != nil {
 		a.dw.err(lockErrorSummary(err), err)
 		return ExitError
@@ -157,7 +170,7 @@ func (a *applyRun) confirm(sends int) bool {
 	select {
 	case line := <-answer:
 		return strings.TrimSpace(line) == "yes"
-	case <-a.env.Interrupt:
+	case <-a.stop.Done():
 		fmt.Fprintln(a.env.Stdout)
 		return false
 	}
@@ -182,7 +195,7 @@ func (a *applyRun) applySaved(path string) int {
 	if !ok {
 		return ExitError
 	}
-	backend, st, unlock, err := lockedState(a.env, cfg, "apply", a.flags.lockTimeout)
+	backend, st, unlock, err := lockedState(a.stop, a.env, cfg, "apply", a.flags.lockTimeout)
 	if err != nil {
 		a.dw.err(lockErrorSummary(err), err)
 		return ExitError
@@ -291,13 +304,7 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 		a.dw.err("Error opening the state journal", err)
 		return ExitError
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	finished := make(chan struct{})
-	defer close(finished)
-	go a.watchInterrupts(cancel, finished)
-
-	res, applyErr := engine.Apply(ctx, p, st, journal, engine.ApplyOptions{
+	res, applyErr := engine.Apply(a.stop, p, st, journal, engine.ApplyOptions{
 		Providers:   providers,
 		Parallelism: a.parallelism,
 		Hooks:       a.hooks,
@@ -346,7 +353,7 @@ func (a *applyRun) watchInterrupts(stopSends func(), finished <-chan struct{}) {
 	case <-finished:
 		return
 	}
-	fmt.Fprintln(a.env.Stderr, "\nInterrupt received: no new sends will start. Waiting for the requests in flight to finish and saving the state. Press Ctrl-C again to exit at once (their outcome will then be unknown).")
+	fmt.Fprintln(a.env.Stderr, "\nInterrupt received: no new sends will start. Requests already in flight finish and are saved. Press Ctrl-C again to exit at once (their outcome will then be unknown).")
 	stopSends()
 	select {
 	case <-a.env.Interrupt:

@@ -32,7 +32,8 @@ type Env struct {
 	NoColor bool
 	// Version is herald's version string.
 	Version string
-	// Interrupt delivers Ctrl-C and SIGTERM; nil in tests that never send one.
+	// Interrupt delivers Ctrl-C and SIGTERM to commands that handle them;
+	// nil otherwise, and in tests that never send one.
 	Interrupt <-chan struct{}
 }
 
@@ -48,6 +49,10 @@ type Command struct {
 	// Run runs the command with the arguments after its name and returns
 	// the exit status.
 	Run func(env *Env, args []string) int
+	// HandlesInterrupt says the command reads Env.Interrupt. Any other
+	// command is simply ended by Ctrl-C, which is safe for all of them:
+	// files are replaced atomically and the OS lock dies with the process.
+	HandlesInterrupt bool
 }
 
 // ExitError is the exit status of a failed command.

@@ -40,7 +40,8 @@ inside plan and apply instead.
 The fault options make chosen requests misbehave, to see how herald
 classifies each case. Requests are numbered from 1; "every N" picks
 requests N, 2N, 3N and so on.`,
-	Run: runEmulator,
+	Run:              runEmulator,
+	HandlesInterrupt: true,
 })
 
 // emulatorArguments are the emulator command's flags.

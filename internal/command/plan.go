@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/heraldhq/herald/internal/command/views"
@@ -104,7 +105,7 @@ func makePlan(env *Env, dw *diagWriter, f *planFlags) (*plans.Plan, bool) {
 	if !ok {
 		return nil, false
 	}
-	_, st, unlock, err := lockedState(env, cfg, "plan", f.lockTimeout)
+	_, st, unlock, err := lockedState(context.Background(), env, cfg, "plan", f.lockTimeout)
 	if err != nil {
 		dw.err(lockErrorSummary(err), err)
 		return nil, false

@@ -158,7 +158,7 @@ func loadConfig(env *Env, dw *diagWriter, args []lang.VarArg) (*lang.Result, boo
 
 // lockedState opens the configuration's state, takes its lock and reads
 // it. The caller must call unlock.
-func lockedState(env *Env, cfg *lang.Result, operation string, timeout time.Duration) (statemgr.Backend, *states.State, func(), error) {
+func lockedState(ctx context.Context, env *Env, cfg *lang.Result, operation string, timeout time.Duration) (statemgr.Backend, *states.State, func(), error) {
 	path := cfg.StatePath
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(env.Dir, path)
@@ -169,7 +169,7 @@ func lockedState(env *Env, cfg *lang.Result, operation string, timeout time.Dura
 		return nil, nil, nil, err
 	}
 	backend := statemgr.NewFilesystem(path, env.Logger)
-	lock, err := backend.Lock(context.Background(), operation, timeout)
+	lock, err := backend.Lock(ctx, operation, timeout)
 	if err != nil {
 		return nil, nil, nil, err
 	}
