@@ -111,13 +111,15 @@ func (c *Config) checkDuplicates() hcl.Diagnostics {
 		decl  hcl.Range
 		label string
 	}
+	// kind names one of them ("recipients block"); a local value is not a
+	// block of its own.
 	check := func(kind string, blocks []named) {
 		seen := map[string]hcl.Range{}
 		for _, b := range blocks {
 			if first, dup := seen[b.name]; dup {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
-					Summary:  "Duplicate " + kind + " block",
+					Summary:  "Duplicate " + kind,
 					Detail:   "A " + kind + " named \"" + b.name + "\" was already declared at " + first.String() + ". Each " + kind + " needs a unique name.",
 					Subject:  b.decl.Ptr(),
 				})
@@ -145,12 +147,12 @@ func (c *Config) checkDuplicates() hcl.Diagnostics {
 	for _, m := range c.Messages {
 		ms = append(ms, named{name: m.Name, decl: m.DeclRange})
 	}
-	check("variable", vs)
+	check("variable block", vs)
 	check("local value", ls)
-	check("sender", ss)
-	check("recipients", rs)
-	check("template", ts)
-	check("message", ms)
+	check("sender block", ss)
+	check("recipients block", rs)
+	check("template block", ts)
+	check("message block", ms)
 
 	seen := map[string]hcl.Range{}
 	for _, p := range c.Providers {
