@@ -75,10 +75,14 @@ func decodeMessageBlock(block *hcl.Block) (*Message, hcl.Diagnostics) {
 		for _, e := range exprs {
 			trav, travDiags := hcl.AbsTraversalForExpr(e)
 			if travDiags.HasErrors() {
+				detail := "Each depends_on entry must name a message block, written without quotes: message.NAME."
+				if InJSON(e.Range()) {
+					detail = "Each depends_on entry must name a message block, as the string \"message.NAME\"."
+				}
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid depends_on reference",
-					Detail:   "Each depends_on entry must name a message block, written without quotes: message.NAME.",
+					Detail:   detail,
 					Subject:  e.Range().Ptr(),
 				})
 				continue

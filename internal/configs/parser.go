@@ -96,6 +96,10 @@ func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
 	return c, diags
 }
 
+// InJSON tells whether rng is in a JSON configuration file, where a
+// reference is written inside a string rather than bare.
+func InJSON(rng hcl.Range) bool { return strings.HasSuffix(rng.Filename, ".json") }
+
 // ParseFile parses one file, HCL or JSON by its extension. A relative name
 // is read from the configuration folder and keeps its name in diagnostics.
 func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {

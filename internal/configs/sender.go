@@ -38,10 +38,14 @@ func decodeSenderBlock(block *hcl.Block) (*Sender, hcl.Diagnostics) {
 		s.ProviderRange = a.Expr.Range()
 		addr, ok := providerAddr(a.Expr)
 		if !ok {
+			detail := "The provider argument takes a provider configuration's address, written without quotes: kaleyra or kaleyra.ALIAS."
+			if InJSON(a.Expr.Range()) {
+				detail = "The provider argument takes a provider configuration's address, as the string \"kaleyra\" or \"kaleyra.ALIAS\"."
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid provider reference",
-				Detail:   "The provider argument takes a provider configuration's address, written without quotes: kaleyra or kaleyra.ALIAS.",
+				Detail:   detail,
 				Subject:  a.Expr.Range().Ptr(),
 			})
 		}

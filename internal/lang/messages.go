@@ -242,7 +242,7 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		case from.IsNull() || !from.Type().Equals(senderType) || senders[from.GetAttr("name").AsString()] == nil:
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid from",
-				Detail: "The from argument takes a sender block, written without quotes: sender.NAME; this is " + describe(from) + ".", Subject: m.From.Range().Ptr(),
+				Detail: "The from argument takes a sender block, " + refSyntax(m.From, "sender.NAME") + "; this is " + describe(from) + ".", Subject: m.From.Range().Ptr(),
 			})
 		default:
 			inst.sender = senders[from.GetAttr("name").AsString()]
@@ -334,7 +334,7 @@ func evalTemplateContent(m *configs.Message, ctx *hcl.EvalContext) (delivery.Con
 	if tmpl.IsNull() || !tmpl.Type().Equals(templateType) {
 		return content, false, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Invalid template",
-			Detail: "The template argument takes a template block, written without quotes: template.NAME.", Subject: m.Template.Range().Ptr(),
+			Detail: "The template argument takes a template block, " + refSyntax(m.Template, "template.NAME") + ".", Subject: m.Template.Range().Ptr(),
 		})
 	}
 	content.TemplateName = tmpl.GetAttr("name").AsString()

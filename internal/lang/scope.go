@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/heraldhq/herald/internal/configs"
 )
 
 // Root names of references.
@@ -172,6 +174,15 @@ func checkBlockAttr(trav hcl.Traversal, root string) hcl.Diagnostics {
 	}
 	rng := attr.SrcRange
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported attribute", Detail: detail, Subject: &rng}}
+}
+
+// refSyntax says how to write a reference where expr is: bare in HCL,
+// interpolated in a string in JSON.
+func refSyntax(expr hcl.Expression, ref string) string {
+	if configs.InJSON(expr.Range()) {
+		return "written in JSON as \"${" + ref + "}\""
+	}
+	return "written without quotes: " + ref
 }
 
 func kindName(root string) string {
