@@ -110,7 +110,7 @@ func TestEmulatorArguments(t *testing.T) {
 		{[]string{"-hang-every", "-1"}, "must be a positive number"},
 		{[]string{"-latency", "-1s"}, "must not be negative"},
 		{[]string{"-retry-after", "1"}, "only applies with -status-every"},
-		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"extra"}, `Unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
 		var stdout, stderr lockedBuffer
