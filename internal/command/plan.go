@@ -47,7 +47,7 @@ func runPlan(env *Env, args []string) int {
 		dw.jsonToStderr()
 	}
 	if fs.NArg() > 0 {
-		dw.err("Unexpected argument", fmt.Errorf("plan takes no arguments, got %q; options go before them, as -var NAME=VALUE", fs.Arg(0)))
+		dw.err("Unexpected argument", fmt.Errorf("plan takes no arguments, got %q. To plan another folder, run herald -chdir=DIR plan; to set a variable, use -var NAME=VALUE", fs.Arg(0)))
 		return ExitError
 	}
 	if f.format != "" && f.format != "markdown" {
