@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,7 +67,7 @@ func run(args []string) int {
 	}
 	if *chdir != "" {
 		if err := os.Chdir(*chdir); err != nil {
-			fmt.Fprintf(os.Stderr, "Error: -chdir: %s\n", err)
+			fmt.Fprintf(os.Stderr, "Error: Invalid -chdir\n\nherald cannot run in %s: %s.\n", *chdir, errors.Unwrap(err))
 			return command.ExitError
 		}
 		dir, _ = os.Getwd()
