@@ -82,7 +82,7 @@ func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for _, name := range names {
 		f, moreDiags := p.ParseFile(name)
-		diags = append(diags, moreDiags...)
+		diags = append(diags, firstMultiLineString(moreDiags)...)
 		files = append(files, f)
 	}
 	if diags.HasErrors() {
@@ -94,6 +94,25 @@ func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
 	}
 	diags = append(diags, c.checkDuplicates()...)
 	return c, diags
+}
+
+// firstMultiLineString keeps the first of a file's "Invalid multi-line
+// string" errors: HCL reports one for every line an unclosed quote runs
+// over, which all point back at the one missing quote.
+func firstMultiLineString(diags hcl.Diagnostics) hcl.Diagnostics {
+	const summary = "Invalid multi-line string"
+	out := diags[:0:0]
+	seen := false
+	for _, d := range diags {
+		if d.Summary == summary {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // InJSON tells whether rng is in a JSON configuration file, where a
