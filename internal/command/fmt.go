@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/heraldhq/herald/internal/command/views"
+	"github.com/heraldhq/herald/internal/configs"
 )
 
 var _ = register(&Command{
@@ -152,7 +153,7 @@ func (f *formatter) file(name, full string, mode fs.FileMode) {
 func (f *formatter) source(name string, src []byte, write func([]byte) error) {
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
-		views.Diagnostics(f.env.Stderr, map[string]*hcl.File{name: file}, diags, f.color(), 0)
+		views.Diagnostics(f.env.Stderr, map[string]*hcl.File{name: file}, configs.TrimMultiLineStringErrors(diags), f.color(), 0)
 		f.failed = true
 		return
 	}

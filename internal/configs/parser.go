@@ -82,7 +82,7 @@ func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for _, name := range names {
 		f, moreDiags := p.ParseFile(name)
-		diags = append(diags, firstMultiLineString(moreDiags)...)
+		diags = append(diags, TrimMultiLineStringErrors(moreDiags)...)
 		files = append(files, f)
 	}
 	if diags.HasErrors() {
@@ -96,10 +96,10 @@ func (p *Parser) LoadConfig() (*Config, hcl.Diagnostics) {
 	return c, diags
 }
 
-// firstMultiLineString keeps the first of a file's "Invalid multi-line
+// TrimMultiLineStringErrors keeps the first of a file's "Invalid multi-line
 // string" errors: HCL reports one for every line an unclosed quote runs
 // over, which all point back at the one missing quote.
-func firstMultiLineString(diags hcl.Diagnostics) hcl.Diagnostics {
+func TrimMultiLineStringErrors(diags hcl.Diagnostics) hcl.Diagnostics {
 	const summary = "Invalid multi-line string"
 	out := diags[:0:0]
 	seen := false
