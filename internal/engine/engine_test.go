@@ -140,6 +140,36 @@ func TestPlanActions(t *testing.T) {
 	}
 }
 
+func TestPlanWarnsOfAddressesThatMatchNothing(t *testing.T) {
+	cfg := &lang.Result{Deliveries: append(deliveries("a", "", 2, "x"), deliveries("b", "", 2, "y")...)}
+	tests := []struct {
+		name string
+		opts PlanOptions
+		want []string
+	}{
+		{"exclude outside the target is not a typo",
+			PlanOptions{Targets: []addrs.Target{mustTarget(t, "message.a")}, Excludes: []addrs.Target{mustTarget(t, "message.b")}},
+			nil},
+		{"target of nothing",
+			PlanOptions{Targets: []addrs.Target{mustTarget(t, "message.c")}},
+			[]string{"-target=message.c matches no declared delivery."}},
+		{"exclude of nothing",
+			PlanOptions{Excludes: []addrs.Target{mustTarget(t, "message.a:+19999999999")}},
+			[]string{"-exclude=message.a:+19999999999 matches no declared delivery."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, warnings, err := Plan(cfg, states.New("L"), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, warnings); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestPlanRenamedBlockSendsNothing(t *testing.T) {
 	before := deliveries("old_name", "", 3, "hi")
 	st := states.New("L")

@@ -55,7 +55,11 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 	for i := range cfg.Deliveries {
 		d := &cfg.Deliveries[i]
 		declared[d.Key] = true
-		if !selected(d, opts.Targets, targetHits, true) || selected(d, opts.Excludes, excludeHits, false) {
+		// Both are counted for every delivery, so that an -exclude that
+		// only overlaps what -target left out is not reported as a typo.
+		targeted := selected(d, opts.Targets, targetHits, true)
+		excluded := selected(d, opts.Excludes, excludeHits, false)
+		if !targeted || excluded {
 			continue
 		}
 		replace := selected(d, opts.Replace, replaceHits, false)
