@@ -151,8 +151,10 @@ func journalStatus(s states.Status) bool {
 }
 
 // Interrupted is the ErrorCode of a delivery whose request may have left
-// when herald stopped, before its answer came.
-const Interrupted = "INTERRUPTED"
+// when herald stopped, before its answer came. It differs from the
+// client's INTERRUPTED, which marks a failed delivery that surely did not
+// leave.
+const Interrupted = "STOPPED_IN_FLIGHT"
 
 const interruptedText = "herald was interrupted after the request was made ready to send and before an answer came, so the message may or may not have been delivered; check with the recipient or Kaleyra, then use -replace to send it again if needed"
 
