@@ -182,7 +182,7 @@ Global options:
 
 Environment:
   HERALD_LOG       Log level to stderr: trace, debug, info, warn or error
-  HERALD_LOG_PATH  Also write the log to this file
+  HERALD_LOG_PATH  Write the log to this file instead of stderr
   HERALD_VAR_name  Set variable "name"
   NO_COLOR         Turn colour off
 `)
