@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/heraldhq/herald/internal/emulator"
 )
 
 // lockedBuffer collects a command's output while it runs.
@@ -118,5 +120,26 @@ func TestEmulatorArguments(t *testing.T) {
 		if _, status, ok := parseEmulatorArguments(env, tt.args); ok || status != ExitError || !strings.Contains(stderr.String(), tt.err) {
 			t.Errorf("%q: ok=%v status=%d stderr=%q; want %q", tt.args, ok, status, stderr.String(), tt.err)
 		}
+	}
+}
+
+// TestEmulatorFaultFlags: each fault option reaches the emulator as the
+// fault it names (what each fault does is the kaleyra contract tests').
+func TestEmulatorFaultFlags(t *testing.T) {
+	var stdout, stderr lockedBuffer
+	env := &Env{Stdout: &stdout, Stderr: &stderr, Logger: hclog.NewNullLogger()}
+	a, _, ok := parseEmulatorArguments(env, []string{
+		"-latency", "250ms", "-status-every", "2", "-status", "429", "-retry-after", "3",
+		"-hang-every", "5", "-reset-every", "7", "-accept-500-every", "11",
+	})
+	if !ok {
+		t.Fatalf("options refused: %s", stderr.String())
+	}
+	want := emulator.Faults{
+		Latency: 250 * time.Millisecond, StatusEvery: 2, Status: 429, RetryAfter: "3",
+		HangEvery: 5, ResetEvery: 7, Accept500Every: 11,
+	}
+	if a.options.Faults != want {
+		t.Errorf("faults = %+v, want %+v", a.options.Faults, want)
 	}
 }
