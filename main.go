@@ -82,6 +82,15 @@ func run(args []string) int {
 		}
 	}
 	if cmd == nil {
+		if group := subcommands(name); group != "" {
+			// "herald state", "herald state -help": say what the group holds.
+			if len(rest) == 1 && (rest[0] == "-help" || rest[0] == "-h" || rest[0] == "--help") {
+				fmt.Fprintf(os.Stdout, "Usage: herald %s SUBCOMMAND [options]\n\nSubcommands:\n%s", name, group)
+				return 0
+			}
+			fmt.Fprintf(os.Stderr, "Error: Unknown command\n\n\"herald %s\" needs one of these subcommands:\n%s\nRun \"herald %s SUBCOMMAND -help\" for one's options.\n", name, group, name)
+			return command.ExitError
+		}
 		fmt.Fprintf(os.Stderr, "Error: Unknown command\n\nherald has no command %q. Run \"herald -help\" for the list of commands.\n", strings.Join(args[:1], " "))
 		return command.ExitError
 	}
@@ -107,6 +116,18 @@ func run(args []string) int {
 	}
 	logger.Debug("running command", "command", cmd.Name, "dir", dir)
 	return cmd.Run(env, rest)
+}
+
+// subcommands lists the commands of a group such as "state", one per line
+// with its short description, or returns "" when name is not a group.
+func subcommands(name string) string {
+	var b strings.Builder
+	for _, n := range command.Names() {
+		if sub, ok := strings.CutPrefix(n, name+" "); ok {
+			fmt.Fprintf(&b, "  %-8s %s\n", sub, command.Lookup(n).Short)
+		}
+	}
+	return b.String()
 }
 
 // interrupts turns SIGINT and SIGTERM into a channel; commands decide what
