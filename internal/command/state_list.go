@@ -26,8 +26,8 @@ and "state rm" accept), its status, and its ref fields.
 With ADDRESS arguments (message.NAME, message.NAME["KEY"], either optionally
 followed by :+NUMBER), lists only the deliveries they match.
 
-With -json, prints {"format_version": "1.0", "lineage": ..., "serial": ...,
-"deliveries": [...]}, each delivery as in the state file.`,
+With -json, prints the selected records as a state document, the shape of
+the state file (schema/state.schema.json).`,
 	Run: runStateList,
 })
 
@@ -71,29 +71,16 @@ func runStateList(env *Env, args []string) int {
 	return 0
 }
 
-// stateListFormatVersion is the version of state list -json's document.
-const stateListFormatVersion = "1.0"
-
+// writeStateListJSON prints the selected records as a state document,
+// the shape of the state file and of "show -json", which
+// schema/state.schema.json describes.
 func writeStateListJSON(env *Env, st *states.State, list []*states.Delivery) error {
-	w := bufio.NewWriterSize(env.Stdout, 64<<10)
-	buf := []byte(`{"format_version":` + strconv.Quote(stateListFormatVersion) + `,"lineage":`)
-	buf = strconv.AppendQuote(buf, st.Lineage)
-	buf = append(buf, `,"serial":`...)
-	buf = strconv.AppendUint(buf, st.Serial, 10)
-	buf = append(buf, `,"deliveries":[`...)
-	for i, d := range list {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, "\n"...)
-		buf = statefile.AppendDelivery(buf, d)
-		if _, err := w.Write(buf); err != nil {
-			return err
-		}
-		buf = buf[:0]
+	selected := &states.State{Lineage: st.Lineage, Serial: st.Serial, Deliveries: make(map[delivery.Key]*states.Delivery, len(list))}
+	for _, d := range list {
+		selected.Set(d)
 	}
-	buf = append(buf, "]}\n"...)
-	if _, err := w.Write(buf); err != nil {
+	w := bufio.NewWriterSize(env.Stdout, 64<<10)
+	if err := statefile.Write(w, selected); err != nil {
 		return err
 	}
 	return w.Flush()
