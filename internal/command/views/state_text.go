@@ -22,6 +22,11 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	defer bw.Flush()
 	r := &textRenderer{w: bw}
 
+	if s.Serial == 0 && len(s.Deliveries) == 0 {
+		// Never written: its lineage would be made up on the spot.
+		r.printf("No state yet: nothing has been sent.\n")
+		return
+	}
 	r.printf("State lineage %s, serial %d.\n", s.Lineage, s.Serial)
 	if len(s.Deliveries) == 0 {
 		r.printf("No deliveries recorded: nothing has been sent yet.\n")
