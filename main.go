@@ -190,7 +190,7 @@ Main commands:
 Other commands:
   fmt           Rewrite configuration files in canonical style
   state list    List the deliveries in the state
-  state show    Show one recorded delivery
+  state show    Show recorded deliveries in full
   state rm      Forget recorded deliveries so they can be planned again
   force-unlock  Release a state lock left behind
   emulator      Serve a local Kaleyra-compatible API for trying herald out
