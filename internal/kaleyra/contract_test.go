@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -474,6 +475,62 @@ func TestRateLimitCountsRecipients(t *testing.T) {
 	// Tokens 2..11 are due at 50ms..500ms.
 	if elapsed := time.Since(start); elapsed < 450*time.Millisecond {
 		t.Errorf("11 recipients at 20/s went out in %v, want about 500ms", elapsed)
+	}
+}
+
+// Batches must keep within the limit in every one-second window too: with
+// tokens alone, a batch of 8 at 20/s would leave every 0.4 s, 24 messages
+// in one second.
+func TestRateLimitWindowHoldsForBatches(t *testing.T) {
+	const perSecond, batch, batches = 20, 8, 5
+	type arrival struct {
+		at time.Time
+		n  int
+	}
+	var mu sync.Mutex
+	var arrivals []arrival
+	emuServer, err := emulator.New(emulator.Options{SID: testSID, APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(strings.Split(r.FormValue("to"), ","))
+		mu.Lock()
+		arrivals = append(arrivals, arrival{time.Now(), n})
+		mu.Unlock()
+		emuServer.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := client(t, srv.URL, func(s *kaleyra.Settings) { s.MessagesPerSecond = perSecond })
+
+	var wg sync.WaitGroup
+	for i := range batches {
+		wg.Go(func() {
+			var to []string
+			for j := range batch {
+				to = append(to, fmt.Sprintf("+1202555%04d", 1000+i*batch+j))
+			}
+			for _, o := range send(t, c, textBatch(to...)) {
+				if o.Status != kaleyra.Sent {
+					t.Errorf("outcome %+v", o)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].at.Before(arrivals[j].at) })
+	const window = time.Second - 20*time.Millisecond // scheduling jitter at the edges
+	for i := range arrivals {
+		n := 0
+		for _, a := range arrivals[i:] {
+			if a.at.Sub(arrivals[i].at) < window {
+				n += a.n
+			}
+		}
+		if n > perSecond {
+			t.Errorf("%d messages within a second of arrival %d, want at most %d", n, i, perSecond)
+		}
 	}
 }
 

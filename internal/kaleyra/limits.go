@@ -8,57 +8,110 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// senderLimits holds one token bucket per sender number. WhatsApp limits
+// senderLimits holds the rate limit of each sender number. WhatsApp limits
 // messages per second per number, and a batch of n recipients is n
-// messages, so a batch takes n tokens.
+// messages, so a batch counts n.
 type senderLimits struct {
-	perSecond rate.Limit
+	perSecond float64
 	mu        sync.Mutex
-	bySender  map[string]*rate.Limiter
+	bySender  map[string]*senderLimit
+}
+
+// senderLimit is one number's limit: a token bucket with a burst of one
+// spaces single sends evenly, and a log of the last second's sends keeps
+// batches within the limit too (a bucket with a burst of one would let a
+// batch of 50 leave every 0.625 s at 80/s, 100 messages in one second).
+type senderLimit struct {
+	bucket *rate.Limiter
+	recent []sent // within the last second, oldest first; guarded by senderLimits.mu
+}
+
+type sent struct {
+	at time.Time
+	n  int
 }
 
 func newSenderLimits(perSecond float64) *senderLimits {
-	return &senderLimits{perSecond: rate.Limit(perSecond), bySender: map[string]*rate.Limiter{}}
+	return &senderLimits{perSecond: perSecond, bySender: map[string]*senderLimit{}}
 }
 
-// wait returns when the sender's bucket has given n tokens, or with
-// ctx.Err() (giving the tokens back) when ctx ends first.
+// wait returns when n messages may leave from sender, or with ctx.Err()
+// when ctx ends first, having used nothing of the window.
 //
-// A burst of one means no one-second window sees more than perSecond
-// tokens. rate.Limiter.WaitN cannot take more tokens than the burst at
-// once, so the n tokens are reserved one by one, spaced 1/perSecond apart,
-// and the request leaves when the last is due.
+// rate.Limiter.WaitN cannot take more tokens than the burst at once, so the
+// n tokens are reserved one by one, spaced 1/perSecond apart; then the
+// request waits until the last second's sends plus n fit in perSecond. A
+// batch larger than perSecond can never fit (the configuration rejects
+// one); it goes alone, when the last second saw nothing else.
 func (l *senderLimits) wait(ctx context.Context, sender string, n int) error {
 	lim := l.limiter(sender)
 	now := time.Now()
 	reservations := make([]*rate.Reservation, n)
 	for i := range reservations {
-		reservations[i] = lim.ReserveN(now, 1)
+		reservations[i] = lim.bucket.ReserveN(now, 1)
 	}
-	delay := reservations[n-1].DelayFrom(now)
-	if delay <= 0 {
-		return nil
+	if delay := reservations[n-1].DelayFrom(now); delay > 0 {
+		if err := sleep(ctx, delay); err != nil {
+			// Give back in reverse so that each cancel can restore its token.
+			for i := n - 1; i >= 0; i-- {
+				reservations[i].Cancel()
+			}
+			return err
+		}
 	}
-	timer := time.NewTimer(delay)
+	for {
+		free, retryAt := l.take(lim, n, time.Now())
+		if free {
+			return nil
+		}
+		if err := sleep(ctx, time.Until(retryAt)); err != nil {
+			return err
+		}
+	}
+}
+
+// take records n messages leaving now if the last second leaves room for
+// them; otherwise it says when the oldest send leaves the window.
+func (l *senderLimits) take(lim *senderLimit, n int, now time.Time) (bool, time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cutoff := now.Add(-time.Second)
+	drop := 0
+	for drop < len(lim.recent) && !lim.recent[drop].at.After(cutoff) {
+		drop++
+	}
+	lim.recent = lim.recent[drop:]
+	used := 0
+	for _, s := range lim.recent {
+		used += s.n
+	}
+	if len(lim.recent) > 0 && float64(used+n) > l.perSecond {
+		return false, lim.recent[0].at.Add(time.Second)
+	}
+	lim.recent = append(lim.recent, sent{at: now, n: n})
+	return true, time.Time{}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
 		return nil
 	case <-ctx.Done():
-		// Give back in reverse so that each cancel can restore its token.
-		for i := n - 1; i >= 0; i-- {
-			reservations[i].Cancel()
-		}
 		return ctx.Err()
 	}
 }
 
-func (l *senderLimits) limiter(sender string) *rate.Limiter {
+func (l *senderLimits) limiter(sender string) *senderLimit {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lim, ok := l.bySender[sender]
 	if !ok {
-		lim = rate.NewLimiter(l.perSecond, 1)
+		lim = &senderLimit{bucket: rate.NewLimiter(rate.Limit(l.perSecond), 1)}
 		l.bySender[sender] = lim
 	}
 	return lim

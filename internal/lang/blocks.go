@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -243,6 +244,21 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 		} else {
 			set.RecipientsPerRequest = int(f)
 		}
+	}
+	if float64(set.RecipientsPerRequest) > set.MessagesPerSecond {
+		// One request is that many messages at once: more than any second
+		// may see from one number.
+		rng := p.DeclRange
+		if a, ok := p.Attrs[configs.ProviderRecipientsPerRequest]; ok {
+			rng = a.Expr.Range()
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Batch larger than the rate limit",
+			Detail: fmt.Sprintf("A request to %d recipients sends %d messages at once, more than messages_per_second = %g allows from one number in any second. Lower recipients_per_request to at most %d, or raise messages_per_second if your WhatsApp tier allows it.",
+				set.RecipientsPerRequest, set.RecipientsPerRequest, set.MessagesPerSecond, int(set.MessagesPerSecond)),
+			Subject: rng.Ptr(),
+		})
 	}
 	var timeout string
 	if rng, ok := str(configs.ProviderTimeout, &timeout); ok {

@@ -65,3 +65,18 @@ sender "quoted" {
   number   = "+12025550102"
   provider = "kaleyra" # ERROR: Invalid provider reference
 }
+
+provider "kaleyra" {
+  alias                  = "batched"
+  sid                    = "HXTEST0006IN"
+  api_key                = "k"
+  recipients_per_request = 100 # ERROR: Batch larger than the rate limit
+}
+
+provider "kaleyra" {
+  alias                  = "fast"
+  sid                    = "HXTEST0007IN"
+  api_key                = "k"
+  messages_per_second    = 1000
+  recipients_per_request = 100
+}
