@@ -186,12 +186,7 @@ func (a *applyRun) applySaved(path string) int {
 	// The configuration is evaluated again with the plan's variables: the
 	// API key and sensitive values are never in a plan file, and the fresh
 	// evaluation proves the configuration still says what the plan shows.
-	varArgs, err := planVarArgs(p)
-	if err != nil {
-		a.dw.err("Error reading the saved plan", err)
-		return ExitError
-	}
-	cfg, ok := loadConfig(a.env, a.dw, append(append([]lang.VarArg{}, a.flags.vars.args...), varArgs...))
+	cfg, ok := loadConfig(a.env, a.dw, append(append([]lang.VarArg{}, a.flags.vars.args...), planVarArgs(p)...))
 	if !ok {
 		return ExitError
 	}
@@ -231,7 +226,7 @@ func (a *applyRun) applySaved(path string) int {
 }
 
 // planVarArgs turns a plan's non-sensitive variables into -var arguments.
-func planVarArgs(p *plans.Plan) ([]lang.VarArg, error) {
+func planVarArgs(p *plans.Plan) []lang.VarArg {
 	var out []lang.VarArg
 	for _, v := range p.Variables {
 		if v.Sensitive || v.Value == cty.NilVal {
@@ -248,7 +243,7 @@ func planVarArgs(p *plans.Plan) ([]lang.VarArg, error) {
 		}
 		out = append(out, lang.VarArg{Value: v.Name + "=" + text})
 	}
-	return out, nil
+	return out
 }
 
 // matchConfig checks that every send in the saved plan is still declared
