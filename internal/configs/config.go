@@ -103,56 +103,18 @@ func (c *Config) decodeFile(body hcl.Body) hcl.Diagnostics {
 	return diags
 }
 
-// checkDuplicates reports blocks of one kind that share a name.
+// checkDuplicates reports blocks of one kind that share a name, and
+// provider configurations that share an address.
 func (c *Config) checkDuplicates() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	type named struct {
-		name  string
-		decl  hcl.Range
-		label string
-	}
-	// kind names one of them ("recipients block"); a local value is not a
-	// block of its own.
-	check := func(kind string, blocks []named) {
-		seen := map[string]hcl.Range{}
-		for _, b := range blocks {
-			if first, dup := seen[b.name]; dup {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Duplicate " + kind,
-					Detail:   "A " + kind + " named \"" + b.name + "\" was already declared at " + first.String() + ". Each " + kind + " needs a unique name.",
-					Subject:  b.decl.Ptr(),
-				})
-				continue
-			}
-			seen[b.name] = b.decl
-		}
-	}
-	var vs, ls, ss, rs, ts, ms []named
-	for _, v := range c.Variables {
-		vs = append(vs, named{name: v.Name, decl: v.DeclRange})
-	}
-	for _, l := range c.Locals {
-		ls = append(ls, named{name: l.Name, decl: l.DeclRange})
-	}
-	for _, s := range c.Senders {
-		ss = append(ss, named{name: s.Name, decl: s.DeclRange})
-	}
-	for _, r := range c.Recipients {
-		rs = append(rs, named{name: r.Name, decl: r.DeclRange})
-	}
-	for _, t := range c.Templates {
-		ts = append(ts, named{name: t.Name, decl: t.DeclRange})
-	}
-	for _, m := range c.Messages {
-		ms = append(ms, named{name: m.Name, decl: m.DeclRange})
-	}
-	check("variable block", vs)
-	check("local value", ls)
-	check("sender block", ss)
-	check("recipients block", rs)
-	check("template block", ts)
-	check("message block", ms)
+	// A local value is not a block of its own, hence "local value" rather
+	// than "locals block".
+	diags = append(diags, uniqueNames("variable block", c.Variables, func(v *Variable) (string, hcl.Range) { return v.Name, v.DeclRange })...)
+	diags = append(diags, uniqueNames("local value", c.Locals, func(l *Local) (string, hcl.Range) { return l.Name, l.DeclRange })...)
+	diags = append(diags, uniqueNames("sender block", c.Senders, func(s *Sender) (string, hcl.Range) { return s.Name, s.DeclRange })...)
+	diags = append(diags, uniqueNames("recipients block", c.Recipients, func(r *Recipients) (string, hcl.Range) { return r.Name, r.DeclRange })...)
+	diags = append(diags, uniqueNames("template block", c.Templates, func(t *Template) (string, hcl.Range) { return t.Name, t.DeclRange })...)
+	diags = append(diags, uniqueNames("message block", c.Messages, func(m *Message) (string, hcl.Range) { return m.Name, m.DeclRange })...)
 
 	seen := map[string]hcl.Range{}
 	for _, p := range c.Providers {
@@ -167,6 +129,27 @@ func (c *Config) checkDuplicates() hcl.Diagnostics {
 			continue
 		}
 		seen[addr] = p.DeclRange
+	}
+	return diags
+}
+
+// uniqueNames reports each item whose name an earlier item already has;
+// kind names one item in the diagnostic, as "recipients block".
+func uniqueNames[T any](kind string, items []T, name func(T) (string, hcl.Range)) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]hcl.Range{}
+	for _, item := range items {
+		n, decl := name(item)
+		if first, dup := seen[n]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate " + kind,
+				Detail:   "A " + kind + " named \"" + n + "\" was already declared at " + first.String() + ". Each " + kind + " needs a unique name.",
+				Subject:  decl.Ptr(),
+			})
+			continue
+		}
+		seen[n] = decl
 	}
 	return diags
 }
