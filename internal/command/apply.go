@@ -402,16 +402,12 @@ func (a *applyRun) providers(cfg *lang.Result, p *plans.Plan) (map[string]engine
 // startEmulator runs the built-in emulator for the command's duration, its
 // outbox beside the state file, with a throwaway key, and points s at it.
 func (a *applyRun) startEmulator(cfg *lang.Result, s *kaleyra.Settings) (func(), error) {
-	statePath := cfg.StatePath
-	if !filepath.IsAbs(statePath) {
-		statePath = filepath.Join(a.env.Dir, statePath)
-	}
 	key := make([]byte, 16)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
 	s.APIKey = hex.EncodeToString(key)
-	outbox := filepath.Join(filepath.Dir(statePath), "herald.outbox.jsonl")
+	outbox := filepath.Join(filepath.Dir(stateFile(a.env, cfg.StatePath)), "herald.outbox.jsonl")
 	emu, err := emulator.New(emulator.Options{SID: s.SID, APIKey: s.APIKey, Outbox: outbox})
 	if err != nil {
 		return nil, fmt.Errorf("starting the built-in emulator: %w", err)

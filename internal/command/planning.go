@@ -1,13 +1,9 @@
 package command
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +15,6 @@ import (
 	"github.com/heraldhq/herald/internal/engine"
 	"github.com/heraldhq/herald/internal/lang"
 	"github.com/heraldhq/herald/internal/plans"
-	"github.com/heraldhq/herald/internal/states"
-	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 // planFlags are the flags plan and apply share.
@@ -154,45 +148,6 @@ func loadConfig(env *Env, dw *diagWriter, args []lang.VarArg) (*lang.Result, boo
 	dw.files = files
 	dw.diags(diags)
 	return cfg, !diags.HasErrors()
-}
-
-// lockedState opens the configuration's state, takes its lock and reads
-// it. The caller must call unlock.
-func lockedState(ctx context.Context, env *Env, cfg *lang.Result, operation string, timeout time.Duration) (statemgr.Backend, *states.State, func(), error) {
-	path := cfg.StatePath
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(env.Dir, path)
-	}
-	// state_path may name a folder a fresh checkout lacks, as when the
-	// state is kept out of git: make it, private as the state is.
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, nil, err
-	}
-	backend := statemgr.NewFilesystem(path, env.Logger)
-	lock, err := backend.Lock(ctx, operation, timeout)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	unlock := func() {
-		if err := backend.Unlock(lock.ID); err != nil {
-			env.Logger.Error("releasing the state lock", "error", err)
-		}
-	}
-	st, err := backend.Read()
-	if err != nil {
-		unlock()
-		return nil, nil, nil, err
-	}
-	return backend, st, unlock, nil
-}
-
-// lockErrorSummary names the failure for the diagnostic's summary.
-func lockErrorSummary(err error) string {
-	var le *statemgr.LockError
-	if errors.As(err, &le) {
-		return "Error acquiring the state lock"
-	}
-	return "Error reading the state"
 }
 
 // optionalInt is an integer flag that may be left unset, which is not the

@@ -77,14 +77,8 @@ func runShow(env *Env, args []string) int {
 }
 
 func showState(env *Env, dw *diagWriter, asJSON bool) int {
-	backend, ok := openStateBackend(env, dw)
+	st, ok := readState(env, dw)
 	if !ok {
-		return ExitError
-	}
-	// Reading needs no lock: the state file is only ever replaced whole.
-	st, err := backend.Read()
-	if err != nil {
-		dw.err("Error reading the state", err)
 		return ExitError
 	}
 	if asJSON {

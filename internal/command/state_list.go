@@ -3,16 +3,13 @@ package command
 import (
 	"bufio"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
-	"github.com/heraldhq/herald/internal/lang"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
-	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 var _ = register(&Command{
@@ -43,14 +40,8 @@ func runStateList(env *Env, args []string) int {
 	if !ok {
 		return ExitError
 	}
-	backend, ok := openStateBackend(env, dw)
+	st, ok := readState(env, dw)
 	if !ok {
-		return ExitError
-	}
-	// Reading needs no lock: the state file is only ever replaced whole.
-	st, err := backend.Read()
-	if err != nil {
-		dw.err("Error reading the state", err)
 		return ExitError
 	}
 	var list []*states.Delivery
@@ -59,6 +50,7 @@ func runStateList(env *Env, args []string) int {
 			list = append(list, d)
 		}
 	}
+	var err error
 	if asJSON {
 		err = writeStateListJSON(env, st, list)
 	} else {
@@ -119,20 +111,6 @@ func refFields(k delivery.Key) string {
 		b.WriteString(" ref2=" + strconv.Quote(k.Ref2))
 	}
 	return b.String()
-}
-
-// openStateBackend finds the state file as the configuration in env.Dir
-// names it.
-func openStateBackend(env *Env, dw *diagWriter) (*statemgr.Filesystem, bool) {
-	path, diags := lang.StatePath(env.Dir)
-	dw.diags(diags)
-	if diags.HasErrors() {
-		return nil, false
-	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(env.Dir, path)
-	}
-	return statemgr.NewFilesystem(path, env.Logger), true
 }
 
 // deliveryFilter selects recorded deliveries by the addresses given on the

@@ -33,13 +33,8 @@ func runStateShow(env *Env, args []string) int {
 	if !ok {
 		return ExitError
 	}
-	backend, ok := openStateBackend(env, dw)
+	st, ok := readState(env, dw)
 	if !ok {
-		return ExitError
-	}
-	st, err := backend.Read()
-	if err != nil {
-		dw.err("Error reading the state", err)
 		return ExitError
 	}
 	w := bufio.NewWriter(env.Stdout)

@@ -1,0 +1,86 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/heraldhq/herald/internal/lang"
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statemgr"
+)
+
+// stateFile resolves the configuration's state_path, which is relative to
+// the configuration's folder, not to wherever herald was started.
+func stateFile(env *Env, statePath string) string {
+	if filepath.IsAbs(statePath) {
+		return statePath
+	}
+	return filepath.Join(env.Dir, statePath)
+}
+
+// openStateBackend finds the state file as the configuration in env.Dir
+// names it, reading only the herald block: the state commands must work
+// while the rest of the configuration does not evaluate.
+func openStateBackend(env *Env, dw *diagWriter) (*statemgr.Filesystem, bool) {
+	path, diags := lang.StatePath(env.Dir)
+	dw.diags(diags)
+	if diags.HasErrors() {
+		return nil, false
+	}
+	return statemgr.NewFilesystem(stateFile(env, path), env.Logger), true
+}
+
+// readState reads the state without taking its lock, which is safe because
+// the state file is only ever replaced whole. It is for the commands that
+// only look at the state.
+func readState(env *Env, dw *diagWriter) (*states.State, bool) {
+	backend, ok := openStateBackend(env, dw)
+	if !ok {
+		return nil, false
+	}
+	st, err := backend.Read()
+	if err != nil {
+		dw.err("Error reading the state", err)
+		return nil, false
+	}
+	return st, true
+}
+
+// lockedState opens the configuration's state, takes its lock and reads
+// it. The caller must call unlock.
+func lockedState(ctx context.Context, env *Env, cfg *lang.Result, operation string, timeout time.Duration) (statemgr.Backend, *states.State, func(), error) {
+	path := stateFile(env, cfg.StatePath)
+	// state_path may name a folder a fresh checkout lacks, as when the
+	// state is kept out of git: make it, private as the state is.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, nil, err
+	}
+	backend := statemgr.NewFilesystem(path, env.Logger)
+	lock, err := backend.Lock(ctx, operation, timeout)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	unlock := func() {
+		if err := backend.Unlock(lock.ID); err != nil {
+			env.Logger.Error("releasing the state lock", "error", err)
+		}
+	}
+	st, err := backend.Read()
+	if err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	return backend, st, unlock, nil
+}
+
+// lockErrorSummary names the failure for the diagnostic's summary.
+func lockErrorSummary(err error) string {
+	var le *statemgr.LockError
+	if errors.As(err, &le) {
+		return "Error acquiring the state lock"
+	}
+	return "Error reading the state"
+}
