@@ -2,15 +2,17 @@ package lang
 
 import "strings"
 
+// Visit states of a depth-first walk over a dependency graph.
+const (
+	unvisited = iota
+	visiting  // on the current path: reaching it again closes a cycle
+	done
+)
+
 // findCycle returns a dependency cycle of the graph as a path that starts
 // and ends at the same node (a -> b -> a), or nil. Nodes are visited in the
 // order given so that the cycle reported is stable.
 func findCycle(nodes []string, edges map[string][]string) []string {
-	const (
-		unvisited = iota
-		visiting
-		done
-	)
 	state := map[string]int{}
 	var stack []string
 	var cycle []string
@@ -45,26 +47,27 @@ func findCycle(nodes []string, edges map[string][]string) []string {
 	return nil
 }
 
-// topoOrder orders nodes so that each comes after the nodes it depends on;
-// nodes in a cycle are left out.
+// topoOrder orders nodes so that each comes after the nodes it depends on.
+// Nodes in a cycle are left out, and so is every node that depends on one,
+// since it could not be evaluated either.
 func topoOrder(nodes []string, edges map[string][]string) []string {
 	var order []string
-	state := map[string]int{} // 1 visiting, 2 done
+	state := map[string]int{}
 	var visit func(n string) bool
 	visit = func(n string) bool {
 		switch state[n] {
-		case 1:
+		case visiting:
 			return false
-		case 2:
+		case done:
 			return true
 		}
-		state[n] = 1
+		state[n] = visiting
 		for _, m := range edges[n] {
 			if !visit(m) {
 				return false
 			}
 		}
-		state[n] = 2
+		state[n] = done
 		order = append(order, n)
 		return true
 	}
@@ -74,6 +77,7 @@ func topoOrder(nodes []string, edges map[string][]string) []string {
 	return order
 }
 
+// cyclePath renders a cycle for a diagnostic, as local.a -> local.b -> local.a.
 func cyclePath(prefix string, cycle []string) string {
 	parts := make([]string, len(cycle))
 	for i, c := range cycle {
