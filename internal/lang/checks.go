@@ -36,6 +36,8 @@ func checkNoHTML(field, value string, sensitive bool, rng hcl.Range) hcl.Diagnos
 	}}
 }
 
+// checkRefLength reports a ref, ref1 or ref2 longer than Kaleyra accepts,
+// counted in characters rather than bytes.
 func checkRefLength(field, value string, rng hcl.Range) hcl.Diagnostics {
 	if n := len([]rune(value)); n > maxRefLength {
 		return hcl.Diagnostics{{
@@ -83,9 +85,10 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// elementRanges returns the source range of each element of a list written
-// as a literal [a, b, c], so diagnostics about one element point at it; for
-// any other expression every element gets the whole expression's range.
+// elementRange returns the source range of element i of the n elements of a
+// list written as a literal [a, b, c], so that a diagnostic about one element
+// points at it; for any other expression, or when the literal's length is
+// not n, it returns the whole expression's range.
 func elementRange(expr hcl.Expression, i, n int) hcl.Range {
 	if tuple, ok := expr.(interface{ ExprList() []hcl.Expression }); ok {
 		if elems := tuple.ExprList(); len(elems) == n && i < n {
