@@ -407,7 +407,7 @@ func (a *applyRun) startEmulator(cfg *lang.Result, s *kaleyra.Settings) (func(),
 		return nil, err
 	}
 	s.APIKey = hex.EncodeToString(key)
-	outbox := filepath.Join(filepath.Dir(stateFile(a.env, cfg.StatePath)), "herald.outbox.jsonl")
+	outbox := filepath.Join(filepath.Dir(a.env.abs(cfg.StatePath)), "herald.outbox.jsonl")
 	emu, err := emulator.New(emulator.Options{SID: s.SID, APIKey: s.APIKey, Outbox: outbox})
 	if err != nil {
 		return nil, fmt.Errorf("starting the built-in emulator: %w", err)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -35,6 +36,16 @@ type Env struct {
 	// Interrupt delivers Ctrl-C and SIGTERM to commands that handle them;
 	// nil otherwise, and in tests that never send one.
 	Interrupt <-chan struct{}
+}
+
+// abs resolves a path given on the command line or in the configuration
+// against Dir, so that a command never depends on the process's working
+// folder (tests run commands in many folders at once).
+func (env *Env) abs(path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(env.Dir, path)
 }
 
 // Command is one subcommand.

@@ -95,10 +95,7 @@ func (f *formatter) path(p string) {
 		})
 		return
 	}
-	full := p
-	if !filepath.IsAbs(full) {
-		full = filepath.Join(f.env.Dir, p)
-	}
+	full := f.env.abs(p)
 	info, err := os.Stat(full)
 	if err != nil {
 		f.fail("No such file or folder", "There is no "+p+" to format.")

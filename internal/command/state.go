@@ -12,15 +12,6 @@ import (
 	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
-// stateFile resolves the configuration's state_path, which is relative to
-// the configuration's folder, not to wherever herald was started.
-func stateFile(env *Env, statePath string) string {
-	if filepath.IsAbs(statePath) {
-		return statePath
-	}
-	return filepath.Join(env.Dir, statePath)
-}
-
 // openStateBackend finds the state file as the configuration in env.Dir
 // names it, reading only the herald block: the state commands must work
 // while the rest of the configuration does not evaluate.
@@ -30,7 +21,7 @@ func openStateBackend(env *Env, dw *diagWriter) (*statemgr.Filesystem, bool) {
 	if diags.HasErrors() {
 		return nil, false
 	}
-	return statemgr.NewFilesystem(stateFile(env, path), env.Logger), true
+	return statemgr.NewFilesystem(env.abs(path), env.Logger), true
 }
 
 // readState reads the state without taking its lock, which is safe because
@@ -52,7 +43,7 @@ func readState(env *Env, dw *diagWriter) (*states.State, bool) {
 // lockedState opens the configuration's state, takes its lock and reads
 // it. The caller must call unlock.
 func lockedState(ctx context.Context, env *Env, cfg *lang.Result, operation string, timeout time.Duration) (statemgr.Backend, *states.State, func(), error) {
-	path := stateFile(env, cfg.StatePath)
+	path := env.abs(cfg.StatePath)
 	// state_path may name a folder a fresh checkout lacks, as when the
 	// state is kept out of git: make it, private as the state is.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
