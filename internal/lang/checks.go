@@ -53,8 +53,8 @@ func checkRefLength(field, value string, rng hcl.Range) hcl.Diagnostics {
 // checkCallbackURL requires https, except for loopback hosts where a local
 // receiver may speak plain http. A sensitive URL's host is not shown.
 func checkCallbackURL(value string, sensitive bool, rng hcl.Range) hcl.Diagnostics {
-	u, err := url.Parse(value)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+	u, ok := parseHTTPURL(value)
+	if !ok {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid callback_url",
@@ -62,7 +62,7 @@ func checkCallbackURL(value string, sensitive bool, rng hcl.Range) hcl.Diagnosti
 			Subject:  rng.Ptr(),
 		}}
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if insecureHTTP(u) {
 		host := u.Hostname()
 		if sensitive {
 			host = "a host that is not loopback"
@@ -75,6 +75,23 @@ func checkCallbackURL(value string, sensitive bool, rng hcl.Range) hcl.Diagnosti
 		}}
 	}
 	return nil
+}
+
+// parseHTTPURL parses an absolute http or https URL; ok is false for
+// anything else, including a URL without a host.
+func parseHTTPURL(value string) (u *url.URL, ok bool) {
+	u, err := url.Parse(value)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, false
+	}
+	return u, true
+}
+
+// insecureHTTP tells whether u sends in the clear beyond this machine: plain
+// http is allowed only to a loopback host, where a local emulator or
+// receiver listens.
+func insecureHTTP(u *url.URL) bool {
+	return u.Scheme == "http" && !isLoopback(u.Hostname())
 }
 
 func isLoopback(host string) bool {
@@ -101,8 +118,8 @@ func elementRange(expr hcl.Expression, i, n int) hcl.Range {
 // checkEndpoint requires an absolute https URL, or http to a loopback host
 // such as a local emulator: every request carries the API key.
 func checkEndpoint(endpoint string, rng hcl.Range) hcl.Diagnostics {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+	u, ok := parseHTTPURL(endpoint)
+	if !ok {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid endpoint",
@@ -110,7 +127,7 @@ func checkEndpoint(endpoint string, rng hcl.Range) hcl.Diagnostics {
 			Subject:  rng.Ptr(),
 		}}
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if insecureHTTP(u) {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Insecure endpoint",
