@@ -63,7 +63,7 @@ func runApply(env *Env, args []string) int {
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
-	color := env.StdoutIsTerminal && !env.NoColor && !f.noColor
+	color := env.color(f.noColor)
 	a := &applyRun{env: env, flags: &f, parallelism: parallelism}
 	a.dw = &diagWriter{env: env, color: color}
 	if f.json {

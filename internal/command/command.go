@@ -48,6 +48,12 @@ func (env *Env) abs(path string) string {
 	return filepath.Join(env.Dir, path)
 }
 
+// color tells whether output to stdout may be coloured: only on a
+// terminal, and never with NO_COLOR or the command's -no-color.
+func (env *Env) color(noColorFlag bool) bool {
+	return env.StdoutIsTerminal && !env.NoColor && !noColorFlag
+}
+
 // Command is one subcommand.
 type Command struct {
 	Name string

@@ -181,7 +181,7 @@ func (f *formatter) source(name string, src []byte, write func([]byte) error) {
 }
 
 func (f *formatter) color() bool {
-	return f.env.StdoutIsTerminal && !f.env.NoColor && !f.args.noColor
+	return f.env.color(f.args.noColor)
 }
 
 func (f *formatter) fail(summary, detail string) {

@@ -41,7 +41,7 @@ func runPlan(env *Env, args []string) int {
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
-	color := env.StdoutIsTerminal && !env.NoColor && !f.noColor
+	color := env.color(f.noColor)
 	dw := &diagWriter{env: env, color: color}
 	if f.json {
 		dw.jsonToStderr()

@@ -31,7 +31,7 @@ func runShow(env *Env, args []string) int {
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
-	color := env.StdoutIsTerminal && !env.NoColor && !noColor
+	color := env.color(noColor)
 	dw := &diagWriter{env: env, color: color}
 	if asJSON {
 		dw.jsonToStderr()

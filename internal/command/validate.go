@@ -80,7 +80,7 @@ func runValidate(env *Env, args []string) int {
 			return ExitError
 		}
 	} else {
-		color := env.StdoutIsTerminal && !env.NoColor && !a.noColor
+		color := env.color(a.noColor)
 		views.Diagnostics(env.Stderr, files, diags, color, 0)
 		if valid {
 			fmt.Fprintf(env.Stdout, "Success! The configuration is valid (%s).\n", nounCount(deliveries, "delivery", "deliveries"))
