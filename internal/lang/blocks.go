@@ -51,10 +51,8 @@ func (s *scope) evalLocals(locals []*configs.Local) hcl.Diagnostics {
 			bad[name] = true
 		}
 		for _, trav := range l.Expr.Variables() {
-			if trav.RootName() == refLocal && len(trav) > 1 {
-				if a, ok := trav[1].(hcl.TraverseAttr); ok && byName[a.Name] != nil {
-					edges[name] = append(edges[name], a.Name)
-				}
+			if dep, ok := refName(trav, refLocal); ok && byName[dep] != nil {
+				edges[name] = append(edges[name], dep)
 			}
 		}
 	}

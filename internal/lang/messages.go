@@ -418,9 +418,9 @@ func evalTemplateContent(m *configs.Message, ctx *hcl.EvalContext) (delivery.Con
 func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
 	// A to that names one recipients block takes its numbers, checked
 	// there already, without evaluating anything.
-	if trav, diags := hcl.AbsTraversalForExpr(expr); !diags.HasErrors() && len(trav) == 2 && trav.RootName() == refRecipients {
-		if a, ok := trav[1].(hcl.TraverseAttr); ok {
-			if nums, ok := s.recipientNumbers[a.Name]; ok {
+	if trav, diags := hcl.AbsTraversalForExpr(expr); !diags.HasErrors() && len(trav) == 2 {
+		if name, ok := refName(trav, refRecipients); ok {
+			if nums, ok := s.recipientNumbers[name]; ok {
 				return nums, nil
 			}
 		}
@@ -529,11 +529,9 @@ func checkDependsOnCycles(msgs []*configs.Message) hcl.Diagnostics {
 	for _, m := range msgs {
 		names = append(names, m.Name)
 		for _, trav := range m.DependsOn {
-			if len(trav) == 2 && trav.RootName() == refMessage {
-				if a, ok := trav[1].(hcl.TraverseAttr); ok {
-					edges[m.Name] = append(edges[m.Name], a.Name)
-					ranges[[2]string{m.Name, a.Name}] = trav.SourceRange()
-				}
+			if dep, ok := refName(trav, refMessage); ok && len(trav) == 2 {
+				edges[m.Name] = append(edges[m.Name], dep)
+				ranges[[2]string{m.Name, dep}] = trav.SourceRange()
 			}
 		}
 	}

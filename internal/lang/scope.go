@@ -145,6 +145,16 @@ func (s *scope) checkRef(trav hcl.Traversal, allowed refSet, where string) hcl.D
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Reference to undeclared " + kindName(root), Detail: detail, Subject: &rng}}
 }
 
+// refName returns NAME when trav starts root.NAME; what follows NAME, if
+// anything, is the caller's to check.
+func refName(trav hcl.Traversal, root string) (string, bool) {
+	if trav.RootName() != root || len(trav) < 2 {
+		return "", false
+	}
+	a, ok := trav[1].(hcl.TraverseAttr)
+	return a.Name, ok
+}
+
 // checkBlockAttr checks the attribute a reference to a sender, recipients
 // or template block reads, as sender.ops.number: HCL's own error would only
 // say that "this object" lacks it.
