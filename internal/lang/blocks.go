@@ -134,9 +134,8 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 		RecipientsPerRequest: kaleyra.DefaultRecipientsPerRequest,
 		Timeout:              kaleyra.DefaultTimeout,
 	}
-	where := "a provider block"
 	for _, a := range p.Attrs {
-		diags = append(diags, s.checkRefs(a.Expr, refs(refVar, refLocal), where)...)
+		diags = append(diags, s.checkRefs(a.Expr, refs(refVar, refLocal), "a provider block")...)
 	}
 	if diags.HasErrors() {
 		return set, diags

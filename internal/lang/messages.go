@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"maps"
 	"sort"
 	"strconv"
 
@@ -52,19 +53,21 @@ func (s *scope) evalMessages(msgs []*configs.Message, senders map[string]*sender
 
 func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*instance, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	where := "a message block"
-	base := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
-	forEachDiags := s.checkRefs(m.ForEach, base, "for_each")
+	outer := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
+	forEachDiags := s.checkRefs(m.ForEach, outer, "for_each")
 	diags = append(diags, forEachDiags...)
-	inner := refs(refVar, refLocal, refSender, refRecipients, refTemplate)
+	// The other arguments are evaluated once per instance, where a
+	// for_each message also has each.
+	inner := outer
 	if m.ForEach != nil {
+		inner = maps.Clone(outer)
 		inner[refEach] = true
 	}
 	// An argument with a wrong reference is replaced by an unknown value,
 	// so that the others are still evaluated and checked.
 	m = m.Copy()
 	for _, e := range []*hcl.Expression{&m.From, &m.To, &m.Template, &m.Body, &m.Params, &m.Ref, &m.Ref1, &m.Ref2, &m.CallbackURL} {
-		refDiags := s.checkRefs(*e, inner, where)
+		refDiags := s.checkRefs(*e, inner, "a message block")
 		diags = append(diags, refDiags...)
 		if refDiags.HasErrors() {
 			*e = hcl.StaticExpr(cty.DynamicVal, (*e).Range())
