@@ -103,17 +103,10 @@ func runStateRm(env *Env, args []string) int {
 			return ExitError
 		}
 	}
-	fmt.Fprintf(w, "%s %s.\n", verb, countDeliveries(len(remove)))
+	fmt.Fprintf(w, "%s %s.\n", verb, nounCount(len(remove), "delivery", "deliveries"))
 	if err := w.Flush(); err != nil {
 		dw.err("Error writing the result", err)
 		return ExitError
 	}
 	return 0
-}
-
-func countDeliveries(n int) string {
-	if n == 1 {
-		return "1 delivery"
-	}
-	return fmt.Sprintf("%d deliveries", n)
 }

@@ -102,6 +102,7 @@ func countSeverity(diags hcl.Diagnostics, sev hcl.DiagnosticSeverity) int {
 	return n
 }
 
+// nounCount is "1 delivery" or "3 deliveries".
 func nounCount(n int, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)
