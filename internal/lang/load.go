@@ -3,7 +3,8 @@ package lang
 import (
 	"os"
 	"runtime"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -62,14 +63,6 @@ func Load(opts Options) (*Result, map[string]*hcl.File, hcl.Diagnostics) {
 	return res, parser.Files(), diags
 }
 
-// collectBeforeDeliveries is the number of deliveries above which Load
-// collects garbage before allocating them. The deliveries are by far the
-// largest allocation (320 bytes each); by then the evaluation's values and
-// libphonenumber's considerable garbage are unreachable, and collecting
-// them first keeps peak memory near the result's own size rather than
-// adding the two.
-const collectBeforeDeliveries = 20000
-
 // evaluate evaluates the configuration layer by layer: variables, locals,
 // then providers, senders, recipients and templates, then messages.
 func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Result, []*instance, hcl.Diagnostics) {
@@ -103,7 +96,7 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 		val, _ := vals[v.Name].Unmark()
 		res.Variables = append(res.Variables, Variable{Name: v.Name, Value: val, Sensitive: v.Sensitive})
 	}
-	sortVariables(res.Variables)
+	slices.SortFunc(res.Variables, func(a, b Variable) int { return strings.Compare(a.Name, b.Name) })
 
 	diags = append(diags, s.evalLocals(cfg.Locals)...)
 
@@ -127,6 +120,14 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 	diags = append(diags, moreDiags...)
 	return res, insts, diags
 }
+
+// collectBeforeDeliveries is the number of deliveries above which Load
+// collects garbage before allocating them. The deliveries are by far the
+// largest allocation (320 bytes each); by then the evaluation's values and
+// libphonenumber's considerable garbage are unreachable, and collecting
+// them first keeps peak memory near the result's own size rather than
+// adding the two.
+const collectBeforeDeliveries = 20000
 
 // deliveries expands instances into one delivery per recipient, in
 // declaration order. Deliveries of one instance share its content, digest
@@ -204,8 +205,4 @@ func StatePath(dir string) (string, hcl.Diagnostics) {
 		return DefaultStatePath, moreDiags
 	}
 	return path, nil
-}
-
-func sortVariables(vs []Variable) {
-	sort.Slice(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
 }
