@@ -50,12 +50,7 @@ func runPlan(env *Env, args []string) int {
 		dw.err("Unexpected argument", fmt.Errorf("plan takes no arguments, got %q. To plan another folder, run herald -chdir=DIR plan; to set a variable, use -var NAME=VALUE", fs.Arg(0)))
 		return ExitError
 	}
-	if f.format != "" && f.format != "markdown" {
-		dw.err("Invalid -format", fmt.Errorf("unknown format %q; the only one is markdown", f.format))
-		return ExitError
-	}
-	if f.json && f.format != "" {
-		dw.err("Conflicting options", fmt.Errorf("-json and -format cannot be used together"))
+	if !checkPlanFormat(dw, f.json, f.format) {
 		return ExitError
 	}
 

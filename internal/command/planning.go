@@ -76,6 +76,20 @@ func (f *planFlags) checkMaxSends(p *plans.Plan) error {
 	return nil
 }
 
+// checkPlanFormat refuses a -format other than markdown, and -format with
+// -json, for the commands that render a plan (plan and show).
+func checkPlanFormat(dw *diagWriter, asJSON bool, format string) bool {
+	if format != "" && format != "markdown" {
+		dw.err("Invalid -format", fmt.Errorf("unknown format %q; the only one is markdown", format))
+		return false
+	}
+	if asJSON && format != "" {
+		dw.err("Conflicting options", fmt.Errorf("-json and -format cannot be used together"))
+		return false
+	}
+	return true
+}
+
 // diagWriter prints diagnostics and plain errors the way the command's
 // output mode asks: text with source snippets, or JSON.
 type diagWriter struct {

@@ -36,14 +36,10 @@ func runShow(env *Env, args []string) int {
 	if asJSON {
 		dw.jsonToStderr()
 	}
-	switch {
-	case format != "" && format != "markdown":
-		dw.err("Invalid -format", fmt.Errorf("unknown format %q; the only one is markdown", format))
+	if !checkPlanFormat(dw, asJSON, format) {
 		return ExitError
-	case asJSON && format != "":
-		dw.err("Conflicting options", fmt.Errorf("-json and -format cannot be used together"))
-		return ExitError
-	case fs.NArg() > 1:
+	}
+	if fs.NArg() > 1 {
 		dw.err("Too many arguments", fmt.Errorf("show takes at most one argument, a saved plan file"))
 		return ExitError
 	}
