@@ -520,27 +520,7 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 			params, moreDiags := eval(t.Params, s.ctx, cty.List(cty.String))
 			blockDiags = append(blockDiags, moreDiags...)
 			if p, _ := params.UnmarkDeep(); !moreDiags.HasErrors() && p.IsWhollyKnown() && !p.IsNull() {
-				seen := map[string]bool{}
-				i := 0
-				for it := p.ElementIterator(); it.Next(); i++ {
-					_, v := it.Element()
-					rng := elementRange(t.Params, i, p.LengthInt())
-					if v.IsNull() || !validParamName(v.AsString()) {
-						blockDiags = append(blockDiags, &hcl.Diagnostic{
-							Severity: hcl.DiagError, Summary: "Invalid template parameter name",
-							Detail:  "A parameter name must start with a letter or underscore and hold only letters, digits and underscores, so that a message can set it in params.",
-							Subject: rng.Ptr(),
-						})
-						continue
-					}
-					if seen[v.AsString()] {
-						blockDiags = append(blockDiags, &hcl.Diagnostic{
-							Severity: hcl.DiagError, Summary: "Duplicate template parameter",
-							Detail: "The parameter " + strconv.Quote(v.AsString()) + " is declared more than once.", Subject: rng.Ptr(),
-						})
-					}
-					seen[v.AsString()] = true
-				}
+				blockDiags = append(blockDiags, checkParamNames(t.Params, p)...)
 				obj["params"] = params
 			}
 		}
@@ -551,6 +531,34 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 		vals[t.Name] = cty.ObjectVal(obj)
 	}
 	s.set(refTemplate, vals)
+	return diags
+}
+
+// checkParamNames checks a template's list of parameter names, known and
+// not null: each a valid name, none twice.
+func checkParamNames(expr hcl.Expression, names cty.Value) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]bool{}
+	i := 0
+	for it := names.ElementIterator(); it.Next(); i++ {
+		_, v := it.Element()
+		rng := elementRange(expr, i, names.LengthInt())
+		if v.IsNull() || !validParamName(v.AsString()) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid template parameter name",
+				Detail:  "A parameter name must start with a letter or underscore and hold only letters, digits and underscores, so that a message can set it in params.",
+				Subject: rng.Ptr(),
+			})
+			continue
+		}
+		if seen[v.AsString()] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Duplicate template parameter",
+				Detail: "The parameter " + strconv.Quote(v.AsString()) + " is declared more than once.", Subject: rng.Ptr(),
+			})
+		}
+		seen[v.AsString()] = true
+	}
 	return diags
 }
 
