@@ -300,7 +300,7 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 		if _, dup := out[cs.Name]; dup {
 			continue
 		}
-		sd := &sender{name: cs.Name, channel: channelWhatsApp, provider: cs.Provider}
+		sd := &sender{name: cs.Name, channel: channelWhatsApp}
 		var blockDiags hcl.Diagnostics
 		blockDiags = append(blockDiags, s.checkRefs(cs.Number, refs(refVar, refLocal), "a sender block")...)
 		blockDiags = append(blockDiags, s.checkRefs(cs.Channel, refs(refVar, refLocal), "a sender block")...)
@@ -331,28 +331,9 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 				blockDiags = append(blockDiags, moreDiags...)
 			}
 		}
-		// An empty provider with a range is an invalid provider argument,
-		// reported when it was decoded: not also a missing default.
-		if sd.provider == "" && cs.ProviderRange.Filename == "" {
-			sd.provider = configs.ProviderKaleyra
-			if _, ok := providers[sd.provider]; !ok {
-				detail := "The sender uses the default provider configuration, provider \"kaleyra\" without an alias, and there is none."
-				if len(providers) > 0 {
-					detail += " Choose one of the configured ones with provider = " + sortedKeys(providers)[0] + "."
-				}
-				blockDiags = append(blockDiags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Missing provider configuration", Detail: detail, Subject: cs.DeclRange.Ptr(),
-				})
-			}
-		} else if _, ok := providers[sd.provider]; !ok && sd.provider != "" {
-			detail := "There is no provider configuration " + sd.provider + "."
-			if sug := suggest(sd.provider, sortedKeys(providers)); sug != "" {
-				detail += " Did you mean " + sug + "?"
-			}
-			blockDiags = append(blockDiags, &hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Reference to undeclared provider configuration", Detail: detail, Subject: cs.ProviderRange.Ptr(),
-			})
-		}
+		provider, moreDiags := senderProvider(cs, providers)
+		sd.provider = provider
+		blockDiags = append(blockDiags, moreDiags...)
 		diags = append(diags, blockDiags...)
 		out[cs.Name] = sd
 		if blockDiags.HasErrors() || sd.number == "" {
@@ -365,6 +346,38 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 	}
 	s.set(refSender, vals)
 	return out, diags
+}
+
+// senderProvider returns the address of the provider configuration a sender
+// uses, reporting one that is not configured.
+func senderProvider(cs *configs.Sender, providers map[string]kaleyra.Settings) (string, hcl.Diagnostics) {
+	switch {
+	case cs.Provider != "":
+		if _, ok := providers[cs.Provider]; ok {
+			return cs.Provider, nil
+		}
+		detail := "There is no provider configuration " + cs.Provider + "."
+		if sug := suggest(cs.Provider, sortedKeys(providers)); sug != "" {
+			detail += " Did you mean " + sug + "?"
+		}
+		return cs.Provider, hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Reference to undeclared provider configuration", Detail: detail, Subject: cs.ProviderRange.Ptr(),
+		}}
+	case cs.ProviderRange.Filename != "":
+		// An empty provider with a range is an invalid provider argument,
+		// reported when it was decoded: not also a missing default.
+		return "", nil
+	}
+	if _, ok := providers[configs.ProviderKaleyra]; ok {
+		return configs.ProviderKaleyra, nil
+	}
+	detail := "The sender uses the default provider configuration, provider \"kaleyra\" without an alias, and there is none."
+	if len(providers) > 0 {
+		detail += " Choose one of the configured ones with provider = " + sortedKeys(providers)[0] + "."
+	}
+	return configs.ProviderKaleyra, hcl.Diagnostics{{
+		Severity: hcl.DiagError, Summary: "Missing provider configuration", Detail: detail, Subject: cs.DeclRange.Ptr(),
+	}}
 }
 
 // maxNumberDiags caps the invalid-number diagnostics of one list: a list
