@@ -186,16 +186,16 @@ func (v *ApplyText) Summary(r engine.Result) {
 	fmt.Fprintf(&b, "%s %s.\n", v.paint(color, "Apply complete:"), counts)
 	if r.Failed > 0 {
 		fmt.Fprintf(&b, "\n%s refused by Kaleyra: nothing went out, and the next apply tries %s again. Fix the cause shown above first.\n",
-			applyPlural(r.Failed, "delivery was", "deliveries were"), applyPluralWord(r.Failed, "it", "them"))
+			countNoun(r.Failed, "delivery was", "deliveries were"), itThem(r.Failed))
 	}
 	if r.Unknown > 0 {
 		fmt.Fprintf(&b, "\n%s an unknown outcome: the request may or may not have reached %s, so herald will not send %s again on its own. "+
 			"Check with Kaleyra (\"herald state show ADDRESS\" gives the request ids), and if a message did not arrive, apply with -replace=ADDRESS to send it again.\n",
-			applyPlural(r.Unknown, "delivery has", "deliveries have"), applyPluralWord(r.Unknown, "its recipient", "their recipients"), applyPluralWord(r.Unknown, "it", "them"))
+			countNoun(r.Unknown, "delivery has", "deliveries have"), plural(r.Unknown, "its recipient", "their recipients"), itThem(r.Unknown))
 	}
 	if r.Skipped > 0 {
 		fmt.Fprintf(&b, "\n%s not sent (see above why); the next apply sends %s.\n",
-			applyPlural(r.Skipped, "delivery was", "deliveries were"), applyPluralWord(r.Skipped, "it", "them"))
+			countNoun(r.Skipped, "delivery was", "deliveries were"), itThem(r.Skipped))
 	}
 	io.WriteString(v.w, b.String())
 }
@@ -285,17 +285,6 @@ func applyRemaining(d time.Duration) string {
 
 func applyOneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-func applyPlural(n int, one, many string) string {
-	return fmt.Sprintf("%d %s", n, applyPluralWord(n, one, many))
-}
-
-func applyPluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // ApplyJSONFormatVersion is the version of the apply event stream

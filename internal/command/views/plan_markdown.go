@@ -202,7 +202,7 @@ func (r *mdRenderer) head() string {
 	b.WriteString(r.warnings())
 	if n := r.sum.NoLongerDeclared; n > 0 {
 		fmt.Fprintf(&b, "%s in state %s no longer declared; %s %s kept as history and never sent.\n\n",
-			mdPlural(n, "delivery", "deliveries"), mdIsAre(n), mdItThey(n), mdIsAre(n))
+			mdPlural(n, "delivery", "deliveries"), isAre(n), itThey(n), isAre(n))
 	}
 	return b.String()
 }
@@ -226,15 +226,15 @@ func (r *mdRenderer) warnings() string {
 	kinds := []warning{
 		{plans.Changed, func(n int, where string) string {
 			return fmt.Sprintf("**%s changed after sending** in %s: %s not sent again. To send the new content, apply with `-replace=ADDRESS`.",
-				mdPlural(n, "delivery", "deliveries"), where, mdItThey(n)+" "+mdIsAre(n))
+				mdPlural(n, "delivery", "deliveries"), where, itThey(n)+" "+isAre(n))
 		}},
 		{plans.Unknown, func(n int, where string) string {
 			return fmt.Sprintf("**%s an unknown outcome** in %s: %s may have reached %s %s, so herald will not send %s again. Check with Kaleyra, then apply with `-replace=ADDRESS` to send again if needed.",
-				mdPlural(n, "delivery has", "deliveries have"), where, mdItThey(n), mdItsTheir(n), mdPluralWord(n, "recipient", "recipients"), mdItThem(n))
+				mdPlural(n, "delivery has", "deliveries have"), where, itThey(n), itsTheir(n), plural(n, "recipient", "recipients"), itThem(n))
 		}},
 		{plans.Retry, func(n int, where string) string {
 			return fmt.Sprintf("**%s failed before** in %s: Kaleyra refused %s, so nothing went out; %s will be sent again.",
-				mdPlural(n, "delivery", "deliveries"), where, mdItThem(n), mdItThey(n))
+				mdPlural(n, "delivery", "deliveries"), where, itThem(n), itThey(n))
 		}},
 	}
 	var lines []string
@@ -293,8 +293,8 @@ func (r *mdRenderer) omitted(rest []*mdInstance) string {
 		detail += ", " + mdCount(warnings) + " changed or unknown"
 	}
 	return fmt.Sprintf("> [!NOTE]\n> %s more %s, from %s on, %s not shown (%s) to keep this comment within GitHub's size limit. Run `herald show %s` for the whole plan.\n\n",
-		mdCount(len(rest)), mdPluralWord(len(rest), "message", "messages"),
-		mdCode(mdShorten(rest[0].addr.String(), mdValueMax)), mdIsAre(len(rest)), detail, mdShorten(r.opts.PlanFile, mdValueMax))
+		mdCount(len(rest)), plural(len(rest), "message", "messages"),
+		mdCode(mdShorten(rest[0].addr.String(), mdValueMax)), isAre(len(rest)), detail, mdShorten(r.opts.PlanFile, mdValueMax))
 }
 
 // fittingSection renders inst's section within budget, keeping fewer
@@ -552,19 +552,7 @@ func mdCount(n int) string {
 	return b.String()
 }
 
-func mdPlural(n int, one, many string) string { return mdCount(n) + " " + mdPluralWord(n, one, many) }
-
-func mdPluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func mdIsAre(n int) string    { return mdPluralWord(n, "is", "are") }
-func mdItThey(n int) string   { return mdPluralWord(n, "it", "they") }
-func mdItThem(n int) string   { return mdPluralWord(n, "it", "them") }
-func mdItsTheir(n int) string { return mdPluralWord(n, "its", "their") }
+func mdPlural(n int, one, many string) string { return mdCount(n) + " " + plural(n, one, many) }
 
 type mdCountName struct {
 	n    int

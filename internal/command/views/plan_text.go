@@ -206,7 +206,7 @@ func (r *textRenderer) render(p *plans.Plan) {
 	r.printf("%s %d to send, %d to retry, %d to resend. %d already sent, %d changed after sending, %d unknown.\n",
 		r.styled(textBold, "Plan:"), sum.Send, sum.Retry, sum.Resend, sum.None, sum.Changed, sum.Unknown)
 	if n := sum.NoLongerDeclared; n > 0 {
-		r.printf("%s in state %s no longer declared (kept as history).\n", textCount(n, "delivery", "deliveries"), textIsAre(n))
+		r.printf("%s in state %s no longer declared (kept as history).\n", countNoun(n, "delivery", "deliveries"), isAre(n))
 	}
 }
 
@@ -366,24 +366,24 @@ func textEscape(s string) string {
 func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 	if n := sum.Changed; n > 0 {
 		r.block()
-		r.printf("%s %s changed after sending\n\n", r.styled(textBold+textYellow, "Warning:"), textCount(n, "delivery", "deliveries"))
-		r.printf("  %s sent before, and the content the configuration gives now differs\n", textWasWere(n))
-		r.printf("  from what was sent. herald does not send %s again on its own.\n", textItThem(n))
+		r.printf("%s %s changed after sending\n\n", r.styled(textBold+textYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("  %s sent before, and the content the configuration gives now differs\n", plural(n, "It was", "They were"))
+		r.printf("  from what was sent. herald does not send %s again on its own.\n", itThem(n))
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.changed })
 		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.changed, g.changed }, "~", textYellow)
 	}
 	if n := sum.Unknown; n > 0 {
 		r.block()
-		r.printf("%s %s with an unknown outcome\n\n", r.styled(textBold+textYellow, "Warning:"), textCount(n, "delivery", "deliveries"))
-		r.printf("  An earlier apply was interrupted or got an unclear answer, so %s may\n", textItThey(n))
-		r.printf("  have gone out. herald does not send %s again on its own.\n", textItThem(n))
+		r.printf("%s %s with an unknown outcome\n\n", r.styled(textBold+textYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("  An earlier apply was interrupted or got an unclear answer, so %s may\n", itThey(n))
+		r.printf("  have gone out. herald does not send %s again on its own.\n", itThem(n))
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.unknown })
 		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.unknown, g.unknown }, "~", textYellow)
 	}
 	if n := sum.Retry; n > 0 {
 		r.block()
-		r.printf("%s %s failed before and will be retried\n\n", r.styled(textBold, "Note:"), textCount(n, "delivery", "deliveries"))
-		r.printf("  Kaleyra refused %s last time, so nothing went out.\n\n", textItThem(n))
+		r.printf("%s %s failed before and will be retried\n\n", r.styled(textBold, "Note:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("  Kaleyra refused %s last time, so nothing went out.\n\n", itThem(n))
 		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.retry, g.retried }, "", "")
 	}
 }
@@ -436,40 +436,4 @@ func textPriorError(d *states.Delivery) string {
 		return "  (" + textEscape(d.ErrorCode+d.ErrorText) + ")"
 	}
 	return "  (" + textEscape(d.ErrorCode+": "+d.ErrorText) + ")"
-}
-
-func textCount(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
-func textIsAre(n int) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
-}
-
-func textItThey(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "they"
-}
-
-func textItThem(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "them"
-}
-
-// textWasWere is "It was" or "They were".
-func textWasWere(n int) string {
-	if n == 1 {
-		return "It was"
-	}
-	return "They were"
 }

@@ -61,9 +61,9 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].addr < list[j].addr })
 
-	r.printf("%s recorded: %s.\n", textCount(total.all(), "delivery", "deliveries"), total.phrases())
+	r.printf("%s recorded: %s.\n", countNoun(total.all(), "delivery", "deliveries"), total.phrases())
 	for _, in := range list {
-		r.printf("\n  %s: %s: %s\n", in.addr, textCount(in.counts.all(), "recipient", "recipients"), in.counts.phrases())
+		r.printf("\n  %s: %s: %s\n", in.addr, countNoun(in.counts.all(), "recipient", "recipients"), in.counts.phrases())
 		r.stateList("failed", in.failed)
 		r.stateList("unknown", in.unknown)
 	}
@@ -128,7 +128,7 @@ func (c stateCounts) phrases() string {
 		if len(b) > 0 {
 			b = append(b, ", "...)
 		}
-		b = append(b, textCount(p.n, p.what, p.what)...)
+		b = append(b, countNoun(p.n, p.what, p.what)...)
 	}
 	return string(b)
 }
