@@ -162,6 +162,14 @@ func attrExpr(attrs hcl.Attributes, name string) hcl.Expression {
 	return nil
 }
 
+// namedBlockContent reads the body of a block labelled with its name, after
+// checking that the name can be used in a reference.
+func namedBlockContent(kind string, block *hcl.Block, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	diags := validName(kind, block)
+	content, moreDiags := block.Body.Content(schema)
+	return content, append(diags, moreDiags...)
+}
+
 // validName reports a block label that cannot be used in a reference.
 func validName(kind string, block *hcl.Block) hcl.Diagnostics {
 	name := block.Labels[0]

@@ -50,9 +50,7 @@ var messageSchema = &hcl.BodySchema{
 }
 
 func decodeMessageBlock(block *hcl.Block) (*Message, hcl.Diagnostics) {
-	diags := validName("message", block)
-	content, moreDiags := block.Body.Content(messageSchema)
-	diags = append(diags, moreDiags...)
+	content, diags := namedBlockContent("message", block, messageSchema)
 	attrs := content.Attributes
 	m := &Message{
 		Name:        block.Labels[0],

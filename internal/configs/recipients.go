@@ -14,9 +14,7 @@ var recipientsSchema = &hcl.BodySchema{
 }
 
 func decodeRecipientsBlock(block *hcl.Block) (*Recipients, hcl.Diagnostics) {
-	diags := validName("recipients", block)
-	content, moreDiags := block.Body.Content(recipientsSchema)
-	diags = append(diags, moreDiags...)
+	content, diags := namedBlockContent("recipients", block, recipientsSchema)
 	return &Recipients{
 		Name:      block.Labels[0],
 		Numbers:   attrExpr(content.Attributes, "numbers"),

@@ -25,9 +25,7 @@ var senderSchema = &hcl.BodySchema{
 }
 
 func decodeSenderBlock(block *hcl.Block) (*Sender, hcl.Diagnostics) {
-	diags := validName("sender", block)
-	content, moreDiags := block.Body.Content(senderSchema)
-	diags = append(diags, moreDiags...)
+	content, diags := namedBlockContent("sender", block, senderSchema)
 	s := &Sender{
 		Name:      block.Labels[0],
 		Number:    attrExpr(content.Attributes, "number"),

@@ -23,9 +23,7 @@ var templateSchema = &hcl.BodySchema{
 }
 
 func decodeTemplateBlock(block *hcl.Block) (*Template, hcl.Diagnostics) {
-	diags := validName("template", block)
-	content, moreDiags := block.Body.Content(templateSchema)
-	diags = append(diags, moreDiags...)
+	content, diags := namedBlockContent("template", block, templateSchema)
 	return &Template{
 		Name:         block.Labels[0],
 		TemplateName: attrExpr(content.Attributes, "name"),

@@ -57,14 +57,12 @@ var validationSchema = &hcl.BodySchema{
 }
 
 func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
-	diags := validName("variable", block)
+	content, diags := namedBlockContent("variable", block, variableSchema)
 	v := &Variable{
 		Name:      block.Labels[0],
 		Type:      cty.DynamicPseudoType,
 		DeclRange: block.DefRange,
 	}
-	content, moreDiags := block.Body.Content(variableSchema)
-	diags = append(diags, moreDiags...)
 
 	if a, ok := content.Attributes["type"]; ok {
 		v.TypeSet = true
