@@ -125,8 +125,9 @@ func (s *scope) envFunc() function.Function {
 }
 
 // envUnsetError is env's error for an unset variable without a default.
-// It is not an ArgError, whose wording ("Invalid value for "name"
-// parameter") would blame the name, so that explainEnvUnset can find it.
+// It is a type of its own, so that explainEnvUnset can find it and reword
+// the diagnostic; an ArgError's wording ("Invalid value for "name"
+// parameter") would blame the name.
 type envUnsetError struct{ name string }
 
 func (e envUnsetError) Error() string {

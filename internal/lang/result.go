@@ -19,7 +19,8 @@ type Result struct {
 	// Deliveries in declaration order: by file, then block, then for_each
 	// key, then recipient as listed.
 	Deliveries []delivery.Delivery
-	// Variables are the root module's variables, sorted by name.
+	// Variables are the declared input variables with their final values,
+	// sorted by name.
 	Variables []Variable
 }
 

@@ -42,7 +42,8 @@ func refs(roots ...string) refSet {
 // scope holds what has been evaluated so far and the context expressions
 // are evaluated in. Blocks are evaluated in layers (variables, locals, then
 // providers, senders, recipients and templates, then messages), and each
-// layer's expressions may refer only to the layers before it.
+// layer's expressions may refer only to the layers before it; locals may
+// also refer to each other, and are evaluated in dependency order.
 type scope struct {
 	dir       string
 	lookupEnv func(string) (string, bool)
