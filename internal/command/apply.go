@@ -136,8 +136,7 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	if a.events == nil {
 		views.PlanText(a.env.Stdout, p, views.TextOptions{Color: color})
 	}
-	if err := a.flags.checkMaxSends(p); err != nil {
-		a.dw.err("Too many sends", err)
+	if !a.flags.checkMaxSends(a.dw, p) {
 		return ExitError
 	}
 	if a.events != nil {
@@ -215,8 +214,7 @@ func (a *applyRun) applySaved(path string) int {
 			c.Prior = st.Get(c.Delivery.Key)
 		}
 	}
-	if err := a.flags.checkMaxSends(p); err != nil {
-		a.dw.err("Too many sends", err)
+	if !a.flags.checkMaxSends(a.dw, p) {
 		return ExitError
 	}
 	if a.events != nil {

@@ -83,8 +83,7 @@ func runPlan(env *Env, args []string) int {
 		}
 	}
 
-	if err := f.checkMaxSends(p); err != nil {
-		dw.err("Too many sends", err)
+	if !f.checkMaxSends(dw, p) {
 		return ExitError
 	}
 	if f.detailedExitcode && p.Summary().Sends() > 0 {

@@ -65,15 +65,17 @@ func (f *planFlags) options() (engine.PlanOptions, error) {
 	return opts, nil
 }
 
-// checkMaxSends refuses a plan with more sends than -max-sends allows.
-func (f *planFlags) checkMaxSends(p *plans.Plan) error {
+// checkMaxSends refuses, with a diagnostic, a plan with more sends than
+// -max-sends allows.
+func (f *planFlags) checkMaxSends(dw *diagWriter, p *plans.Plan) bool {
 	if !f.maxSends.set {
-		return nil
+		return true
 	}
 	if n := p.Summary().Sends(); n > f.maxSends.n {
-		return fmt.Errorf("the plan sends %d messages, more than -max-sends=%d allows; nothing was sent. Review the plan, then raise the limit or narrow it with -target", n, f.maxSends.n)
+		dw.err("Too many sends", fmt.Errorf("the plan sends %d messages, more than -max-sends=%d allows; nothing was sent. Review the plan, then raise the limit or narrow it with -target", n, f.maxSends.n))
+		return false
 	}
-	return nil
+	return true
 }
 
 // checkPlanFormat refuses a -format other than markdown, and -format with
