@@ -471,9 +471,9 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 		}
 	}
 	ty := val.Type()
-	n := 0
+	topLen := 0 // elements of the top-level list, 0 when to is not one
 	if !val.IsNull() && (ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) {
-		n = val.LengthInt()
+		topLen = val.LengthInt()
 		k := 0
 		for it := val.ElementIterator(); it.Next(); k++ {
 			_, e := it.Element()
@@ -485,7 +485,7 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 	if problem != "" {
 		rng := expr.Range()
 		if problemAt >= 0 {
-			rng = elementRange(expr, problemAt, n)
+			rng = elementRange(expr, problemAt, topLen)
 		}
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid recipient", Detail: problem, Subject: &rng})
 	}
@@ -500,7 +500,7 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 		if top[i] < 0 || !(ty.IsTupleType() || ty.IsListType()) {
 			return expr.Range()
 		}
-		return elementRange(expr, top[i], val.LengthInt())
+		return elementRange(expr, top[i], topLen)
 	}
 	s.numbers.prime(nums)
 	seen := make(map[string]bool, len(nums))
