@@ -70,10 +70,8 @@ func runApply(env *Env, args []string) int {
 		a.events = views.NewApplyJSON(env.Stdout, env.Version)
 		a.events.Version()
 		a.dw.json = func(diags hcl.Diagnostics) { a.events.Diagnostics(diags, a.dw.files) }
-		a.hooks = a.events
 	} else {
 		a.text = views.NewApplyText(env.Stdout, views.ApplyTextOptions{Terminal: env.StdoutIsTerminal, Color: color, Width: env.Width})
-		a.hooks = a.text
 	}
 	if parallelism < 1 {
 		a.dw.err("Invalid -parallelism", fmt.Errorf("-parallelism must be at least 1, got %d", parallelism))
@@ -111,9 +109,9 @@ type applyRun struct {
 	flags       *planFlags
 	parallelism int
 	dw          *diagWriter
-	hooks       engine.Hooks
-	text        *views.ApplyText // set without -json
-	events      *views.ApplyJSON // set with -json
+	// Exactly one of text and events is set: the view that follows the sends.
+	text   *views.ApplyText // set without -json
+	events *views.ApplyJSON // set with -json
 	// stop is cancelled by the first Ctrl-C: nothing new may start.
 	stop context.Context
 }
@@ -300,7 +298,7 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 	res, applyErr := engine.Apply(a.stop, p, st, journal, engine.ApplyOptions{
 		Providers:   providers,
 		Parallelism: a.parallelism,
-		Hooks:       a.hooks,
+		Hooks:       a.hooks(),
 		Logger:      a.env.Logger,
 	})
 	closeErr := journal.Close()
@@ -328,6 +326,13 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 		status = ExitError
 	}
 	return status
+}
+
+func (a *applyRun) hooks() engine.Hooks {
+	if a.events != nil {
+		return a.events
+	}
+	return a.text
 }
 
 func (a *applyRun) summary(r engine.Result) {
