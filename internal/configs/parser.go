@@ -20,13 +20,14 @@ const (
 // parsed so that diagnostics can be rendered with source snippets.
 type Parser struct {
 	dir string
-	p   *hclparse.Parser
+	// files parses and keeps every file, for Files.
+	files *hclparse.Parser
 }
 
 // NewParser returns a parser for the configuration in dir. Files are named
 // relative to dir in diagnostics.
 func NewParser(dir string) *Parser {
-	return &Parser{dir: dir, p: hclparse.NewParser()}
+	return &Parser{dir: dir, files: hclparse.NewParser()}
 }
 
 // Dir is the configuration folder.
@@ -34,7 +35,7 @@ func (p *Parser) Dir() string { return p.dir }
 
 // Files returns every file parsed so far, keyed by the name used in
 // diagnostics.
-func (p *Parser) Files() map[string]*hcl.File { return p.p.Files() }
+func (p *Parser) Files() map[string]*hcl.File { return p.files.Files() }
 
 // ConfigFileNames lists the configuration files of dir in lexical order.
 func ConfigFileNames(dir string) ([]string, error) {
@@ -135,7 +136,7 @@ func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
 		}}
 	}
 	if strings.HasSuffix(name, ".json") {
-		return p.p.ParseJSON(src, name)
+		return p.files.ParseJSON(src, name)
 	}
-	return p.p.ParseHCL(src, name)
+	return p.files.ParseHCL(src, name)
 }
