@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"sort"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
@@ -30,4 +32,11 @@ func decodeLocalsBlock(block *hcl.Block) ([]*Local, hcl.Diagnostics) {
 	// JustAttributes returns a map; keep source order for stable output.
 	sortByRange(locals, func(l *Local) hcl.Range { return l.DeclRange })
 	return locals, diags
+}
+
+// sortByRange orders items by where they start in their file.
+func sortByRange[T any](items []T, rng func(T) hcl.Range) {
+	sort.SliceStable(items, func(i, j int) bool {
+		return rng(items[i]).Start.Byte < rng(items[j]).Start.Byte
+	})
 }
