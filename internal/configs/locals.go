@@ -1,7 +1,7 @@
 package configs
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -30,13 +30,6 @@ func decodeLocalsBlock(block *hcl.Block) ([]*Local, hcl.Diagnostics) {
 		locals = append(locals, &Local{Name: a.Name, Expr: a.Expr, DeclRange: a.Range})
 	}
 	// JustAttributes returns a map; keep source order for stable output.
-	sortByRange(locals, func(l *Local) hcl.Range { return l.DeclRange })
+	slices.SortFunc(locals, func(a, b *Local) int { return a.DeclRange.Start.Byte - b.DeclRange.Start.Byte })
 	return locals, diags
-}
-
-// sortByRange orders items by where they start in their file.
-func sortByRange[T any](items []T, rng func(T) hcl.Range) {
-	sort.SliceStable(items, func(i, j int) bool {
-		return rng(items[i]).Start.Byte < rng(items[j]).Start.Byte
-	})
 }
