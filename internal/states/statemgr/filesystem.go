@@ -87,9 +87,6 @@ func NewFilesystem(path string, logger hclog.Logger) *Filesystem {
 	}
 }
 
-// Path is the state file's path.
-func (f *Filesystem) Path() string { return f.path }
-
 // Read implements Backend.
 func (f *Filesystem) Read() (*states.State, error) {
 	f.mu.Lock()
