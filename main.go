@@ -43,7 +43,7 @@ func run(args []string) int {
 	showVersion := global.Bool("version", false, "print herald's version")
 	if err := global.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			printUsage(os.Stdout, global)
+			printUsage(os.Stdout)
 			return 0
 		}
 		msg := err.Error()
@@ -56,7 +56,7 @@ func run(args []string) int {
 		args = global.Args()
 	}
 	if len(args) == 0 {
-		printUsage(os.Stdout, global)
+		printUsage(os.Stdout)
 		return command.ExitError
 	}
 
@@ -91,7 +91,7 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "Error: Unknown command\n\n\"herald %s\" needs one of these subcommands:\n%s\nRun \"herald %s SUBCOMMAND -help\" for one's options.\n", name, group, name)
 			return command.ExitError
 		}
-		fmt.Fprintf(os.Stderr, "Error: Unknown command\n\nherald has no command %q. Run \"herald -help\" for the list of commands.\n", strings.Join(args[:1], " "))
+		fmt.Fprintf(os.Stderr, "Error: Unknown command\n\nherald has no command %q. Run \"herald -help\" for the list of commands.\n", name)
 		return command.ExitError
 	}
 
@@ -175,7 +175,9 @@ func newLogger(stderr io.Writer) (hclog.Logger, func(), error) {
 	}), closeFn, nil
 }
 
-func printUsage(w io.Writer, global *flag.FlagSet) {
+// printUsage lists the commands by hand, in the order a newcomer needs
+// them, rather than command.Names()'s alphabetical order.
+func printUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: herald [-chdir=DIR] COMMAND [options]
 
 herald sends WhatsApp notifications declared in *.herald.hcl files, each at
