@@ -67,46 +67,23 @@ type textGroup struct {
 	// first is the instance's first change: content, sender and refs are
 	// the same for all of an instance's deliveries.
 	first   *plans.Change
-	counts  textCounts
+	counts  plans.Summary
 	sends   []*plans.Change // send, retry and resend, in plan order
 	changed []*plans.Change
 	unknown []*plans.Change
 	retried []*plans.Change
 }
 
-// textCounts counts changes by action.
-type textCounts struct {
-	send, retry, resend, none, changed, unknown int
-}
-
-func (c textCounts) sends() int { return c.send + c.retry + c.resend }
-
-func (c *textCounts) add(a plans.Action) {
-	switch a {
-	case plans.Send:
-		c.send++
-	case plans.Retry:
-		c.retry++
-	case plans.Resend:
-		c.resend++
-	case plans.None:
-		c.none++
-	case plans.Changed:
-		c.changed++
-	case plans.Unknown:
-		c.unknown++
-	}
-}
-
-// phrases renders the non-zero counts: "2 to send, 12 already sent".
-func (c textCounts) phrases() string {
+// textPhrases renders the non-zero counts of a summary's changes: "2 to
+// send, 12 already sent".
+func textPhrases(c plans.Summary) string {
 	var parts []string
 	for _, p := range []struct {
 		n    int
 		what string
 	}{
-		{c.send, "to send"}, {c.retry, "to retry"}, {c.resend, "to resend"},
-		{c.none, "already sent"}, {c.changed, "changed after sending"}, {c.unknown, "unknown"},
+		{c.Send, "to send"}, {c.Retry, "to retry"}, {c.Resend, "to resend"},
+		{c.None, "already sent"}, {c.Changed, "changed after sending"}, {c.Unknown, "unknown"},
 	} {
 		if p.n > 0 {
 			parts = append(parts, strconv.Itoa(p.n)+" "+p.what)
@@ -132,7 +109,7 @@ func groupText(p *plans.Plan) []*textGroup {
 				groups = append(groups, g)
 			}
 		}
-		g.counts.add(c.Action)
+		g.counts.Add(c.Action)
 		switch {
 		case c.Action.Sends():
 			g.sends = textAppendCapped(g.sends, c)
@@ -185,7 +162,7 @@ func (r *textRenderer) render(p *plans.Plan) {
 	}
 	quiet := false
 	for _, g := range groups {
-		if g.counts.sends() > 0 {
+		if g.counts.Sends() > 0 {
 			r.group(g)
 			quiet = false
 			continue
@@ -194,7 +171,7 @@ func (r *textRenderer) render(p *plans.Plan) {
 			r.block()
 			quiet = true
 		}
-		r.printf("  %s: %s\n", g.addr, g.counts.phrases())
+		r.printf("  %s: %s\n", g.addr, textPhrases(g.counts))
 	}
 
 	r.warnings(groups, sum)
@@ -240,7 +217,7 @@ func (r *textRenderer) legend(sum plans.Summary) {
 func (r *textRenderer) group(g *textGroup) {
 	d := &g.first.Delivery
 	r.block()
-	r.printf("  %s\n", r.styled(textBold, "# "+g.addr.String()+": "+g.counts.phrases()))
+	r.printf("  %s\n", r.styled(textBold, "# "+g.addr.String()+": "+textPhrases(g.counts)))
 	r.content(d)
 	r.attr("from", fmt.Sprintf("sender.%s (%s)", d.SenderName, d.Key.Sender))
 	r.attr("ref", strconv.Quote(d.Key.Ref))
@@ -268,7 +245,7 @@ func (r *textRenderer) group(g *textGroup) {
 		m := textMarkers[c.Action]
 		r.printf("      %s  %s\n", r.styled(m.style, m.mark), c.Delivery.Key.Recipient)
 	}
-	if more := g.counts.sends() - len(g.sends); more > 0 {
+	if more := g.counts.Sends() - len(g.sends); more > 0 {
 		r.printf("      ... and %d more\n", more)
 	}
 }
@@ -370,7 +347,7 @@ func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 		r.printf("  %s sent before, and the content the configuration gives now differs\n", plural(n, "It was", "They were"))
 		r.printf("  from what was sent. herald does not send %s again on its own.\n", itThem(n))
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.changed })
-		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.changed, g.changed }, "~", textYellow)
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Changed, g.changed }, "~", textYellow)
 	}
 	if n := sum.Unknown; n > 0 {
 		r.block()
@@ -378,13 +355,13 @@ func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 		r.printf("  An earlier apply was interrupted or got an unclear answer, so %s may\n", itThey(n))
 		r.printf("  have gone out. herald does not send %s again on its own.\n", itThem(n))
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.unknown })
-		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.unknown, g.unknown }, "~", textYellow)
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Unknown, g.unknown }, "~", textYellow)
 	}
 	if n := sum.Retry; n > 0 {
 		r.block()
 		r.printf("%s %s failed before and will be retried\n\n", r.styled(textBold, "Note:"), countNoun(n, "delivery", "deliveries"))
 		r.printf("  Kaleyra refused %s last time, so nothing went out.\n\n", itThem(n))
-		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.retry, g.retried }, "", "")
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Retry, g.retried }, "", "")
 	}
 }
 
