@@ -366,8 +366,8 @@ func (a *applyRun) watchInterrupts(stopSends func(), finished <-chan struct{}) {
 // starting the built-in emulator for those that ask for it.
 func (a *applyRun) providers(cfg *lang.Result, p *plans.Plan) (map[string]engine.Provider, func(), error) {
 	used := map[string]bool{}
-	for _, c := range p.Changes {
-		if c.Action.Sends() {
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Action.Sends() {
 			used[c.Delivery.Provider] = true
 		}
 	}

@@ -210,8 +210,8 @@ func (r *mdRenderer) head() string {
 // people counts the distinct recipients of the plan's sends.
 func (r *mdRenderer) people() int {
 	seen := map[string]bool{}
-	for _, c := range r.plan.Changes {
-		if c.Action.Sends() {
+	for i := range r.plan.Changes {
+		if c := &r.plan.Changes[i]; c.Action.Sends() {
 			seen[c.Delivery.Key.Recipient] = true
 		}
 	}
