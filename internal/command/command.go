@@ -1,6 +1,9 @@
 // Package command implements herald's subcommands: one file per command,
-// each parsing its own flags into an arguments struct and rendering through
-// the views package. Nothing imports command but main.
+// each parsing its own flags and rendering through the views package.
+//
+// Commands wire the other packages together and hold no logic that belongs
+// to them: planning and sending are the engine's, storage and locking are
+// statemgr's, output formats are views'. Nothing imports command but main.
 package command
 
 import (

@@ -1,6 +1,10 @@
 // Package statemgr stores state: reading and atomically replacing it, the
 // lock that keeps two herald runs apart, and the journal that makes every
 // send durable before and after its request.
+//
+// It decides nothing about deliveries: what to send is the engine's, and
+// the file format is statefile's. The only status it gives meaning to is
+// InFlight, which it turns into Unknown when a run died before the answer.
 package statemgr
 
 import (
