@@ -56,15 +56,6 @@ const (
 	defaultApplyColumns = 80
 )
 
-const (
-	applyANSIReset     = "\x1b[0m"
-	applyANSIBold      = "\x1b[1m"
-	applyANSIRed       = "\x1b[31m"
-	applyANSIGreen     = "\x1b[32m"
-	applyANSIYellow    = "\x1b[33m"
-	applyANSIClearLine = "\r\x1b[K"
-)
-
 // ApplyText is the human apply view: failures and unknown outcomes as they
 // happen, progress (a bar on a terminal, a line every Interval otherwise),
 // and the summary. Its methods may be called from many goroutines.
@@ -107,13 +98,13 @@ func (v *ApplyText) PostSend(c *plans.Change, o kaleyra.Outcome) {
 	var label, color string
 	switch o.Status {
 	case kaleyra.Failed:
-		label, color = "Failed", applyANSIRed
+		label, color = "Failed", ansiRed
 	case kaleyra.Unknown:
-		label, color = "Unknown", applyANSIYellow
+		label, color = "Unknown", ansiYellow
 	default:
 		return
 	}
-	line := fmt.Sprintf("%s: %s to %s", v.paint(color+applyANSIBold, label), c.Delivery.Address, o.Recipient)
+	line := fmt.Sprintf("%s: %s to %s", v.paint(color+ansiBold, label), c.Delivery.Address, o.Recipient)
 	if o.Code != "" {
 		line += " (" + o.Code + ")"
 	}
@@ -135,7 +126,7 @@ func (v *ApplyText) Skipped(c *plans.Change, reason string) {
 		return
 	}
 	v.skipped[id] = true
-	v.printAboveBar(fmt.Sprintf("%s: %s: %s", v.paint(applyANSIYellow, "Skipped"), c.Delivery.Address, applyOneLine(reason)))
+	v.printAboveBar(fmt.Sprintf("%s: %s: %s", v.paint(ansiYellow, "Skipped"), c.Delivery.Address, applyOneLine(reason)))
 }
 
 // Progress redraws the bar on a terminal, at most a few times a second;
@@ -154,7 +145,7 @@ func (v *ApplyText) Progress(p engine.Progress) {
 		}
 		v.lastDraw = now
 		v.bar = v.barLine(p)
-		io.WriteString(v.w, applyANSIClearLine+v.bar)
+		io.WriteString(v.w, ansiClearLine+v.bar)
 		return
 	}
 	// The summary follows the last call; a line saying 100% would repeat it.
@@ -172,16 +163,16 @@ func (v *ApplyText) Summary(r engine.Result) {
 	defer v.mu.Unlock()
 	var b strings.Builder
 	if v.bar != "" {
-		b.WriteString(applyANSIClearLine)
+		b.WriteString(ansiClearLine)
 		v.bar = ""
 	}
 	counts := fmt.Sprintf("%d sent, %d failed, %d unknown", r.Sent, r.Failed, r.Unknown)
 	if r.Skipped > 0 {
 		counts += fmt.Sprintf(", %d skipped", r.Skipped)
 	}
-	color := applyANSIGreen + applyANSIBold
+	color := ansiGreen + ansiBold
 	if r.Failed > 0 || r.Unknown > 0 || r.Skipped > 0 {
-		color = applyANSIYellow + applyANSIBold
+		color = ansiYellow + ansiBold
 	}
 	fmt.Fprintf(&b, "%s %s.\n", v.paint(color, "Apply complete:"), counts)
 	if r.Failed > 0 {
@@ -204,7 +195,7 @@ func (v *ApplyText) Summary(r engine.Result) {
 // below it. The caller holds v.mu.
 func (v *ApplyText) printAboveBar(line string) {
 	if v.bar != "" {
-		io.WriteString(v.w, applyANSIClearLine+line+"\n"+v.bar)
+		io.WriteString(v.w, ansiClearLine+line+"\n"+v.bar)
 		return
 	}
 	io.WriteString(v.w, line+"\n")
@@ -216,7 +207,7 @@ func (v *ApplyText) barLine(p engine.Progress) string {
 	text := applyProgressText(p)
 	cells := min(applyBarWidth, v.opts.Width-1-len("Sending [] ")-utf8.RuneCountInString(text))
 	if p.Failed > 0 || p.Unknown > 0 {
-		text = v.paint(applyANSIYellow, text)
+		text = v.paint(ansiYellow, text)
 	}
 	if cells < applyBarMin {
 		// No room for a bar; and if the numbers alone are too long, they
@@ -226,7 +217,7 @@ func (v *ApplyText) barLine(p engine.Progress) string {
 			line = string(runes[:v.opts.Width-2]) + "…"
 		}
 		if p.Failed > 0 || p.Unknown > 0 {
-			line = v.paint(applyANSIYellow, line)
+			line = v.paint(ansiYellow, line)
 		}
 		return line
 	}
@@ -239,7 +230,7 @@ func (v *ApplyText) paint(color, s string) string {
 	if !v.opts.Color {
 		return s
 	}
-	return color + s + applyANSIReset
+	return color + s + ansiReset
 }
 
 // applyProgressText is "1200/5000 (24%), 80/s, about 47s left", followed by the

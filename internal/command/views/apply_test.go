@@ -150,8 +150,8 @@ func TestApplyTextBarFits(t *testing.T) {
 		var buf bytes.Buffer
 		v := NewApplyText(&buf, ApplyTextOptions{Terminal: true, Color: true, Width: width})
 		v.Progress(p)
-		line := strings.TrimPrefix(buf.String(), applyANSIClearLine)
-		line = strings.NewReplacer(applyANSIYellow, "", applyANSIReset, "").Replace(line)
+		line := strings.TrimPrefix(buf.String(), ansiClearLine)
+		line = strings.NewReplacer(ansiYellow, "", ansiReset, "").Replace(line)
 		if n := utf8.RuneCountInString(line); n >= width {
 			t.Errorf("width %d: the bar's line is %d columns: %q", width, n, line)
 		}

@@ -27,21 +27,12 @@ type TextOptions struct {
 // textListMax is how many recipients a list shows before "... and N more".
 const textListMax = 20
 
-// ANSI styles. Only used when TextOptions.Color is set.
-const (
-	textReset   = "\x1b[0m"
-	textBold    = "\x1b[1m"
-	textGreen   = "\x1b[32m"
-	textYellow  = "\x1b[33m"
-	textMagenta = "\x1b[35m"
-)
-
 // textMarkers mark each recipient with what apply does. Plain ASCII, so that
 // plans read the same in every CI log; "-/+" is Terraform's replace marker.
 var textMarkers = map[plans.Action]struct{ mark, style, legend string }{
-	plans.Send:   {"+ send    ", textGreen, "not sent before"},
-	plans.Retry:  {"+ retry   ", textGreen, "refused last time (nothing went out): sent again"},
-	plans.Resend: {"-/+ resend", textMagenta, "sent again because of -replace"},
+	plans.Send:   {"+ send    ", ansiGreen, "not sent before"},
+	plans.Retry:  {"+ retry   ", ansiGreen, "refused last time (nothing went out): sent again"},
+	plans.Resend: {"-/+ resend", ansiMagenta, "sent again because of -replace"},
 }
 
 // PlanText renders p for a person reading a terminal or a CI log: the
@@ -143,7 +134,7 @@ func (r *textRenderer) styled(style, s string) string {
 	if !r.color || style == "" {
 		return s
 	}
-	return style + s + textReset
+	return style + s + ansiReset
 }
 
 func (r *textRenderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
@@ -154,7 +145,7 @@ func (r *textRenderer) render(p *plans.Plan) {
 
 	if p.Targeted {
 		r.block()
-		r.printf("%s this plan is limited by -target or -exclude: deliveries outside it are\n", r.styled(textBold, "Note:"))
+		r.printf("%s this plan is limited by -target or -exclude: deliveries outside it are\n", r.styled(ansiBold, "Note:"))
 		r.printf("not shown and will not be sent.\n")
 	}
 	if sum.Sends() > 0 {
@@ -178,10 +169,10 @@ func (r *textRenderer) render(p *plans.Plan) {
 
 	r.block()
 	if sum.Sends() == 0 {
-		r.printf("%s\n", r.styled(textBold, "No changes. Nothing to send."))
+		r.printf("%s\n", r.styled(ansiBold, "No changes. Nothing to send."))
 	}
 	r.printf("%s %d to send, %d to retry, %d to resend. %d already sent, %d changed after sending, %d unknown.\n",
-		r.styled(textBold, "Plan:"), sum.Send, sum.Retry, sum.Resend, sum.None, sum.Changed, sum.Unknown)
+		r.styled(ansiBold, "Plan:"), sum.Send, sum.Retry, sum.Resend, sum.None, sum.Changed, sum.Unknown)
 	if n := sum.NoLongerDeclared; n > 0 {
 		r.printf("%s in state %s no longer declared (kept as history).\n", countNoun(n, "delivery", "deliveries"), isAre(n))
 	}
@@ -217,7 +208,7 @@ func (r *textRenderer) legend(sum plans.Summary) {
 func (r *textRenderer) group(g *textGroup) {
 	d := &g.first.Delivery
 	r.block()
-	r.printf("  %s\n", r.styled(textBold, "# "+g.addr.String()+": "+textPhrases(g.counts)))
+	r.printf("  %s\n", r.styled(ansiBold, "# "+g.addr.String()+": "+textPhrases(g.counts)))
 	r.content(d)
 	r.attr("from", fmt.Sprintf("sender.%s (%s)", d.SenderName, d.Key.Sender))
 	r.attr("ref", strconv.Quote(d.Key.Ref))
@@ -343,23 +334,23 @@ func textEscape(s string) string {
 func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 	if n := sum.Changed; n > 0 {
 		r.block()
-		r.printf("%s %s changed after sending\n\n", r.styled(textBold+textYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("%s %s changed after sending\n\n", r.styled(ansiBold+ansiYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
 		r.printf("  %s sent before, and the content the configuration gives now differs\n", plural(n, "It was", "They were"))
 		r.printf("  from what was sent. herald does not send %s again on its own.\n", itThem(n))
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.changed })
-		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Changed, g.changed }, "~", textYellow)
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Changed, g.changed }, "~", ansiYellow)
 	}
 	if n := sum.Unknown; n > 0 {
 		r.block()
-		r.printf("%s %s with an unknown outcome\n\n", r.styled(textBold+textYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("%s %s with an unknown outcome\n\n", r.styled(ansiBold+ansiYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
 		r.printf("  An earlier apply was interrupted or got an unclear answer, so %s may\n", itThey(n))
 		r.printf("  have gone out. herald does not send %s again on its own.\n", itThem(n))
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.unknown })
-		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Unknown, g.unknown }, "~", textYellow)
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Unknown, g.unknown }, "~", ansiYellow)
 	}
 	if n := sum.Retry; n > 0 {
 		r.block()
-		r.printf("%s %s failed before and will be retried\n\n", r.styled(textBold, "Note:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("%s %s failed before and will be retried\n\n", r.styled(ansiBold, "Note:"), countNoun(n, "delivery", "deliveries"))
 		r.printf("  Kaleyra refused %s last time, so nothing went out.\n\n", itThem(n))
 		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Retry, g.retried }, "", "")
 	}
