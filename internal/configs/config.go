@@ -170,6 +170,15 @@ func namedBlockContent(kind string, block *hcl.Block, schema *hcl.BodySchema) (*
 	return content, append(diags, moreDiags...)
 }
 
+// referencePrefix is how references to a block kind begin: var.NAME for a
+// variable, KIND.NAME for the others.
+func referencePrefix(kind string) string {
+	if kind == "variable" {
+		return "var"
+	}
+	return kind
+}
+
 // validName reports a block label that cannot be used in a reference.
 func validName(kind string, block *hcl.Block) hcl.Diagnostics {
 	name := block.Labels[0]
@@ -179,7 +188,7 @@ func validName(kind string, block *hcl.Block) hcl.Diagnostics {
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  "Invalid " + kind + " name",
-		Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes, so that it can be referenced as " + kind + ".NAME.",
+		Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes, so that it can be referenced as " + referencePrefix(kind) + ".NAME.",
 		Subject:  block.LabelRanges[0].Ptr(),
 	}}
 }

@@ -3,6 +3,7 @@ package configs
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,34 @@ func TestSyntaxErrorsAlone(t *testing.T) {
 	}
 	if len(diags) != 2 {
 		t.Errorf("want 2 diagnostics, got %s", diags.Error())
+	}
+}
+
+// TestInvalidNameSaysHowToReferIt: the advice names the reference as it is
+// written, var.NAME for variables.
+func TestInvalidNameSaysHowToReferIt(t *testing.T) {
+	tests := map[string]string{
+		`variable "1st" {}`:                 "var.NAME",
+		`sender "ops!" { number = "+1" }`:   "sender.NAME",
+		`recipients "a b" { numbers = [] }`: "recipients.NAME",
+	}
+	for src, want := range tests {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "m.herald.hcl"), []byte(src+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, diags := NewParser(dir).LoadConfig()
+		found := false
+		for _, d := range diags {
+			if strings.HasPrefix(d.Summary, "Invalid ") && strings.HasSuffix(d.Summary, " name") {
+				found = true
+				if !strings.Contains(d.Detail, "referenced as "+want+".") {
+					t.Errorf("%s: detail %q does not name %s", src, d.Detail, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no invalid-name diagnostic in %s", src, diags.Error())
+		}
 	}
 }

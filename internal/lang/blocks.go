@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -134,7 +135,14 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 		RecipientsPerRequest: kaleyra.DefaultRecipientsPerRequest,
 		Timeout:              kaleyra.DefaultTimeout,
 	}
+	// In source order, so that several bad references are reported in a
+	// stable order (the attributes come as a map).
+	attrs := make([]*hcl.Attribute, 0, len(p.Attrs))
 	for _, a := range p.Attrs {
+		attrs = append(attrs, a)
+	}
+	slices.SortFunc(attrs, func(a, b *hcl.Attribute) int { return a.Range.Start.Byte - b.Range.Start.Byte })
+	for _, a := range attrs {
 		diags = append(diags, s.checkRefs(a.Expr, refs(refVar, refLocal), "a provider block")...)
 	}
 	if diags.HasErrors() {
