@@ -30,27 +30,16 @@ func TestKillDuringApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills real processes for several seconds")
 	}
-	herald, err := exec.LookPath("herald")
-	if err != nil {
-		t.Fatalf("the herald program is not on PATH (testscript.Main puts it there): %v", err)
-	}
+	herald := heraldProgram(t)
 	dir := t.TempDir()
 	outbox := filepath.Join(dir, "outbox.jsonl")
 	const key = "crash-test-key-0123456789"
-	emu, err := emulator.New(emulator.Options{
+	_, url := startEmulator(t, emulator.Options{
 		SID:    "HXCRASH01IN",
 		APIKey: key,
 		Outbox: outbox,
 		Faults: emulator.Faults{Latency: 15 * time.Millisecond},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
 
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
@@ -269,23 +258,12 @@ func TestInterruptDuringApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes")
 	}
-	herald, err := exec.LookPath("herald")
-	if err != nil {
-		t.Fatal(err)
-	}
+	herald := heraldProgram(t)
 	dir := t.TempDir()
 	outbox := filepath.Join(dir, "outbox.jsonl")
 	const key = "interrupt-test-key-42"
-	emu, err := emulator.New(emulator.Options{SID: "HXCRASH01IN", APIKey: key, Outbox: outbox,
+	_, url := startEmulator(t, emulator.Options{SID: "HXCRASH01IN", APIKey: key, Outbox: outbox,
 		Faults: emulator.Faults{Latency: 40 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
 	declared := writeCrashConfig(t, dir, url, "int")
 
 	cmd := exec.Command(herald, "apply", "-auto-approve", "-no-color", "-parallelism=2")
@@ -298,7 +276,7 @@ func TestInterruptDuringApply(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Signal(os.Interrupt)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("interrupted apply exited with %v, want status 1\n%s", err, out.String())
@@ -336,10 +314,7 @@ func TestInterruptDuringApply(t *testing.T) {
 // for another herald's lock, at once and having sent nothing; and plan,
 // which has nothing to finish, simply dies on it.
 func TestInterruptWhileWaitingForLock(t *testing.T) {
-	herald, err := exec.LookPath("herald")
-	if err != nil {
-		t.Fatal(err)
-	}
+	herald := heraldProgram(t)
 	dir := t.TempDir()
 	config := `
 provider "kaleyra" {

@@ -21,25 +21,14 @@ func TestInterruptTwiceDuringApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes")
 	}
-	herald, err := exec.LookPath("herald")
-	if err != nil {
-		t.Fatal(err)
-	}
+	herald := heraldProgram(t)
 	dir := t.TempDir()
 	outbox := filepath.Join(dir, "outbox.jsonl")
 	const key = "interrupt-twice-key-42"
 	// Answers take far longer than the test waits: after the first
 	// interrupt, apply would wait for them; after the second it must not.
-	emu, err := emulator.New(emulator.Options{SID: "HXCRASH01IN", APIKey: key, Outbox: outbox,
+	emu, url := startEmulator(t, emulator.Options{SID: "HXCRASH01IN", APIKey: key, Outbox: outbox,
 		Faults: emulator.Faults{Latency: 5 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
 	declared := writeCrashConfig(t, dir, url, "twice")
 
 	cmd := exec.Command(herald, "apply", "-auto-approve", "-no-color", "-parallelism=2")
@@ -60,7 +49,7 @@ func TestInterruptTwiceDuringApply(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	start := time.Now()
 	cmd.Process.Signal(os.Interrupt)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if waited := time.Since(start); waited > 2*time.Second {
 		t.Errorf("the second interrupt took %v to end apply; want at once", waited)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
@@ -17,6 +18,34 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"herald": func() { os.Exit(run(os.Args[1:])) },
 	})
+}
+
+// heraldProgram is the herald binary that testscript.Main puts on PATH, for
+// the tests that must run it as a real process (to kill or interrupt it).
+func heraldProgram(t *testing.T) string {
+	t.Helper()
+	herald, err := exec.LookPath("herald")
+	if err != nil {
+		t.Fatalf("the herald program is not on PATH (testscript.Main puts it there): %v", err)
+	}
+	return herald
+}
+
+// startEmulator serves an emulator with opts on a free loopback port until
+// the test ends, and returns it with its URL.
+func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, string) {
+	t.Helper()
+	emu, err := emulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := emu.Start("127.0.0.1:0")
+	if err != nil {
+		emu.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	return emu, url
 }
 
 // TestScripts runs the end-to-end CLI scenarios in testdata/script.

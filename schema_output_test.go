@@ -18,10 +18,7 @@ import (
 // deliveries of state list -json. (Every kind of plan entry and event is
 // the views' tests' business; this test is about the commands.)
 func TestCommandOutputMatchesSchemas(t *testing.T) {
-	herald, err := exec.LookPath("herald")
-	if err != nil {
-		t.Fatal(err)
-	}
+	herald := heraldProgram(t)
 	dir := t.TempDir()
 	quickstart, err := os.ReadFile("examples/quickstart/main.herald.hcl")
 	if err != nil {

@@ -17,25 +17,14 @@ import (
 // in everything herald wrote: stdout, stderr, the log file, the state, its
 // backup and journal, the saved plan.
 func TestAPIKeyNeverLeaks(t *testing.T) {
-	herald, err := exec.LookPath("herald")
-	if err != nil {
-		t.Fatal(err)
-	}
+	herald := heraldProgram(t)
 	const key = "sk-live-DO-NOT-LEAK-7f3a9c"
 	dir := t.TempDir()
-	emu, err := emulator.New(emulator.Options{
+	_, url := startEmulator(t, emulator.Options{
 		SID: "HXSECRET01IN", APIKey: key,
 		Outbox: filepath.Join(t.TempDir(), "outbox.jsonl"), // the emulator's, not herald's
 		Faults: emulator.Faults{Accept500Every: 3},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
 
 	cfg := `
 variable "token" {

@@ -25,10 +25,7 @@ func TestSavedPlanAfterTwoKilledApplies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs and kills real processes")
 	}
-	herald, err := exec.LookPath("herald")
-	if err != nil {
-		t.Fatal(err)
-	}
+	herald := heraldProgram(t)
 	const a, b = "12025550123", "12025550124"
 
 	// A Kaleyra stand-in that counts the requests for each recipient and,
