@@ -121,9 +121,8 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	if !ok {
 		return ExitError
 	}
-	backend, st, unlock, err := lockedState(a.stop, a.env, cfg, "apply", a.flags.lockTimeout)
-	if err != nil {
-		a.dw.err(lockErrorSummary(err), err)
+	backend, st, unlock, ok := lockedState(a.stop, a.env, a.dw, cfg, "apply", a.flags.lockTimeout)
+	if !ok {
 		return ExitError
 	}
 	defer unlock()
@@ -187,9 +186,8 @@ func (a *applyRun) applySaved(path string) int {
 	if !ok {
 		return ExitError
 	}
-	backend, st, unlock, err := lockedState(a.stop, a.env, cfg, "apply", a.flags.lockTimeout)
-	if err != nil {
-		a.dw.err(lockErrorSummary(err), err)
+	backend, st, unlock, ok := lockedState(a.stop, a.env, a.dw, cfg, "apply", a.flags.lockTimeout)
+	if !ok {
 		return ExitError
 	}
 	defer unlock()

@@ -99,9 +99,8 @@ func makePlan(env *Env, dw *diagWriter, f *planFlags) (*plans.Plan, bool) {
 	if !ok {
 		return nil, false
 	}
-	_, st, unlock, err := lockedState(context.Background(), env, cfg, "plan", f.lockTimeout)
-	if err != nil {
-		dw.err(lockErrorSummary(err), err)
+	_, st, unlock, ok := lockedState(context.Background(), env, dw, cfg, "plan", f.lockTimeout)
+	if !ok {
 		return nil, false
 	}
 	defer unlock()

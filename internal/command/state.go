@@ -41,30 +41,35 @@ func readState(env *Env, dw *diagWriter) (*states.State, bool) {
 }
 
 // lockedState opens the configuration's state, takes its lock and reads
-// it. The caller must call unlock.
-func lockedState(ctx context.Context, env *Env, cfg *lang.Result, operation string, timeout time.Duration) (statemgr.Backend, *states.State, func(), error) {
+// it, reporting a failure to dw; ok is false after one. The caller must
+// call unlock.
+func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result, operation string, timeout time.Duration) (backend statemgr.Backend, st *states.State, unlock func(), ok bool) {
+	fail := func(err error) (statemgr.Backend, *states.State, func(), bool) {
+		dw.err(lockErrorSummary(err), err)
+		return nil, nil, nil, false
+	}
 	path := env.abs(cfg.StatePath)
 	// state_path may name a folder a fresh checkout lacks, as when the
 	// state is kept out of git: make it, private as the state is.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, nil, err
+		return fail(err)
 	}
-	backend := statemgr.NewFilesystem(path, env.Logger)
+	backend = statemgr.NewFilesystem(path, env.Logger)
 	lock, err := backend.Lock(ctx, operation, timeout)
 	if err != nil {
-		return nil, nil, nil, err
+		return fail(err)
 	}
-	unlock := func() {
+	unlock = func() {
 		if err := backend.Unlock(lock.ID); err != nil {
 			env.Logger.Error("releasing the state lock", "error", err)
 		}
 	}
-	st, err := backend.Read()
+	st, err = backend.Read()
 	if err != nil {
 		unlock()
-		return nil, nil, nil, err
+		return fail(err)
 	}
-	return backend, st, unlock, nil
+	return backend, st, unlock, true
 }
 
 // lockErrorSummary names the failure for the diagnostic's summary.
