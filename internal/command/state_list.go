@@ -71,11 +71,8 @@ func writeStateListJSON(env *Env, st *states.State, list []*states.Delivery) err
 	for _, d := range list {
 		selected.Set(d)
 	}
-	w := bufio.NewWriterSize(env.Stdout, 64<<10)
-	if err := statefile.Write(w, selected); err != nil {
-		return err
-	}
-	return w.Flush()
+	// statefile.Write buffers its output itself.
+	return statefile.Write(env.Stdout, selected)
 }
 
 // writeStateListText prints one aligned line per delivery:
