@@ -71,14 +71,20 @@ func (o *outbox) write(m *message) error {
 			Ref: m.ref, Ref1: m.ref1, Ref2: m.ref2, CallbackURL: m.callbackURL,
 			Sandbox: m.source == "sandbox",
 		}
-		line, err := json.Marshal(rec)
-		if err != nil {
-			return err
+		// Each form is made only for the writer that wants it: the emulator
+		// inside apply keeps a file and no log.
+		if o.file != nil {
+			line, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			lines.Write(line)
+			lines.WriteByte('\n')
 		}
-		lines.Write(line)
-		lines.WriteByte('\n')
-		readable.WriteString(rec.readable())
-		readable.WriteByte('\n')
+		if o.log != nil {
+			readable.WriteString(rec.readable())
+			readable.WriteByte('\n')
+		}
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
