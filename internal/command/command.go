@@ -30,7 +30,8 @@ type Env struct {
 	StdinIsTerminal bool
 	// StdoutIsTerminal enables colour and live progress.
 	StdoutIsTerminal bool
-	// Width is the terminal's width in columns, 0 when unknown.
+	// Width is the terminal's width in columns, 0 when unknown (then
+	// diagnostics wrap at 78 and the progress bar fits 80).
 	Width int
 	// NoColor is set by NO_COLOR; commands also take -no-color.
 	NoColor bool

@@ -27,7 +27,7 @@ func (d *diagWriter) diags(diags hcl.Diagnostics) {
 		d.json(diags)
 		return
 	}
-	views.Diagnostics(d.env.Stderr, d.files, diags, d.color, 0)
+	views.Diagnostics(d.env.Stderr, d.files, diags, d.color, d.env.Width)
 }
 
 // diagnosticsJSON is how plan -json and show -json report diagnostics: one

@@ -150,7 +150,7 @@ func (f *formatter) file(name, full string, mode fs.FileMode) {
 func (f *formatter) source(name string, src []byte, write func([]byte) error) {
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
-		views.Diagnostics(f.env.Stderr, map[string]*hcl.File{name: file}, configs.TrimMultiLineStringErrors(diags), f.color(), 0)
+		views.Diagnostics(f.env.Stderr, map[string]*hcl.File{name: file}, configs.TrimMultiLineStringErrors(diags), f.color(), f.env.Width)
 		f.failed = true
 		return
 	}
@@ -185,7 +185,7 @@ func (f *formatter) color() bool {
 }
 
 func (f *formatter) fail(summary, detail string) {
-	views.Diagnostics(f.env.Stderr, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}, f.color(), 0)
+	views.Diagnostics(f.env.Stderr, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}, f.color(), f.env.Width)
 	f.failed = true
 }
 

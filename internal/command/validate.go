@@ -81,7 +81,7 @@ func runValidate(env *Env, args []string) int {
 		}
 	} else {
 		color := env.color(a.noColor)
-		views.Diagnostics(env.Stderr, files, diags, color, 0)
+		views.Diagnostics(env.Stderr, files, diags, color, env.Width)
 		if valid {
 			fmt.Fprintf(env.Stdout, "Success! The configuration is valid (%s).\n", nounCount(deliveries, "delivery", "deliveries"))
 		}
