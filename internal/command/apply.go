@@ -300,7 +300,8 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 		Logger:      a.env.Logger,
 	})
 	closeErr := journal.Close()
-	st.Serial++
+	// Write moves the serial on, which makes plans saved before this apply
+	// stale.
 	writeErr := backend.Write(st)
 	a.summary(res)
 	status := 0
