@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -244,7 +243,7 @@ func TestApplyRemaining(t *testing.T) {
 // TestApplyJSONEvents produces every event type and validates each line
 // against schema/apply-events.schema.json.
 func TestApplyJSONEvents(t *testing.T) {
-	schema := applyEventsSchema(t)
+	schema := loadSchema(t, "apply-events.schema.json")
 	clock := newApplyClock()
 	var buf bytes.Buffer
 	v := NewApplyJSON(&buf, "1.2.3")
@@ -304,7 +303,7 @@ func TestApplyJSONEvents(t *testing.T) {
 // TestApplyJSONSchemaRejects checks that the schema is strict enough to
 // catch a drifting view.
 func TestApplyJSONSchemaRejects(t *testing.T) {
-	schema := applyEventsSchema(t)
+	schema := loadSchema(t, "apply-events.schema.json")
 	for _, line := range []string{
 		`{"@level":"info","@message":"x","@timestamp":"2026-11-26T10:00:00Z","type":"nonsense"}`,
 		`{"@level":"info","@message":"x","@timestamp":"2026-11-26T10:00:00Z","type":"summary","sent":1,"failed":0,"unknown":0}`,
@@ -351,30 +350,6 @@ func TestApplyJSONConcurrent(t *testing.T) {
 			t.Fatalf("write is not one JSON line: %q", w)
 		}
 	}
-}
-
-func applyEventsSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	path := filepath.Join("..", "..", "..", "schema", "apply-events.schema.json")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatalf("%s: %s", path, err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("apply-events.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("apply-events.schema.json")
-	if err != nil {
-		t.Fatalf("%s: %s", path, err)
-	}
-	return schema
 }
 
 // writerFunc turns a function into an io.Writer that sees every Write.

@@ -36,7 +36,7 @@ func TestPlanJSONGolden(t *testing.T) {
 // Every fixture's document, and one read back from a saved plan, is valid
 // against schema/plan.schema.json.
 func TestPlanJSONMatchesSchema(t *testing.T) {
-	schema := planSchema(t)
+	schema := loadSchema(t, "plan.schema.json")
 	cases := map[string]*plans.Plan{}
 	for _, fx := range fxPlans {
 		cases[fx.name] = fx.plan()
@@ -77,7 +77,7 @@ func TestPlanJSONMatchesSchema(t *testing.T) {
 // The schema is precise: it refuses documents that break its rules, so the
 // test above means something.
 func TestPlanSchemaRefuses(t *testing.T) {
-	schema := planSchema(t)
+	schema := loadSchema(t, "plan.schema.json")
 	good := string(renderPlanJSON(t, fxMixed()))
 	sensitive := string(renderPlanJSON(t, fxSensitive()))
 	tests := []struct {
@@ -177,9 +177,10 @@ func BenchmarkPlanJSON100k(b *testing.B) {
 	}
 }
 
-func planSchema(t *testing.T) *jsonschema.Schema {
+// loadSchema compiles one of the repository's schema/ files.
+func loadSchema(t *testing.T, name string) *jsonschema.Schema {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "schema", "plan.schema.json")
+	path := filepath.Join("..", "..", "..", "schema", name)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -191,10 +192,10 @@ func planSchema(t *testing.T) *jsonschema.Schema {
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	if err := c.AddResource("plan.schema.json", doc); err != nil {
+	if err := c.AddResource(name, doc); err != nil {
 		t.Fatal(err)
 	}
-	schema, err := c.Compile("plan.schema.json")
+	schema, err := c.Compile(name)
 	if err != nil {
 		t.Fatalf("%s: %s", path, err)
 	}
