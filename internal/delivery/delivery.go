@@ -1,5 +1,6 @@
-// Package delivery defines what herald sends: one message to one recipient,
-// identified by its Key and fingerprinted by its Digest.
+// Package delivery defines what herald sends: a message Instance to its
+// recipients, each delivery (one message to one recipient) identified by
+// its Key and fingerprinted by its Digest.
 //
 // The key decides whether a delivery was already made; the digest decides
 // whether what the recipient would see has changed since. Both are computed

@@ -32,3 +32,19 @@ func TestDigestDistinguishesContent(t *testing.T) {
 		t.Error("field boundaries are ambiguous")
 	}
 }
+
+func TestInstanceKey(t *testing.T) {
+	in := &Instance{Channel: "whatsapp", Sender: "+12025550100", Ref: "r", Ref1: "r1", Ref2: "r2", Recipients: []string{"+12025550123"}}
+	want := Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: "+12025550123", Ref: "r", Ref1: "r1", Ref2: "r2"}
+	if got := in.Key(in.Recipients[0]); got != want {
+		t.Errorf("Key = %+v, want %+v", got, want)
+	}
+	other := *in
+	if !in.SameKeyFields(&other) {
+		t.Error("an instance does not share its own key fields")
+	}
+	other.Ref2 = "x"
+	if in.SameKeyFields(&other) {
+		t.Error("instances with different ref2 share key fields")
+	}
+}
