@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/atomicfile"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -129,43 +129,20 @@ type filePrior struct {
 	ErrorText string           `json:"error_text,omitempty"`
 }
 
-// WriteFile saves p to path atomically: it writes a temporary file in the
-// same folder with mode 0600 (a plan holds phone numbers), syncs it and
-// renames it over path, so that a reader never sees half a plan.
+// WriteFile saves p to path atomically, with mode 0600 (a plan holds
+// phone numbers), so that a reader never sees half a plan. A path that is
+// a symbolic link is written through: the link stays.
 func WriteFile(path string, p *Plan) error {
 	data, err := encodeFile(p)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	err = atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("saving plan: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("saving plan: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("saving plan: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("saving plan: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("saving plan: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("saving plan: %w", err)
-	}
-	// Sync the folder so the rename itself survives a crash. Some file
-	// systems refuse to sync a directory; the plan is written either way.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

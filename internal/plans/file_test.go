@@ -117,7 +117,7 @@ func TestFileRoundTrip(t *testing.T) {
 	if mode := info.Mode().Perm(); mode != 0o600 {
 		t.Errorf("plan file mode is %v, want 0600: it holds phone numbers", mode)
 	}
-	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*tmp*")); len(leftovers) != 0 {
+	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*tmp*")); len(leftovers) != 0 {
 		t.Errorf("temporary files left behind: %v", leftovers)
 	}
 }
@@ -328,5 +328,28 @@ func BenchmarkFile100k(b *testing.B) {
 	}
 	if info, err := os.Stat(path); err == nil {
 		b.ReportMetric(float64(info.Size())/(1<<20), "MiB/file")
+	}
+}
+
+// TestWriteFileThroughLink: a plan saved to a link replaces the link's
+// target, as the state file does, never the link.
+func TestWriteFileThroughLink(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "release.plan")
+	link := filepath.Join(t.TempDir(), "release.plan")
+	if err := os.WriteFile(target, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	p := examplePlan()
+	if err := plans.WriteFile(link, p); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced by a file (mode %v, error %v)", info.Mode(), err)
+	}
+	if _, err := plans.ReadFile(target); err != nil {
+		t.Errorf("the link's target is not the plan: %v", err)
 	}
 }

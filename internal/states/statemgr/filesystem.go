@@ -14,6 +14,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/heraldhq/herald/internal/atomicfile"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
 )
@@ -28,10 +29,20 @@ import (
 // The state file is never written in place: a crash leaves either the old
 // file or the new one, never a torn one.
 //
+// When PATH is a symbolic link, every file is the link's target's: the
+// state read and replaced, and the lock, journal and backup beside it, so
+// that runs reaching one state through different links share one lock and
+// one ledger. The files beside it are never followed as links (see
+// openNoFollow): a link there could make herald truncate or overwrite a
+// file it does not own.
+//
 // A Filesystem is meant to be used by one process at a time, under Lock;
 // its methods are safe for concurrent use.
 type Filesystem struct {
+	// path is the state file, after following a link; pathErr is why the
+	// link could not be followed, returned by every method.
 	path        string
+	pathErr     error
 	lockPath    string
 	journalPath string
 	backupPath  string
@@ -73,17 +84,28 @@ type pendingJournal struct {
 	folded bool
 }
 
-// NewFilesystem returns the backend for the state file at path.
+// NewFilesystem returns the backend for the state file at path. A path
+// that is a symbolic link stands for its target; a link to nothing makes
+// every method fail, rather than start an empty ledger beside it.
 func NewFilesystem(path string, logger hclog.Logger) *Filesystem {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
+	logger = logger.Named("state")
+	real, err := atomicfile.Resolve(path)
+	if err != nil {
+		err = fmt.Errorf("the state file %w", err)
+		real = path
+	} else if real != path {
+		logger.Debug("the state file is a symbolic link; using its target", "link", path, "target", real)
+	}
 	return &Filesystem{
-		path:        path,
-		lockPath:    path + ".lock",
-		journalPath: path + ".journal",
-		backupPath:  path + ".backup",
-		logger:      logger.Named("state"),
+		path:        real,
+		pathErr:     err,
+		lockPath:    real + ".lock",
+		journalPath: real + ".journal",
+		backupPath:  real + ".backup",
+		logger:      logger,
 	}
 }
 
@@ -95,7 +117,13 @@ func (f *Filesystem) Read() (*states.State, error) {
 }
 
 func (f *Filesystem) readLocked() (*states.State, error) {
+	if f.pathErr != nil {
+		return nil, f.pathErr
+	}
 	var st *states.State
+	if err := checkRegular(f.path, "state file"); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(f.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -126,7 +154,7 @@ func (f *Filesystem) readLocked() (*states.State, error) {
 
 // readJournal reads the journal file, if there is one.
 func (f *Filesystem) readJournal() (*pendingJournal, *statefile.Journal, error) {
-	data, err := os.ReadFile(f.journalPath)
+	data, err := readNoFollow(f.journalPath, "state journal")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
@@ -211,6 +239,9 @@ func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefil
 func (f *Filesystem) Write(s *states.State) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.pathErr != nil {
+		return f.pathErr
+	}
 	if f.journal != nil {
 		return fmt.Errorf("cannot replace the state file %s while its journal is open: close the journal first", f.path)
 	}
@@ -236,7 +267,6 @@ func (f *Filesystem) writeLocked(s *states.State, serial uint64) error {
 	out := *s
 	out.Serial = serial
 
-	dir := filepath.Dir(f.path)
 	if f.lock != nil {
 		f.removeLeftovers()
 	}
@@ -246,10 +276,7 @@ func (f *Filesystem) writeLocked(s *states.State, serial uint64) error {
 		}
 	}
 	f.backedUp = true
-	if err := writeAtomic(f.path, func(w io.Writer) error { return statefile.Write(w, &out) }); err != nil {
-		return fmt.Errorf("writing the state file %s: %w", f.path, err)
-	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.Write(f.path, 0o600, func(w io.Writer) error { return statefile.Write(w, &out) }); err != nil {
 		return fmt.Errorf("writing the state file %s: %w", f.path, err)
 	}
 	// Only now that the new state is durable may the journal it folds go;
@@ -268,6 +295,10 @@ func (f *Filesystem) writeLocked(s *states.State, serial uint64) error {
 // the old file's bytes, which are never modified in place, so the backup
 // costs no copy; where links are not supported, it copies.
 func (f *Filesystem) keepBackup() error {
+	// Renaming over a link would replace the link, not what it names.
+	if err := refuseLink(f.backupPath, "state backup"); err != nil {
+		return err
+	}
 	tmp := f.backupPath + ".tmp-" + randomHex(6)
 	err := os.Link(f.path, tmp)
 	if err == nil {
@@ -318,48 +349,6 @@ func (f *Filesystem) removeLeftovers() {
 	}
 }
 
-// writeAtomic replaces path with what write produces: a temporary file in
-// the same folder (mode 0600), fsynced, then renamed over path. The caller
-// fsyncs the folder to make the rename durable.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// syncDir makes the creations, renames and removals in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing folder %s: %w", dir, err)
-	}
-	return nil
-}
-
 // NewLineage returns a random lineage ID in the form of a UUID v4.
 func NewLineage() string {
 	var b [16]byte
@@ -379,7 +368,10 @@ func randomHex(n int) string {
 // ReadBackup returns the state kept in PATH.backup; nil, nil when there is
 // none.
 func (f *Filesystem) ReadBackup() (*states.State, error) {
-	data, err := os.ReadFile(f.backupPath)
+	if f.pathErr != nil {
+		return nil, f.pathErr
+	}
+	data, err := readNoFollow(f.backupPath, "state backup")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

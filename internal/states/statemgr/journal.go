@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/heraldhq/herald/internal/atomicfile"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
 )
@@ -52,7 +53,8 @@ func (f *Filesystem) createJournal(s *states.State) (*os.File, error) {
 	if err := os.Remove(f.journalPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("removing the folded state journal: %w", err)
 	}
-	file, err := os.OpenFile(f.journalPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	// O_EXCL: a link put back after the removal is refused, not followed.
+	file, err := openNoFollow(f.journalPath, "state journal", os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("creating the state journal: %w", err)
 	}
@@ -65,7 +67,7 @@ func (f *Filesystem) createJournal(s *states.State) (*os.File, error) {
 	if err == nil {
 		// Without this, a power loss could lose the file's name and with it
 		// every record fsynced into it.
-		err = syncDir(filepath.Dir(f.journalPath))
+		err = atomicfile.SyncDir(filepath.Dir(f.journalPath))
 	}
 	if err != nil {
 		file.Close()

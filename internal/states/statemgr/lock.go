@@ -24,8 +24,14 @@ const lockRetryDelay = 100 * time.Millisecond
 func (f *Filesystem) Lock(ctx context.Context, operation string, timeout time.Duration) (*LockInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.pathErr != nil {
+		return nil, f.pathErr
+	}
 	if f.lock != nil {
 		return nil, fmt.Errorf("the state lock %s is already held by this process (lock ID %s)", f.lockPath, f.lockInfo.ID)
+	}
+	if err := checkRegular(f.lockPath, "state lock"); err != nil {
+		return nil, err
 	}
 	fl := f.newFlock()
 	ok, err := fl.TryLock()
@@ -40,6 +46,9 @@ func (f *Filesystem) Lock(ctx context.Context, operation string, timeout time.Du
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if lerr := refuseLink(f.lockPath, "state lock"); lerr != nil {
+			return nil, lerr
 		}
 		return nil, fmt.Errorf("taking the state lock %s: %w", f.lockPath, err)
 	}
@@ -66,7 +75,7 @@ func (f *Filesystem) Lock(ctx context.Context, operation string, timeout time.Du
 }
 
 func (f *Filesystem) newFlock() *flock.Flock {
-	return flock.New(f.lockPath, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
+	return flock.New(f.lockPath, flock.SetFlag(os.O_CREATE|os.O_RDWR|noFollow), flock.SetPermissions(0o600))
 }
 
 // Unlock implements Backend.
@@ -78,7 +87,7 @@ func (f *Filesystem) Unlock(id string) error {
 	}
 	// Clear the holder's details while still holding the lock, so that no
 	// one reads them after it is gone.
-	clearErr := os.Truncate(f.lockPath, 0)
+	clearErr := clearLockFile(f.lockPath)
 	unlockErr := f.lock.Unlock()
 	f.lock, f.lockInfo = nil, nil
 	if err := errors.Join(clearErr, unlockErr); err != nil {
@@ -93,6 +102,12 @@ func (f *Filesystem) Unlock(id string) error {
 // them. A lock still held by a live process is refused: forcing it would
 // let two runs send at once.
 func (f *Filesystem) ForceUnlock(id string) error {
+	if f.pathErr != nil {
+		return f.pathErr
+	}
+	if err := checkRegular(f.lockPath, "state lock"); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	held := f.lock != nil && f.lockInfo.ID == id
 	f.mu.Unlock()
@@ -115,7 +130,7 @@ func (f *Filesystem) ForceUnlock(id string) error {
 		return fmt.Errorf("lock %s is held by a running process (%s, %q since %s); force-unlock only clears a lock whose process is gone. Wait for that process to finish, or stop it, and its lock goes with it", id, info.Who, info.Operation, info.Created.Format(time.RFC3339))
 	}
 	defer fl.Unlock()
-	if err := os.Truncate(f.lockPath, 0); err != nil {
+	if err := clearLockFile(f.lockPath); err != nil {
 		return fmt.Errorf("clearing the state lock %s: %w", f.lockPath, err)
 	}
 	f.logger.Info("cleared a lock left behind", "path", f.lockPath, "id", id, "who", info.Who)
@@ -130,7 +145,7 @@ func (f *Filesystem) LockHolder() *LockInfo { return f.readLockInfo() }
 // readLockInfo reads the holder's details; nil when there are none or they
 // cannot be read.
 func (f *Filesystem) readLockInfo() *LockInfo {
-	data, err := os.ReadFile(f.lockPath)
+	data, err := readNoFollow(f.lockPath, "state lock")
 	if err != nil || len(data) == 0 {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			f.logger.Debug("reading the lock file", "path", f.lockPath, "error", err)
@@ -150,12 +165,22 @@ func writeLockInfo(path string, info *LockInfo) error {
 	if err != nil {
 		return err
 	}
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0o600)
+	file, err := openNoFollow(path, "state lock", os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
 	if _, err := file.Write(append(data, '\n')); err != nil {
 		file.Close()
+		return err
+	}
+	return file.Close()
+}
+
+// clearLockFile empties the lock file, never what a link there names: an
+// os.Truncate of the path would follow one.
+func clearLockFile(path string) error {
+	file, err := openNoFollow(path, "state lock", os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
 		return err
 	}
 	return file.Close()
