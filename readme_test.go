@@ -71,6 +71,21 @@ func TestReadmeConfigurationsLoad(t *testing.T) {
 			reference = text
 		}
 	}
+	// Only sending needs the key: without it the reference configuration
+	// still loads, and the provider reports it for apply.
+	t.Run("without_api_key", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(reference), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, _, diags := lang.Load(lang.Options{Dir: dir, LookupEnv: func(string) (string, bool) { return "", false }})
+		if diags.HasErrors() {
+			t.Fatalf("the README's reference configuration does not load without KALEYRA_API_KEY:\n%s", diags.Error())
+		}
+		if d := res.Credentials("kaleyra"); len(d) != 1 || d[0].Summary != "Environment variable not set" {
+			t.Errorf("without KALEYRA_API_KEY the provider reports %v, want the unset variable", d)
+		}
+	})
 	for i, m := range blocks {
 		text := m[1]
 		t.Run(strings.Fields(text)[0]+"_"+string(rune('a'+i)), func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -130,6 +131,11 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	if !ok {
 		return ExitError
 	}
+	// Before the plan is shown: a plan that cannot be sent is not worth a
+	// question.
+	if !checkCredentials(a.dw, cfg, p) {
+		return ExitError
+	}
 	if a.events == nil {
 		views.PlanText(a.env.Stdout, p, views.TextOptions{Color: color})
 	}
@@ -202,6 +208,9 @@ func (a *applyRun) applySaved(path string) int {
 		a.dw.err("Saved plan does not match the configuration", err)
 		return ExitError
 	}
+	if !checkCredentials(a.dw, cfg, p) {
+		return ExitError
+	}
 	// The plan file keeps only what explains each prior record; the state,
 	// unchanged since the plan was made, has the rest (attempts, first
 	// attempt), which apply carries over into the new record.
@@ -272,6 +281,31 @@ func matchConfig(p *plans.Plan, cfg *lang.Result) error {
 		c.Delivery = *d
 	}
 	return nil
+}
+
+// checkCredentials reports, at their api_key attributes, the providers
+// that p sends through and that have no usable key; validate and plan
+// accept them, since only sending needs one.
+func checkCredentials(dw *diagWriter, cfg *lang.Result, p *plans.Plan) bool {
+	var diags hcl.Diagnostics
+	seen := map[string]bool{}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if !c.Action.Sends() || seen[c.Delivery.Provider] {
+			continue
+		}
+		seen[c.Delivery.Provider] = true
+		diags = append(diags, cfg.Credentials(c.Delivery.Provider)...)
+	}
+	// In source order, whatever order the plan reached the providers in.
+	slices.SortFunc(diags, func(a, b *hcl.Diagnostic) int {
+		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+			return c
+		}
+		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+	dw.diags(diags)
+	return !diags.HasErrors()
 }
 
 // send applies p and saves the state.

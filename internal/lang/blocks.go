@@ -1,12 +1,14 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/heraldhq/herald/internal/configs"
@@ -125,7 +127,7 @@ func (s *scope) evalProviders(providers []*configs.Provider) (map[string]kaleyra
 }
 
 func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+	var diags, keyDiags hcl.Diagnostics
 	set := kaleyra.Settings{
 		Address:              p.Addr(),
 		Region:               kaleyra.DefaultRegion,
@@ -158,6 +160,14 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 			// Never let a diagnostic print the key through its context.
 			for _, d := range moreDiags {
 				d.EvalContext = nil
+			}
+			if onlyEnvUnset(moreDiags) {
+				// Only sending needs the key: an unset env() variable
+				// leaves it unknown, so that validate and plan run where
+				// there is no secret, and apply refuses to send through
+				// this provider.
+				keyDiags = moreDiags
+				return a.Expr.Range(), false
 			}
 		}
 		diags = append(diags, moreDiags...)
@@ -207,7 +217,7 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 	}
 
 	str(configs.ProviderSID, &set.SID)
-	str(configs.ProviderAPIKey, &set.APIKey)
+	keyRange, keyKnown := str(configs.ProviderAPIKey, &set.APIKey)
 	oneOf(configs.ProviderRegion, &set.Region, kaleyra.Regions()...)
 	str(configs.ProviderEndpoint, &set.Endpoint)
 	oneOf(configs.ProviderMethod, &set.Method, "POST", "GET")
@@ -279,15 +289,62 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 			set.Timeout = d
 		}
 	}
-	if _, ok := p.Attrs[configs.ProviderAPIKey]; !ok && !set.Emulator {
+	_, hasKey := p.Attrs[configs.ProviderAPIKey]
+	switch {
+	case set.Emulator:
+	case !hasKey:
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing api_key",
 			Detail:   "The provider " + p.Addr() + " needs an api_key, as api_key = env(\"KALEYRA_API_KEY\"), unless it runs the built-in emulator (emulator = true).",
 			Subject:  p.DeclRange.Ptr(),
 		})
+	case keyDiags != nil:
+		for _, d := range keyDiags {
+			d.Summary = "Environment variable not set"
+			d.Detail = "The environment variable " + envUnsetName(d) + " is not set, and provider " + p.Addr() + " needs it for its api_key to send. Set it, then apply again; validate and plan work without it."
+		}
+		s.credentials[p.Addr()] = keyDiags
+	case keyKnown && set.APIKey == "":
+		s.credentials[p.Addr()] = hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Empty api_key",
+			Detail:   "The api_key of provider " + p.Addr() + " is empty, and sending through it needs the account's API key. Set the variable it reads, as KALEYRA_API_KEY.",
+			Subject:  keyRange.Ptr(),
+		}}
 	}
 	return set, diags
+}
+
+// envUnsetName is the variable an unset-env() diagnostic names.
+func envUnsetName(d *hcl.Diagnostic) string {
+	var unset envUnsetError
+	if extra, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallDiagExtra](d); ok && errors.As(extra.FunctionCallError(), &unset) {
+		return unset.name
+	}
+	return "it reads"
+}
+
+// onlyEnvUnset reports whether diags are errors and all of them come
+// from env() calls of unset variables without a default.
+func onlyEnvUnset(diags hcl.Diagnostics) bool {
+	if !diags.HasErrors() {
+		return false
+	}
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		extra, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallDiagExtra](d)
+		if !ok {
+			return false
+		}
+		var unset envUnsetError
+		if !errors.As(extra.FunctionCallError(), &unset) {
+			return false
+		}
+	}
+	return true
 }
 
 // sender is an evaluated sender block.

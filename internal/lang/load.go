@@ -111,6 +111,7 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 	providers, moreDiags := s.evalProviders(cfg.Providers)
 	diags = append(diags, moreDiags...)
 	res.Providers = providers
+	res.credentials = s.credentials
 	senders, moreDiags := s.evalSenders(cfg.Senders, providers)
 	diags = append(diags, moreDiags...)
 	diags = append(diags, s.evalRecipients(cfg.Recipients)...)

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/heraldhq/herald/internal/delivery"
@@ -22,6 +23,16 @@ type Result struct {
 	// Variables are the declared input variables with their final values,
 	// sorted by name.
 	Variables []Variable
+
+	credentials map[string]hcl.Diagnostics
+}
+
+// Credentials returns the errors that keep provider addr from sending: its
+// api_key read an unset environment variable, or is empty. Load does not
+// fail for them, because only sending needs the key; apply checks them
+// for the providers its plan sends through, before it shows the plan.
+func (r *Result) Credentials(addr string) hcl.Diagnostics {
+	return r.credentials[addr]
 }
 
 // Variable is one evaluated input variable.

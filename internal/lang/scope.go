@@ -58,6 +58,9 @@ type scope struct {
 	// fileCache keeps file() contents so a file read by many expressions is
 	// read once per Load.
 	fileCache map[string]string
+	// credentials holds, by provider address, why a provider's api_key
+	// cannot be used to send; see Result.Credentials.
+	credentials map[string]hcl.Diagnostics
 }
 
 func newScope(dir string, lookupEnv func(string) (string, bool)) *scope {
@@ -68,6 +71,7 @@ func newScope(dir string, lookupEnv func(string) (string, bool)) *scope {
 		numbers:          newNumberChecker(),
 		recipientNumbers: map[string][]string{},
 		fileCache:        map[string]string{},
+		credentials:      map[string]hcl.Diagnostics{},
 	}
 	for _, r := range rootNames {
 		s.names[r] = map[string]bool{}
