@@ -273,10 +273,19 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		inst.content, inst.sensitive = content, sensitive
 	}
 
-	// Key fields and callback.
+	// Key fields and callback. A key field that is unknown stands in for
+	// an error reported where it failed (a missing variable, a wrong
+	// reference): the instance has no key then, and is left out of the
+	// checks that compare keys rather than reported as a duplicate of
+	// every other instance whose key is unknown too.
+	unknownKey := false
 	keyField := func(name string, expr hcl.Expression, dst *string, required bool) {
 		v, sensitive, ok, moreDiags := evalString(expr, ctx)
 		diags = append(diags, moreDiags...)
+		if !ok && !moreDiags.HasErrors() && isUnknown(expr, ctx) {
+			unknownKey = true
+			return
+		}
 		if sensitive {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
@@ -315,7 +324,7 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		diags = append(diags, moreDiags...)
 	}
 
-	if diags.HasErrors() || inst.sender == nil {
+	if diags.HasErrors() || inst.sender == nil || unknownKey {
 		return nil, diags
 	}
 	inst.digest = inst.content.Digest()
@@ -607,6 +616,16 @@ func checkDuplicateKeys(insts []*instance) hcl.Diagnostics {
 func isNull(expr hcl.Expression, ctx *hcl.EvalContext) bool {
 	v, diags := expr.Value(ctx)
 	return !diags.HasErrors() && v.IsKnown() && v.IsNull()
+}
+
+// isUnknown reports whether expr evaluates, without error, to a value not
+// wholly known: one that stands in for an argument already reported.
+func isUnknown(expr hcl.Expression, ctx *hcl.EvalContext) bool {
+	if expr == nil {
+		return false
+	}
+	v, diags := expr.Value(ctx)
+	return !diags.HasErrors() && !v.IsWhollyKnown()
 }
 
 func errorsOnly(diags hcl.Diagnostics) hcl.Diagnostics {
