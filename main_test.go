@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -57,6 +62,9 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":   cmdStatus,
 			"holdlock": cmdHoldLock,
+			"emulate":  cmdEmulate,
+			"release":  cmdRelease,
+			"waitfile": cmdWaitFile,
 		},
 		Setup: func(e *testscript.Env) error {
 			// Scripts must not inherit the developer's settings.
@@ -104,4 +112,78 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("holdlock: %v", err)
 	}
 	ts.Defer(func() { backend.Unlock(lock.ID) })
+}
+
+// gates holds, per script, the gate its emulator's requests wait at.
+var gates sync.Map // *testscript.TestScript -> chan struct{}
+
+// cmdEmulate serves an emulator (outbox emulator.outbox.jsonl in the
+// script's folder) until the script ends, and sets EMULATOR_URL to it:
+// emulate [-hold]. With -hold, every request waits until "release", so a
+// script can look at an apply whose requests are in flight.
+func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 || (len(args) == 1 && args[0] != "-hold") {
+		ts.Fatalf("usage: emulate [-hold]")
+	}
+	emu, err := emulator.New(emulator.Options{Outbox: ts.MkAbs("emulator.outbox.jsonl")})
+	if err != nil {
+		ts.Fatalf("emulate: %v", err)
+	}
+	gate := make(chan struct{})
+	if len(args) == 0 {
+		close(gate)
+	}
+	gates.Store(ts, gate)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-gate
+		emu.ServeHTTP(w, r)
+	}))
+	ts.Defer(func() {
+		if g, _ := gates.LoadAndDelete(ts); g != nil {
+			select {
+			case <-g.(chan struct{}):
+			default:
+				close(g.(chan struct{}))
+			}
+		}
+		srv.Close()
+		emu.Close()
+	})
+	ts.Setenv("EMULATOR_URL", srv.URL)
+}
+
+// cmdRelease lets the held requests of "emulate -hold" through.
+func cmdRelease(ts *testscript.TestScript, neg bool, args []string) {
+	g, ok := gates.Load(ts)
+	if neg || len(args) != 0 || !ok {
+		ts.Fatalf("usage: release, after emulate -hold")
+	}
+	select {
+	case <-g.(chan struct{}):
+	default:
+		close(g.(chan struct{}))
+	}
+}
+
+// cmdWaitFile waits, up to 20 seconds, until FILE exists and matches
+// REGEXP: waitfile FILE REGEXP.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfile FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	if err != nil {
+		ts.Fatalf("waitfile: %v", err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, err := os.ReadFile(ts.MkAbs(args[0]))
+		if err == nil && re.Match(data) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitfile: %s does not match %s after 20s", args[0], args[1])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

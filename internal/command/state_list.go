@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
+	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 var _ = register(&Command{
@@ -78,17 +79,40 @@ func writeStateListJSON(env *Env, st *states.State, list []*states.Delivery) err
 // writeStateListText prints one aligned line per delivery:
 //
 //	message.announce:+12025550123  sent     ref="release-v1"
+//
+// A delivery that an apply running now is sending shows as "in flight",
+// and a note on stderr names that apply's lock: it is unknown only until
+// its answer comes.
 func writeStateListText(env *Env, list []*states.Delivery) error {
-	width := 0
+	width, statusWidth := 0, len(states.Unknown)
+	running := ""
 	for _, d := range list {
 		width = max(width, len(deliveryLabel(d)))
+		if id, ok := statemgr.RunningLock(d); ok {
+			running = id
+			statusWidth = len(inFlightLabel)
+		}
 	}
 	w := bufio.NewWriterSize(env.Stdout, 64<<10)
 	for _, d := range list {
-		fmt.Fprintf(w, "%-*s  %-7s  %s\n", width, deliveryLabel(d), d.Status, refFields(d.Key))
+		status := string(d.Status)
+		if d.ErrorCode == statemgr.Running {
+			status = inFlightLabel
+		}
+		fmt.Fprintf(w, "%-*s  %-*s  %s\n", width, deliveryLabel(d), statusWidth, status, refFields(d.Key))
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if running != "" {
+		fmt.Fprintf(env.Stderr, "In flight: an apply is running (lock ID %s); it records each outcome when the answer comes.\n", running)
+	}
+	return nil
 }
+
+// inFlightLabel is the status state list shows for a delivery an apply
+// running now is sending.
+const inFlightLabel = "in flight"
 
 // deliveryLabel names a recorded delivery as an ADDRESS the state commands
 // accept: message.NAME[KEY]:+NUMBER.

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 // StateSummaryText renders what `herald show` prints with no plan file:
@@ -34,10 +35,11 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	}
 
 	type instance struct {
-		addr            string
-		counts          stateCounts
-		failed, unknown []*states.Delivery
+		addr                      string
+		counts                    stateCounts
+		failed, unknown, inFlight []*states.Delivery
 	}
+	running := "" // the lock ID of the apply sending now, if any
 	var total stateCounts
 	byAddr := make(map[string]*instance)
 	for _, d := range s.Deliveries {
@@ -46,12 +48,15 @@ func StateSummaryText(w io.Writer, s *states.State) {
 			in = &instance{addr: d.Address}
 			byAddr[d.Address] = in
 		}
-		in.counts.add(d.Status)
-		total.add(d.Status)
-		switch d.Status {
-		case states.Failed:
+		in.counts.add(d)
+		total.add(d)
+		switch {
+		case d.ErrorCode == statemgr.Running:
+			in.inFlight = append(in.inFlight, d)
+			running, _ = statemgr.RunningLock(d)
+		case d.Status == states.Failed:
 			in.failed = append(in.failed, d)
-		case states.Unknown:
+		case d.Status == states.Unknown:
 			in.unknown = append(in.unknown, d)
 		}
 	}
@@ -64,8 +69,12 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	r.printf("%s recorded: %s.\n", countNoun(total.all(), "delivery", "deliveries"), total.phrases())
 	for _, in := range list {
 		r.printf("\n  %s: %s: %s\n", in.addr, countNoun(in.counts.all(), "recipient", "recipients"), in.counts.phrases())
-		r.stateList("failed", in.failed)
-		r.stateList("unknown", in.unknown)
+		r.stateList("failed", in.failed, true)
+		r.stateList("unknown", in.unknown, true)
+		r.stateList("in flight", in.inFlight, false)
+	}
+	if total.inFlight > 0 {
+		r.printf("\nIn flight: an apply is running (lock ID %s). Its requests above have left or are about to, and it records each outcome when the answer comes; look again when it finishes.\n", running)
 	}
 	if total.unknown > 0 {
 		r.printf("\nUnknown deliveries may have gone out; herald does not send them again on its own.\n")
@@ -78,7 +87,7 @@ func StateSummaryText(w io.Writer, s *states.State) {
 
 // stateList prints up to textListMax records, ordered by recipient, with
 // their errors.
-func (r *textRenderer) stateList(what string, records []*states.Delivery) {
+func (r *textRenderer) stateList(what string, records []*states.Delivery, withErrors bool) {
 	if len(records) == 0 {
 		return
 	}
@@ -89,18 +98,27 @@ func (r *textRenderer) stateList(what string, records []*states.Delivery) {
 		return records[i].Key.String() < records[j].Key.String()
 	})
 	for _, d := range records[:min(len(records), textListMax)] {
-		r.printf("    %-7s %s%s\n", what, d.Key.Recipient, textPriorError(d))
+		if withErrors {
+			r.printf("    %-7s %s%s\n", what, d.Key.Recipient, textPriorError(d))
+		} else {
+			r.printf("    %-7s %s\n", what, d.Key.Recipient)
+		}
 	}
 	if more := len(records) - textListMax; more > 0 {
 		r.printf("    ... and %d more %s\n", more, what)
 	}
 }
 
-// stateCounts counts records by status.
-type stateCounts struct{ sent, failed, unknown, other int }
+// stateCounts counts records by status; inFlight counts those an apply
+// running now is sending, apart from the unknown ones.
+type stateCounts struct{ sent, failed, unknown, inFlight, other int }
 
-func (c *stateCounts) add(s states.Status) {
-	switch s {
+func (c *stateCounts) add(d *states.Delivery) {
+	if d.ErrorCode == statemgr.Running {
+		c.inFlight++
+		return
+	}
+	switch d.Status {
 	case states.Sent:
 		c.sent++
 	case states.Failed:
@@ -112,7 +130,7 @@ func (c *stateCounts) add(s states.Status) {
 	}
 }
 
-func (c stateCounts) all() int { return c.sent + c.failed + c.unknown + c.other }
+func (c stateCounts) all() int { return c.sent + c.failed + c.unknown + c.inFlight + c.other }
 
 // phrases is "12 sent, 1 failed, 2 unknown", leaving out zeros but always
 // saying something.
@@ -121,7 +139,7 @@ func (c stateCounts) phrases() string {
 	for _, p := range []struct {
 		n    int
 		what string
-	}{{c.sent, "sent"}, {c.failed, "failed"}, {c.unknown, "unknown"}, {c.other, "with another status"}} {
+	}{{c.sent, "sent"}, {c.failed, "failed"}, {c.unknown, "unknown"}, {c.inFlight, "in flight"}, {c.other, "with another status"}} {
 		if p.n == 0 {
 			continue
 		}

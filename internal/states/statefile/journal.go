@@ -11,7 +11,7 @@ import (
 // over, then one delivery record per line in the order they were made
 // durable:
 //
-//	{"journal":1,"lineage":"5f0c...","base_serial":3}
+//	{"journal":1,"lineage":"5f0c...","base_serial":3,"lock_id":"9a1e..."}
 //	{"key":{...},"address":"message.announce",...,"status":"in_flight",...}
 //	{"key":{...},"address":"message.announce",...,"status":"sent",...}
 //
@@ -26,6 +26,10 @@ const JournalVersion = 1
 type JournalHeader struct {
 	Lineage    string
 	BaseSerial uint64
+	// LockID is the state lock its writer held, "" when unrecorded: while
+	// that lock is still held, the writer is alive and its records in
+	// flight are waiting for their answers, not interrupted.
+	LockID string
 }
 
 // AppendJournalHeader appends h as the journal's first line, newline
@@ -37,6 +41,10 @@ func AppendJournalHeader(dst []byte, h JournalHeader) []byte {
 	dst = appendString(dst, h.Lineage)
 	dst = append(dst, `,"base_serial":`...)
 	dst = strconv.AppendUint(dst, h.BaseSerial, 10)
+	if h.LockID != "" {
+		dst = append(dst, `,"lock_id":`...)
+		dst = appendString(dst, h.LockID)
+	}
 	return append(dst, "}\n"...)
 }
 
@@ -123,6 +131,10 @@ func (d *decoder) journalHeader() (*JournalHeader, error) {
 		case "base_serial":
 			n, err := d.uint(1<<63 - 1)
 			h.BaseSerial = n
+			return err
+		case "lock_id":
+			s, err := d.plainStr()
+			h.LockID = s
 			return err
 		default:
 			return d.errorAt(namePos, "unknown field %q in the journal header", field)

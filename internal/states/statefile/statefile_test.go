@@ -389,3 +389,18 @@ func BenchmarkReadEncodingJSON(b *testing.B) {
 	}
 	reportCPU(b, cpu)
 }
+
+func TestJournalHeaderRoundTrip(t *testing.T) {
+	for _, h := range []JournalHeader{
+		{Lineage: "5f0c8e1a-7d2b-4c3e-9f4a-1b2c3d4e5f60", BaseSerial: 3},
+		{Lineage: "5f0c8e1a-7d2b-4c3e-9f4a-1b2c3d4e5f60", BaseSerial: 0, LockID: "9a1e0c2b-1111-4222-8333-444455556666"},
+	} {
+		j, err := ParseJournal(AppendJournalHeader(nil, h), func(states.Status) bool { return true })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Header == nil || *j.Header != h {
+			t.Errorf("header %+v read back as %+v", h, j.Header)
+		}
+	}
+}

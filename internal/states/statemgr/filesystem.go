@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/gofrs/flock"
@@ -183,6 +184,36 @@ const Interrupted = "STOPPED_IN_FLIGHT"
 
 const interruptedText = "herald was interrupted after the request was made ready to send and before an answer came, so the message may or may not have been delivered; check with the recipient or Kaleyra, then use -replace to send it again if needed"
 
+// Running is the ErrorCode, in a state read without the lock, of a
+// delivery whose request the apply holding the lock has made ready and
+// whose answer has not come yet. Its record is unknown only for now: that
+// apply records the outcome when the answer comes.
+const Running = "IN_FLIGHT"
+
+// runningText is Running's text; lock is the running apply's lock ID.
+func runningText(lock string) string {
+	return runningPrefix + lock + runningSuffix
+}
+
+const (
+	runningPrefix = "in flight: an apply is running (lock ID "
+	runningSuffix = ") and records the outcome when the answer comes"
+)
+
+// RunningLock returns the lock ID of the apply sending d now, when d is a
+// Running record.
+func RunningLock(d *states.Delivery) (string, bool) {
+	if d.ErrorCode != Running {
+		return "", false
+	}
+	id, ok := strings.CutPrefix(d.ErrorText, runningPrefix)
+	if !ok {
+		return "", false
+	}
+	id, ok = strings.CutSuffix(id, runningSuffix)
+	return id, ok
+}
+
 // fold applies the journal's records to st (nil when there is no state
 // file) and returns the state they describe.
 func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefile.Journal) (*states.State, error) {
@@ -216,6 +247,7 @@ func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefil
 		st.Set(rec)
 		touched[rec] = true
 	}
+	running := f.writerRunning(h)
 	for rec := range touched {
 		if st.Get(rec.Key) != rec || rec.Status != InFlight {
 			continue
@@ -226,10 +258,38 @@ func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefil
 		rec.Attempts++
 		rec.ErrorCode = Interrupted
 		rec.ErrorText = interruptedText
+		if running {
+			rec.ErrorCode = Running
+			rec.ErrorText = runningText(h.LockID)
+		}
 	}
 	st.Serial++
 	f.logger.Info("folded the journal of an earlier run into the state", "path", f.journalPath, "records", len(j.Records))
 	return st, nil
+}
+
+// writerRunning reports whether the apply that writes the journal h heads
+// is alive: this process does not hold the lock (a holder reads only
+// journals of runs that died), the lock file names the journal's lock,
+// and the OS lock is held.
+func (f *Filesystem) writerRunning(h *statefile.JournalHeader) bool {
+	if h.LockID == "" || f.lock != nil {
+		return false
+	}
+	if info := f.readLockInfo(); info == nil || info.ID != h.LockID {
+		return false
+	}
+	fl := f.newFlock()
+	ok, err := fl.TryLock()
+	if err != nil {
+		return false
+	}
+	if ok {
+		// The writer is gone; let go at once, for the next run.
+		fl.Unlock()
+		return false
+	}
+	return true
 }
 
 // Write implements Backend. It writes s with serial the larger of s.Serial

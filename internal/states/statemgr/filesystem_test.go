@@ -328,3 +328,50 @@ func writeLockInfoFile(path string, info *LockInfo) error {
 	}
 	return os.WriteFile(path, data, 0o600)
 }
+
+// A reader without the lock sees the requests of an apply that is still
+// running as in flight, naming its lock; once that apply is gone, with
+// its lock file left as a kill leaves it, the same records are interrupted.
+func TestReadDuringApplyTellsRunningFromInterrupted(t *testing.T) {
+	f := newTestFS(t)
+	info := must(f.Lock(context.Background(), "apply", 0))
+	j := must(f.OpenJournal(must(f.Read())))
+	check(t, j.Record(testRecord(1, InFlight), testRecord(2, InFlight), testRecord(2, states.Sent)))
+
+	rec := func() (*states.Delivery, *states.Delivery) {
+		t.Helper()
+		st := must(again(f).Read())
+		return st.Get(testRecord(1, InFlight).Key), st.Get(testRecord(2, InFlight).Key)
+	}
+	inFlight, sent := rec()
+	if inFlight.Status != states.Unknown || inFlight.ErrorCode != Running {
+		t.Errorf("while the apply runs, its request in flight reads as %s %s; want unknown %s", inFlight.Status, inFlight.ErrorCode, Running)
+	}
+	if id, ok := RunningLock(inFlight); !ok || id != info.ID {
+		t.Errorf("RunningLock = %q, %t; want the apply's lock ID %s", id, ok, info.ID)
+	}
+	if sent.Status != states.Sent || sent.ErrorCode != "" {
+		t.Errorf("an answered request reads as %s %s", sent.Status, sent.ErrorCode)
+	}
+	// The lock holder itself reads its journal as that of a run that died.
+	if r := must(f.Read()).Get(inFlight.Key); r.ErrorCode != Interrupted {
+		t.Errorf("the lock holder reads %s; want %s", r.ErrorCode, Interrupted)
+	}
+
+	// A kill: the OS lock goes, the lock file still names the holder.
+	lockFile := must(os.ReadFile(f.lockPath))
+	check(t, j.Close())
+	check(t, f.Unlock(info.ID))
+	check(t, os.WriteFile(f.lockPath, lockFile, 0o600))
+	inFlight, _ = rec()
+	if inFlight.ErrorCode != Interrupted {
+		t.Errorf("after the apply died, its request in flight reads as %s; want %s", inFlight.ErrorCode, Interrupted)
+	}
+	if _, ok := RunningLock(inFlight); ok {
+		t.Error("RunningLock names a lock for an interrupted record")
+	}
+	// Reading it did not keep the lock.
+	if _, err := again(f).Lock(context.Background(), "apply", 0); err != nil {
+		t.Errorf("after a read, the lock cannot be taken: %v", err)
+	}
+}

@@ -59,6 +59,9 @@ func (f *Filesystem) createJournal(s *states.State) (*os.File, error) {
 		return nil, fmt.Errorf("creating the state journal: %w", err)
 	}
 	h := statefile.JournalHeader{Lineage: s.Lineage, BaseSerial: f.disk.serial}
+	if f.lockInfo != nil {
+		h.LockID = f.lockInfo.ID
+	}
 	header := statefile.AppendJournalHeader(nil, h)
 	_, err = file.Write(header)
 	if err == nil {
