@@ -129,7 +129,7 @@ func (d *decoder) journalHeader() (*JournalHeader, error) {
 			h.Lineage = s
 			return err
 		case "base_serial":
-			n, err := d.uint(1<<63 - 1)
+			n, err := d.uint(MaxSerial)
 			h.BaseSerial = n
 			return err
 		case "lock_id":

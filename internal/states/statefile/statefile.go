@@ -35,6 +35,11 @@ import (
 // Version is the state file format version this herald reads and writes.
 const Version = 1
 
+// MaxSerial is the largest serial a state file or journal may hold: JSON
+// readers that hold numbers as int64 or float64, and a bigint column, lose
+// larger ones. Only a hand edit gets a state near it.
+const MaxSerial = 1<<63 - 1
+
 // VersionError is a state file of a format version this herald does not
 // know.
 type VersionError struct {
@@ -114,7 +119,7 @@ func parse(data []byte) (*states.State, error) {
 			}
 			st.Lineage = s
 		case "serial":
-			n, err := d.uint(1<<63 - 1)
+			n, err := d.uint(MaxSerial)
 			if err != nil {
 				return err
 			}
@@ -174,6 +179,9 @@ func storedStatus(s states.Status) bool {
 func Write(w io.Writer, s *states.State) error {
 	if s.Lineage == "" {
 		return fmt.Errorf("the state has no lineage")
+	}
+	if s.Serial > MaxSerial {
+		return fmt.Errorf("the state's serial %d is larger than a state file may hold (%d)", s.Serial, uint64(MaxSerial))
 	}
 	for _, d := range s.Deliveries {
 		if !storedStatus(d.Status) {

@@ -152,12 +152,15 @@ func TestWriteRefusesWhatCannotBeRead(t *testing.T) {
 	for _, d := range inFlight.Deliveries {
 		d.Status = "in_flight"
 	}
+	tooLate := states.New("l")
+	tooLate.Serial = MaxSerial + 1
 	tests := map[string]struct {
 		state *states.State
 		want  string
 	}{
 		"no lineage": {states.New(""), "no lineage"},
 		"in flight":  {inFlight, `has status "in_flight", which a state file cannot hold`},
+		"serial":     {tooLate, "larger than a state file may hold"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -216,7 +216,7 @@ func RunningLock(d *states.Delivery) (string, bool) {
 
 // fold applies the journal's records to st (nil when there is no state
 // file) and returns the state they describe.
-func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefile.Journal) (*states.State, error) {
+func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefile.Journal) (_ *states.State, err error) {
 	if j == nil || j.Header == nil {
 		if st == nil {
 			st = states.New(NewLineage())
@@ -263,7 +263,9 @@ func (f *Filesystem) fold(st *states.State, pending *pendingJournal, j *statefil
 			rec.ErrorText = runningText(h.LockID)
 		}
 	}
-	st.Serial++
+	if st.Serial, err = nextSerial(f.path, st.Serial); err != nil {
+		return nil, err
+	}
 	f.logger.Info("folded the journal of an earlier run into the state", "path", f.journalPath, "records", len(j.Records))
 	return st, nil
 }
@@ -317,7 +319,21 @@ func (f *Filesystem) Write(s *states.State) error {
 	if p := f.pending; p != nil && p.header != nil && !p.folded && s.Lineage != p.header.Lineage {
 		return fmt.Errorf("refusing to replace the state file %s with a state of lineage %s: the journal %s holds records of lineage %s that are not folded in", f.path, s.Lineage, f.journalPath, p.header.Lineage)
 	}
-	return f.writeLocked(s, max(s.Serial, f.read.serial+1, f.disk.serial+1))
+	serial, err := nextSerial(f.path, max(f.read.serial, f.disk.serial))
+	if err != nil {
+		return err
+	}
+	return f.writeLocked(s, max(s.Serial, serial))
+}
+
+// nextSerial is the serial after serial, or an error when the state file
+// cannot hold it: wrapping around or going past MaxSerial would give a
+// state that the next read refuses, or that old saved plans match.
+func nextSerial(path string, serial uint64) (uint64, error) {
+	if serial >= statefile.MaxSerial {
+		return 0, fmt.Errorf("the state file %s is at serial %d, the largest a state file can hold, so it cannot be replaced; only a hand edit gets it there. Give the state a new \"lineage\" (any UUID) and \"serial\" 1, which also makes every plan saved against it stale", path, serial)
+	}
+	return serial + 1, nil
 }
 
 // writeLocked replaces the state file with s at serial, removes the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statefile"
 )
 
 // These tests cover what the conformance suite cannot see through the
@@ -373,5 +374,31 @@ func TestReadDuringApplyTellsRunningFromInterrupted(t *testing.T) {
 	// Reading it did not keep the lock.
 	if _, err := again(f).Lock(context.Background(), "apply", 0); err != nil {
 		t.Errorf("after a read, the lock cannot be taken: %v", err)
+	}
+}
+
+// TestSerialAtItsLargest: a state at the largest serial a state file holds
+// cannot move forward. Writing serial+1 would give a file that the next
+// read refuses; an apply is refused before anything is sent.
+func TestSerialAtItsLargest(t *testing.T) {
+	f := newTestFS(t)
+	s := must(f.Read())
+	s.Serial = statefile.MaxSerial
+	check(t, f.Write(s))
+	if s.Serial != statefile.MaxSerial {
+		t.Fatalf("serial %d after the first write, want %d", s.Serial, uint64(statefile.MaxSerial))
+	}
+
+	g := again(f)
+	s = must(g.Read())
+	if err := g.Write(s); err == nil || !strings.Contains(err.Error(), "the largest a state file can hold") {
+		t.Errorf("Write at the largest serial: error %v; want one saying it cannot move forward", err)
+	}
+	if _, err := g.OpenJournal(s); err == nil || !strings.Contains(err.Error(), "the largest a state file can hold") {
+		t.Errorf("OpenJournal at the largest serial: error %v; want one refusing before anything is sent", err)
+	}
+	// What is on disk still reads.
+	if got := must(again(f).Read()); got.Serial != statefile.MaxSerial {
+		t.Errorf("serial on disk %d, want %d", got.Serial, uint64(statefile.MaxSerial))
 	}
 }

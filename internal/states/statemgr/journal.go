@@ -34,6 +34,11 @@ func (f *Filesystem) OpenJournal(s *states.State) (Journal, error) {
 	if s.Lineage != f.read.lineage || s.Serial != f.read.serial {
 		return nil, fmt.Errorf("cannot open the journal of %s over a state it did not read: lineage %s serial %d, but the state read is lineage %s serial %d", f.path, s.Lineage, s.Serial, f.read.lineage, f.read.serial)
 	}
+	// Refuse before anything is sent, not when the state is replaced after
+	// the sends.
+	if _, err := nextSerial(f.path, max(f.read.serial, f.disk.serial)); err != nil {
+		return nil, err
+	}
 	if p := f.pending; p != nil && p.header != nil && !p.folded {
 		if err := f.writeLocked(s, f.read.serial); err != nil {
 			return nil, fmt.Errorf("folding the journal of an interrupted run into the state: %w", err)
