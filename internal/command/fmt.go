@@ -148,7 +148,13 @@ func (f *formatter) file(name, full string, mode fs.FileMode) {
 
 // source formats one file's contents; write stores the result.
 func (f *formatter) source(name string, src []byte, write func([]byte) error) {
-	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	var file *hcl.File
+	diags := configs.CheckNesting(src, name, hcl.InitialPos, configs.NestingConfig)
+	if diags.HasErrors() {
+		file = &hcl.File{Bytes: src}
+	} else {
+		file, diags = hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	}
 	if diags.HasErrors() {
 		views.Diagnostics(f.env.Stderr, map[string]*hcl.File{name: file}, configs.TrimMultiLineStringErrors(diags), f.color(), f.env.Width)
 		f.failed = true

@@ -135,7 +135,16 @@ func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
 			Detail:   "Reading " + name + " failed: " + err.Error() + ".",
 		}}
 	}
+	syntax := NestingConfig
 	if strings.HasSuffix(name, ".json") {
+		syntax = NestingJSON
+	}
+	if diags := CheckNesting(src, name, hcl.InitialPos, syntax); diags.HasErrors() {
+		// Keep the source, so that the diagnostic shows its line.
+		p.files.AddFile(name, &hcl.File{Body: hcl.EmptyBody(), Bytes: src})
+		return nil, diags
+	}
+	if syntax == NestingJSON {
 		return p.files.ParseJSON(src, name)
 	}
 	return p.files.ParseHCL(src, name)

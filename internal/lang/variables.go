@@ -104,7 +104,11 @@ func parseRawValue(v *configs.Variable, raw, source string) (cty.Value, hcl.Diag
 	if v.Type == cty.String || !v.TypeSet {
 		return cty.StringVal(raw), nil
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
+	diags := configs.CheckNesting([]byte(raw), source, hcl.InitialPos, configs.NestingExpression)
+	var expr hclsyntax.Expression
+	if !diags.HasErrors() {
+		expr, diags = hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
+	}
 	if diags.HasErrors() {
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
