@@ -2,6 +2,9 @@ package lang
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"unicode/utf8"
@@ -150,7 +153,13 @@ func explainEnvUnset(diags hcl.Diagnostics) {
 	}
 }
 
-// fileFunc reads a file relative to the configuration folder.
+// maxFileSize is the most file() reads: more than any list of recipients
+// or template text, and far less than would exhaust memory.
+const maxFileSize = 32 << 20
+
+// fileFunc reads a file relative to the configuration folder. Only a
+// regular file (or a link to one) is read: a FIFO would hang the command,
+// and a device such as /dev/zero never ends.
 func (s *scope) fileFunc() function.Function {
 	return function.New(&function.Spec{
 		Description: "Returns the contents of a file, relative to the configuration folder.",
@@ -164,7 +173,7 @@ func (s *scope) fileFunc() function.Function {
 			if src, ok := s.fileCache[path]; ok {
 				return cty.StringVal(src), nil
 			}
-			b, err := os.ReadFile(path)
+			b, err := readConfigFile(path)
 			if err != nil {
 				if os.IsNotExist(err) {
 					return cty.NilVal, function.NewArgErrorf(0, "no file %s in the configuration folder", args[0].AsString())
@@ -178,4 +187,49 @@ func (s *scope) fileFunc() function.Function {
 			return cty.StringVal(string(b)), nil
 		},
 	})
+}
+
+// readConfigFile reads path for file(): a regular file of at most
+// maxFileSize bytes.
+func readConfigFile(path string) ([]byte, error) {
+	// Stat before opening: opening a FIFO waits for a writer.
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("it is not a regular file (%s)", describeMode(info.Mode()))
+	}
+	tooBig := fmt.Errorf("it is larger than %d MiB, the most file reads", maxFileSize>>20)
+	if info.Size() > maxFileSize {
+		return nil, tooBig
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The file may grow after the Stat.
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxFileSize {
+		return nil, tooBig
+	}
+	return b, nil
+}
+
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
 }
