@@ -52,6 +52,12 @@ delivery failed, became unknown or was skipped.`,
 	HandlesInterrupt: true,
 })
 
+// maxParallelism bounds -parallelism. Every unit of parallelism is a
+// goroutine and a connection; Kaleyra's per-number rate limits keep far
+// fewer than this busy, and a typo of a few more zeros once started a
+// hundred million goroutines.
+const maxParallelism = 1000
+
 func runApply(env *Env, args []string) int {
 	var f planFlags
 	var autoApprove bool
@@ -74,8 +80,8 @@ func runApply(env *Env, args []string) int {
 	} else {
 		a.text = views.NewApplyText(env.Stdout, views.ApplyTextOptions{Terminal: env.StdoutIsTerminal, Color: color, Width: env.Width})
 	}
-	if parallelism < 1 {
-		a.dw.err("Invalid -parallelism", fmt.Errorf("-parallelism must be at least 1, got %d", parallelism))
+	if parallelism < 1 || parallelism > maxParallelism {
+		a.dw.err("Invalid -parallelism", fmt.Errorf("-parallelism must be from 1 to %d, got %d", maxParallelism, parallelism))
 		return ExitError
 	}
 

@@ -121,3 +121,21 @@ message "hello" {
 		t.Error("something was sent")
 	}
 }
+
+// TestApplyParallelismIsBounded: -parallelism=100000000 started a goroutine
+// per unit and was killed for memory; out-of-range values are refused
+// before the configuration is read.
+func TestApplyParallelismIsBounded(t *testing.T) {
+	for _, n := range []string{"0", "-1", "1001", "100000000"} {
+		t.Run(n, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Logger: hclog.NewNullLogger(), Dir: t.TempDir()}
+			if got := runApply(env, []string{"-no-color", "-auto-approve", "-parallelism=" + n}); got != ExitError {
+				t.Errorf("exit status %d, want %d", got, ExitError)
+			}
+			if !strings.Contains(stderr.String(), "-parallelism must be from 1 to 1000, got "+n) {
+				t.Errorf("stderr does not bound -parallelism:\n%s", stderr.String())
+			}
+		})
+	}
+}
