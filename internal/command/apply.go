@@ -316,8 +316,17 @@ func checkCredentials(dw *diagWriter, cfg *lang.Result, p *plans.Plan) bool {
 
 // send applies p and saves the state.
 func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.State, p *plans.Plan) int {
+	// The state takes the names the configuration gives its deliveries
+	// now, written below with the sends or, when there are none, here.
+	renamed := engine.FollowAddresses(cfg, st)
 	total := p.Summary().Sends()
 	if total == 0 {
+		if renamed > 0 {
+			if err := backend.Write(st); err != nil {
+				a.dw.err("Error saving the state", err)
+				return ExitError
+			}
+		}
 		a.summary(engine.Result{})
 		return 0
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/heraldhq/herald/internal/engine"
 	"github.com/heraldhq/herald/internal/lang"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statemgr"
@@ -37,7 +38,25 @@ func readState(env *Env, dw *diagWriter) (*states.State, bool) {
 		dw.err("Error reading the state", err)
 		return nil, false
 	}
+	followConfig(env, st)
 	return st, true
+}
+
+// followConfig names the records of st as the configuration in env.Dir
+// does now, so that after a block is renamed the state commands show and
+// accept the new name. It returns the evaluated configuration, or nil
+// when it does not evaluate (it may need -var values these commands do
+// not take); the records then keep the names they were sent under.
+func followConfig(env *Env, st *states.State) *lang.Result {
+	cfg, _, diags := lang.Load(lang.Options{Dir: env.Dir})
+	if cfg == nil {
+		env.Logger.Debug("the configuration does not evaluate; the state's addresses are as recorded", "errors", len(diags.Errs()))
+		return nil
+	}
+	if n := engine.FollowAddresses(cfg, st); n > 0 {
+		env.Logger.Debug("records take the address the configuration gives them now", "records", n)
+	}
+	return cfg
 }
 
 // lockedState opens the configuration's state, takes its lock and reads

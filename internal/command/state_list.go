@@ -2,7 +2,9 @@ package command
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,14 +17,16 @@ import (
 
 var _ = register(&Command{
 	Name:  "state list",
-	Usage: "herald state list [-json] [ADDRESS...]",
+	Usage: "herald state list [-json] [-ref=REF] [ADDRESS...]",
 	Short: "List the deliveries in the state",
 	Long: `Lists the deliveries recorded in the state, one per line: the message
 instance that sent it and the recipient (ADDRESS:+NUMBER, which "state show"
 and "state rm" accept), its status, and its ref fields.
 
 With ADDRESS arguments (message.NAME, message.NAME["KEY"], either optionally
-followed by :+NUMBER), lists only the deliveries they match.
+followed by :+NUMBER), lists only the deliveries they match; with -ref, only
+those with that ref. Addresses are those the configuration uses now: after
+a block is renamed, its deliveries are listed under the new name.
 
 With -json, prints the selected records as a state document, the shape of
 the state file (schema/state.schema.json).`,
@@ -33,11 +37,13 @@ func runStateList(env *Env, args []string) int {
 	var asJSON bool
 	fs := newFlagSet(env, "state list")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	var ref optionalString
+	registerRef(fs, &ref)
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
 	dw := &diagWriter{env: env}
-	filter, ok := parseDeliveryFilter(dw, fs.Args())
+	filter, ok := parseDeliveryFilter(dw, fs.Args(), ref)
 	if !ok {
 		return ExitError
 	}
@@ -135,16 +141,19 @@ func refFields(k delivery.Key) string {
 }
 
 // deliveryFilter selects recorded deliveries by the addresses given on the
-// command line; with none, it selects all.
+// command line; with none, it selects all. A -ref narrows either to the
+// deliveries with that ref: one message instance to one recipient is a
+// delivery per ref (one per release, say), and the ref tells them apart.
 type deliveryFilter struct {
 	targets []addrs.Target
+	ref     optionalString
 	// instances caches parsed record addresses: a state has few distinct
 	// ones and many records. nil marks one that does not parse.
 	instances map[string]*addrs.MessageInstance
 }
 
-func parseDeliveryFilter(dw *diagWriter, args []string) (*deliveryFilter, bool) {
-	f := &deliveryFilter{instances: make(map[string]*addrs.MessageInstance)}
+func parseDeliveryFilter(dw *diagWriter, args []string, ref optionalString) (*deliveryFilter, bool) {
+	f := &deliveryFilter{ref: ref, instances: make(map[string]*addrs.MessageInstance)}
 	for _, arg := range args {
 		t, err := addrs.ParseTarget(arg)
 		if err != nil {
@@ -159,7 +168,7 @@ func parseDeliveryFilter(dw *diagWriter, args []string) (*deliveryFilter, bool) 
 // matches tells whether any target selects d; with no targets, all match.
 func (f *deliveryFilter) matches(d *states.Delivery) bool {
 	if len(f.targets) == 0 {
-		return true
+		return f.refMatches(d)
 	}
 	for i := range f.targets {
 		if f.selects(i, d) {
@@ -178,5 +187,69 @@ func (f *deliveryFilter) selects(i int, d *states.Delivery) bool {
 		}
 		f.instances[d.Address] = inst
 	}
-	return inst != nil && f.targets[i].Contains(*inst, d.Key.Recipient)
+	return inst != nil && f.targets[i].Contains(*inst, d.Key.Recipient) && f.refMatches(d)
+}
+
+func (f *deliveryFilter) refMatches(d *states.Delivery) bool {
+	return !f.ref.set || d.Key.Ref == f.ref.s
+}
+
+// registerRef adds the -ref flag that narrows a deliveryFilter.
+func registerRef(fs *flag.FlagSet, ref *optionalString) {
+	fs.Var(ref, "ref", "only the deliveries whose ref is `REF`, as \"state list\" shows it")
+}
+
+// describe names what the filter asked for, for an error that nothing
+// matched: the addresses, and the ref when one was given.
+func (f *deliveryFilter) describe(args []string) string {
+	s := strings.Join(args, ", ")
+	if f.ref.set {
+		if s != "" {
+			s += " with "
+		}
+		s += "ref=" + strconv.Quote(f.ref.s)
+	}
+	return s
+}
+
+// recordedAddresses names, for an error that an address matched nothing,
+// the message instances the state does have deliveries at (the first few).
+func recordedAddresses(st *states.State) string {
+	seen := map[string]bool{}
+	var list []string
+	for _, d := range st.Deliveries {
+		if !seen[d.Address] {
+			seen[d.Address] = true
+			list = append(list, d.Address)
+		}
+	}
+	if len(list) == 0 {
+		return "The state records no deliveries."
+	}
+	slices.Sort(list)
+	const most = 5
+	out := "The state has deliveries at " + strings.Join(list[:min(len(list), most)], ", ")
+	if len(list) > most {
+		out += fmt.Sprintf(" and %d more message instances", len(list)-most)
+	}
+	return out + "."
+}
+
+// optionalString is a string flag that may be left unset, which is not
+// the same as "": an empty ref is a ref too.
+type optionalString struct {
+	s   string
+	set bool
+}
+
+func (o *optionalString) String() string {
+	if o == nil {
+		return ""
+	}
+	return o.s
+}
+
+func (o *optionalString) Set(s string) error {
+	o.s, o.set = s, true
+	return nil
 }

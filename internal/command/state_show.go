@@ -11,16 +11,20 @@ import (
 
 var _ = register(&Command{
 	Name:  "state show",
-	Usage: "herald state show ADDRESS",
+	Usage: "herald state show [-ref=REF] ADDRESS",
 	Short: "Show recorded deliveries in full",
 	Long: `Shows every field of the deliveries in the state that ADDRESS matches:
 message.NAME, message.NAME["KEY"], or either followed by :+NUMBER for one
-recipient (as "herald state list" prints them). It fails when none matches.`,
+recipient (as "herald state list" prints them), narrowed with -ref to the
+deliveries with that ref. ADDRESS is the name the configuration uses now,
+also after a block is renamed. It fails when none matches.`,
 	Run: runStateShow,
 })
 
 func runStateShow(env *Env, args []string) int {
 	fs := newFlagSet(env, "state show")
+	var ref optionalString
+	registerRef(fs, &ref)
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
@@ -29,7 +33,7 @@ func runStateShow(env *Env, args []string) int {
 		dw.err("Expected one address", fmt.Errorf("state show takes exactly one ADDRESS, such as message.announce:+12025550123; \"herald state list\" lists them"))
 		return ExitError
 	}
-	filter, ok := parseDeliveryFilter(dw, fs.Args())
+	filter, ok := parseDeliveryFilter(dw, fs.Args(), ref)
 	if !ok {
 		return ExitError
 	}
@@ -54,7 +58,7 @@ func runStateShow(env *Env, args []string) int {
 		return ExitError
 	}
 	if n == 0 {
-		dw.err("No matching deliveries", fmt.Errorf("no delivery in the state matches %s; \"herald state list\" lists them", fs.Arg(0)))
+		dw.err("No matching deliveries", fmt.Errorf("no delivery in the state matches %s. %s", filter.describe(fs.Args()), recordedAddresses(st)))
 		return ExitError
 	}
 	return 0

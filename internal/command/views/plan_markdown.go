@@ -201,8 +201,8 @@ func (r *mdRenderer) head() string {
 
 	b.WriteString(r.warnings())
 	if n := r.sum.NoLongerDeclared; n > 0 {
-		fmt.Fprintf(&b, "%s in state %s no longer declared; %s %s kept as history and never sent.\n\n",
-			mdPlural(n, "delivery", "deliveries"), isAre(n), itThey(n), isAre(n))
+		fmt.Fprintf(&b, "%s in state %s no longer declared; %s %s kept as history and never sent (`herald state rm -undeclared -older-than=AGE` prunes %s).\n\n",
+			mdPlural(n, "delivery", "deliveries"), isAre(n), itThey(n), isAre(n), itThem(n))
 	}
 	return b.String()
 }

@@ -174,7 +174,7 @@ func (r *textRenderer) render(p *plans.Plan) {
 	r.printf("%s %d to send, %d to retry, %d to resend. %d already sent, %d changed after sending, %d unknown.\n",
 		r.styled(ansiBold, "Plan:"), sum.Send, sum.Retry, sum.Resend, sum.None, sum.Changed, sum.Unknown)
 	if n := sum.NoLongerDeclared; n > 0 {
-		r.printf("%s in state %s no longer declared (kept as history).\n", countNoun(n, "delivery", "deliveries"), isAre(n))
+		r.printf("%s in state %s no longer declared (kept as history; \"herald state rm -undeclared -older-than=AGE\" prunes %s).\n", countNoun(n, "delivery", "deliveries"), isAre(n), itThem(n))
 	}
 }
 

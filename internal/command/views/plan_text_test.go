@@ -36,7 +36,7 @@ func TestPlanTextSummaryLine(t *testing.T) {
 	}{
 		{"mixed", textRender(fxMixed), []string{
 			"Plan: 2 to send, 1 to retry, 1 to resend. 90 already sent, 1 changed after sending, 2 unknown.",
-			"2 deliveries in state are no longer declared (kept as history).",
+			"2 deliveries in state are no longer declared (kept as history; \"herald state rm -undeclared -older-than=AGE\" prunes them).",
 		}, []string{"No changes."}},
 		{"nothing", textRender(fxNothing), []string{
 			"No changes. Nothing to send.",
