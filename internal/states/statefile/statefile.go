@@ -63,14 +63,22 @@ func Read(r io.Reader) (*states.State, error) {
 }
 
 // Parse decodes a state file held in memory. Errors are *SyntaxError (with
-// the line and column), *VersionError, or a *SyntaxError naming a key that
-// appears twice.
+// the line and column), *VersionError, a *SyntaxError naming a key that
+// appears twice, or one saying the file is Terraform's.
 func Parse(data []byte) (*states.State, error) {
 	st, err := parse(data)
 	if err != nil {
 		// A file of another version may not even parse as this one; say
 		// what matters, the version, when one can be found.
-		var probe struct{ Version *uint64 }
+		var probe struct {
+			Version          *uint64
+			TerraformVersion *string `json:"terraform_version"`
+		}
+		if json.Unmarshal(data, &probe) == nil && probe.TerraformVersion != nil {
+			// A Terraform user's first guess at a state path; "upgrade
+			// herald" would send them the wrong way.
+			return nil, fmt.Errorf("this is a Terraform state file (written by Terraform %s), not herald's: herald keeps its own ledger of deliveries. Move this file back to where Terraform reads it, or point the herald block's state_path at a file of herald's own", *probe.TerraformVersion)
+		}
 		if json.Unmarshal(data, &probe) == nil && probe.Version != nil && *probe.Version != Version {
 			return nil, &VersionError{Version: *probe.Version}
 		}
