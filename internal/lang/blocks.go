@@ -483,6 +483,7 @@ func invalidNumberDiag(num, problem string, rng hcl.Range) *hcl.Diagnostic {
 		Summary:  "Invalid phone number",
 		Detail:   strconv.Quote(num) + " is not a valid number: " + problem + ".",
 		Subject:  rng.Ptr(),
+		Extra:    valueExtra{num},
 	}
 }
 
@@ -536,8 +537,9 @@ func (s *scope) evalRecipients(blocks []*configs.Recipients) hcl.Diagnostics {
 				blockDiags = append(blockDiags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Duplicate recipient",
-					Detail:   "The number " + n + " is listed more than once (elements " + strconv.Itoa(first+1) + " and " + strconv.Itoa(i+1) + "); each recipient may appear once.",
+					Detail:   "The number " + n + " is listed more than once (elements " + strconv.Itoa(first+1) + " and " + strconv.Itoa(i+1) + "); each recipient may appear once. To drop repeats, wrap the list in distinct(...).",
 					Subject:  elementRange(r.Numbers, i, len(nums)).Ptr(),
+					Extra:    valueExtra{n},
 				})
 				continue
 			}

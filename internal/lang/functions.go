@@ -77,7 +77,7 @@ func (s *scope) functions() map[string]function.Function {
 		"parseint": stdlib.ParseIntFunc,
 
 		// Encodings and dates.
-		"csvdecode":  stdlib.CSVDecodeFunc,
+		"csvdecode":  s.csvDecodeFunc(),
 		"formatdate": stdlib.FormatDateFunc,
 		"jsondecode": stdlib.JSONDecodeFunc,
 		"jsonencode": stdlib.JSONEncodeFunc,

@@ -119,6 +119,7 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 
 	insts, moreDiags := s.evalMessages(cfg.Messages, senders)
 	diags = append(diags, moreDiags...)
+	s.locateValues(diags)
 	return res, insts, diags
 }
 

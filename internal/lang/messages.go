@@ -523,8 +523,9 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate recipient",
-				Detail:   "The number " + n + " appears more than once among the message's recipients; each recipient gets a message once.",
+				Detail:   "The number " + n + " appears more than once among the message's recipients; each recipient gets a message once. To drop repeats, wrap the list in distinct(...), as to = distinct(concat(recipients.a.numbers, recipients.b.numbers)).",
 				Subject:  rangeOf(i).Ptr(),
+				Extra:    valueExtra{n},
 			})
 			continue
 		}
