@@ -7,16 +7,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-	"unicode/utf8"
-
-	"github.com/nyaruka/phonenumbers"
 
 	"github.com/heraldhq/herald/internal/kaleyra"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // message is one accepted request: the fields Kaleyra reads.
@@ -52,10 +47,6 @@ type apiError struct {
 func badRequest(code, format string, args ...any) *apiError {
 	return &apiError{http.StatusBadRequest, code, fmt.Sprintf(format, args...)}
 }
-
-// codeBadField is the emulator's code for a field Kaleyra documents as
-// required or bounded but gives no code for.
-const codeBadField = "E400"
 
 // maxRequestBytes bounds a request body; 100 recipients and a long body fit
 // many times over.
@@ -97,52 +88,46 @@ func decodeFields(r *http.Request) (url.Values, *apiError) {
 	r.Body = http.MaxBytesReader(nil, r.Body, maxRequestBytes)
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, badRequest(codeBadField, "Content-Type %q is not application/x-www-form-urlencoded, multipart/form-data or application/json.", r.Header.Get("Content-Type"))
+		return nil, badRequest(rules.CodeBadField, "Content-Type %q is not application/x-www-form-urlencoded, multipart/form-data or application/json.", r.Header.Get("Content-Type"))
 	}
 	switch mediaType {
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
-			return nil, badRequest(codeBadField, "The form body cannot be read: %v.", err)
+			return nil, badRequest(rules.CodeBadField, "The form body cannot be read: %v.", err)
 		}
 		return r.PostForm, nil
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(maxRequestBytes); err != nil {
-			return nil, badRequest(codeBadField, "The multipart body cannot be read: %v.", err)
+			return nil, badRequest(rules.CodeBadField, "The multipart body cannot be read: %v.", err)
 		}
 		return r.PostForm, nil
 	case "application/json":
 		var obj map[string]any
 		dec := json.NewDecoder(r.Body)
 		if err := dec.Decode(&obj); err != nil {
-			return nil, badRequest(codeBadField, "The JSON body cannot be read: %v.", err)
+			return nil, badRequest(rules.CodeBadField, "The JSON body cannot be read: %v.", err)
 		}
 		values := url.Values{}
 		for k, v := range obj {
 			s, ok := v.(string)
 			if !ok {
-				return nil, badRequest(codeBadField, "The JSON field %q must be a string.", k)
+				return nil, badRequest(rules.CodeBadField, "The JSON field %q must be a string.", k)
 			}
 			values.Set(k, s)
 		}
 		return values, nil
 	}
-	return nil, badRequest(codeBadField, "Content-Type %q is not application/x-www-form-urlencoded, multipart/form-data or application/json.", mediaType)
+	return nil, badRequest(rules.CodeBadField, "Content-Type %q is not application/x-www-form-urlencoded, multipart/form-data or application/json.", mediaType)
 }
 
-// htmlTag finds anything shaped like an HTML tag, comment or doctype:
-// "<b>", "</b>", "<br/>", "<!-- -->", "<!DOCTYPE html>". As in HTML, a
-// tag's name follows "<" directly, so "a < b > c" is not one.
-var htmlTag = regexp.MustCompile(`<(/?[A-Za-z][^<>]*|!--.*?--|![A-Za-z][^<>]*)>`)
-
-// maxRefLength is Kaleyra's documented limit for ref, ref1 and ref2.
-const maxRefLength = 255
-
-// checkFields applies Kaleyra's rules to the decoded fields.
+// checkFields applies Kaleyra's rules to the decoded fields: the ones the
+// wire itself requires here, and the field rules of package rules, in the
+// order Kaleyra finds them.
 func checkFields(v url.Values) (*message, *apiError) {
 	m := &message{
 		typ:          v.Get("type"),
 		channel:      v.Get("channel"),
-		from:         v.Get("from"),
+		from:         number(v.Get("from")),
 		callbackURL:  v.Get("callback_url"),
 		ref:          v.Get("ref"),
 		ref1:         v.Get("ref1"),
@@ -154,117 +139,56 @@ func checkFields(v url.Values) (*message, *apiError) {
 	}
 	for _, name := range []string{"to", "type", "channel", "from"} {
 		if strings.TrimSpace(v.Get(name)) == "" {
-			return nil, badRequest(codeBadField, "The field %q is required.", name)
+			return nil, badRequest(rules.CodeBadField, "The field %q is required.", name)
 		}
 	}
-	// E413 first: Kaleyra rejects tags in every field but body before
-	// looking at what the fields mean.
+	// E413 first, in every field, even those the emulator does not read:
+	// Kaleyra rejects tags before looking at what the fields mean.
 	for name, vals := range v {
-		if name == "body" {
-			continue
-		}
 		for _, val := range vals {
-			if htmlTag.MatchString(val) {
-				return nil, badRequest("E413", "HTML tags are not allowed in %q.", name)
+			if p := rules.CheckNoHTML(name, val); p != nil {
+				return nil, refusal(*p)
 			}
 		}
 	}
-	if !strings.EqualFold(m.channel, "whatsapp") {
-		return nil, badRequest(codeBadField, "The channel %q is not supported; use whatsapp.", m.channel)
-	}
-	from, ok := e164(m.from)
-	if !ok {
-		return nil, badRequest("E13008", "Invalid from number %q.", m.from)
-	}
-	m.from = from
 	for _, raw := range strings.Split(v.Get("to"), ",") {
-		to, ok := e164(raw)
-		if !ok {
-			return nil, badRequest("E13009", "Invalid to number %q.", strings.TrimSpace(raw))
-		}
-		m.to = append(m.to, to)
+		m.to = append(m.to, number(raw))
 	}
-	for _, ref := range []struct{ name, value string }{{"ref", m.ref}, {"ref1", m.ref1}, {"ref2", m.ref2}} {
-		if utf8.RuneCountInString(ref.value) > maxRefLength {
-			return nil, badRequest(codeBadField, "The field %q is longer than %d characters.", ref.name, maxRefLength)
-		}
-	}
-	switch m.typ {
-	case "text":
-		if m.body == "" {
-			return nil, badRequest(codeBadField, "The field \"body\" is required for type text.")
-		}
-	case "template":
-		if m.templateName == "" {
-			return nil, badRequest(codeBadField, "The field \"template_name\" is required for type template.")
-		}
+	if m.typ == rules.TypeTemplate {
 		params, err := kaleyra.DecodeParams(v.Get("params"))
 		if err != nil {
-			return nil, badRequest(codeBadField, "The field \"params\" cannot be read: %v.", err)
+			return nil, badRequest(rules.CodeBadField, "The field \"params\" cannot be read: %v.", err)
 		}
 		m.params = params
-	default:
-		return nil, badRequest(codeBadField, "The type %q is not supported; use text or template.", m.typ)
 	}
-	if m.callbackURL != "" {
-		u, err := url.Parse(m.callbackURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, badRequest(codeBadField, "The callback_url %q is not an http or https URL.", m.callbackURL)
-		}
+	rm := rules.Message{
+		Type: m.typ, Channel: m.channel, From: m.from, To: m.to,
+		Body: m.body, TemplateName: m.templateName, Language: m.langCode, Params: m.params,
+		Ref: m.ref, Ref1: m.ref1, Ref2: m.ref2, CallbackURL: m.callbackURL,
+	}
+	if ps := rm.Check(); len(ps) > 0 {
+		return nil, refusal(ps[0])
 	}
 	if m.source != "" && m.source != "sandbox" {
-		return nil, badRequest(codeBadField, "The source %q is not supported; use sandbox or leave it out.", m.source)
+		return nil, badRequest(rules.CodeBadField, "The source %q is not supported; use sandbox or leave it out.", m.source)
 	}
 	return m, nil
 }
 
-// validNumbers remembers numbers already checked: libphonenumber's parse
-// is the emulator's main cost when the same recipients come again. It
-// stops growing at maxCachedNumbers so that a long run stays small.
-var (
-	validNumbers  sync.Map // string -> string (E.164) or "" (invalid)
-	cachedNumbers atomic.Int64
-)
-
-const maxCachedNumbers = 200_000
-
-// e164 checks a number with libphonenumber and returns it with "+". A
-// number without "+" is read as digits with a country code, as in
-// Kaleyra's own samples.
-func e164(raw string) (string, bool) {
-	raw = strings.TrimSpace(raw)
-	if cached, ok := validNumbers.Load(raw); ok {
-		s := cached.(string)
-		return s, s != ""
-	}
-	number := raw
-	if !strings.HasPrefix(number, "+") {
-		number = "+" + number
-	}
-	result := ""
-	if isDigits(number[1:]) {
-		if n, err := phonenumbers.Parse(number, ""); err == nil && phonenumbers.IsValidNumber(n) {
-			result = phonenumbers.Format(n, phonenumbers.E164)
-		}
-	}
-	if cachedNumbers.Load() < maxCachedNumbers {
-		if _, loaded := validNumbers.LoadOrStore(raw, result); !loaded {
-			cachedNumbers.Add(1)
-		}
-	}
-	return result, result != ""
+// refusal answers a broken rule with its code.
+func refusal(p rules.Problem) *apiError {
+	return &apiError{http.StatusBadRequest, p.Code, p.Message()}
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
+// number reads a number as Kaleyra does: spaces around it are ignored, and
+// digits without "+" are read as E.164 with its country code, as in
+// Kaleyra's own samples.
+func number(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw != "" && !strings.HasPrefix(raw, "+") {
+		return "+" + raw
 	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+	return raw
 }
 
 // accept gives the message its ids and returns Kaleyra's answer.

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // Options configure a Server.
@@ -110,7 +112,7 @@ func (s *Server) Start(listen string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listen address %q: %w", listen, err)
 	}
-	if !isLoopback(host) {
+	if !rules.IsLoopback(host) {
 		return "", fmt.Errorf("listen address %q is not a loopback address; the emulator only serves this machine (use 127.0.0.1)", listen)
 	}
 	ln, err := net.Listen("tcp", listen)
@@ -150,14 +152,6 @@ func (s *Server) Close() error {
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // closingContext is cancelled when closing is closed.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // Options are the caller's choices that are not part of the provider block.
@@ -66,21 +67,15 @@ func New(s Settings, opts Options) (*Client, error) {
 	if s.APIKey == "" {
 		return nil, errors.New("the provider's api_key is empty")
 	}
-	method := strings.ToUpper(s.Method)
+	method, encoding := s.Method, s.Encoding
 	if method == "" {
-		method = DefaultMethod
+		method = rules.DefaultMethod
 	}
-	if method != http.MethodPost && method != http.MethodGet {
-		return nil, fmt.Errorf("method %q is not POST or GET", s.Method)
-	}
-	encoding := s.Encoding
 	if encoding == "" {
-		encoding = DefaultEncoding
+		encoding = rules.DefaultEncoding
 	}
-	switch encoding {
-	case EncodingForm, EncodingMultipart, EncodingJSON:
-	default:
-		return nil, fmt.Errorf("encoding %q is not form, multipart or json", s.Encoding)
+	if ps := s.Check(); len(ps) > 0 {
+		return nil, ps[0]
 	}
 	endpoint, err := messagesURL(s)
 	if err != nil {
@@ -88,11 +83,11 @@ func New(s Settings, opts Options) (*Client, error) {
 	}
 	timeout := s.Timeout
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = rules.DefaultTimeout
 	}
 	mps := s.MessagesPerSecond
 	if mps <= 0 {
-		mps = DefaultMessagesPerSecond
+		mps = rules.DefaultMessagesPerSecond
 	}
 	parallelism := opts.Parallelism
 	if parallelism <= 0 {
@@ -120,43 +115,23 @@ func New(s Settings, opts Options) (*Client, error) {
 	}, nil
 }
 
-// messagesURL is the base URL plus /v1/{sid}/messages. Plain http is
-// allowed only to this machine (the emulator): anywhere else it would put
-// the API key on the wire in clear.
+// messagesURL is the base URL plus /v1/{sid}/messages. The base URL must
+// pass rules.CheckEndpoint, a region's as much as an endpoint's: plain http
+// to another machine would put the API key on the wire in clear.
 func messagesURL(s Settings) (string, error) {
 	base, err := s.BaseURL()
 	if err != nil {
 		return "", err
 	}
+	if p := rules.CheckEndpoint(base); p != nil {
+		return "", p
+	}
 	u, err := url.Parse(base)
 	if err != nil {
-		return "", fmt.Errorf("endpoint %q is not a URL: %w", base, err)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("endpoint %q must not contain credentials", u.Redacted())
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("endpoint %q uses plain http to another machine; use https (plain http is only for loopback, such as the emulator)", base)
-		}
-	default:
-		return "", fmt.Errorf("endpoint %q must start with https://", base)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("endpoint %q has no host", base)
+		return "", err
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return strings.TrimSuffix(u.String(), "/") + "/v1/" + url.PathEscape(s.SID) + "/messages", nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // newHTTPClient returns a client that verifies TLS and never follows
@@ -191,6 +166,11 @@ func newHTTPClient(given *http.Client, parallelism int) (*http.Client, error) {
 // so that the caller can record the batch as in flight; if it returns an
 // error, nothing is sent and Send returns that error.
 //
+// A batch that breaks one of Kaleyra's field rules (rules.Message.Check)
+// is refused locally, as Kaleyra would refuse it: ready is not called, and
+// every recipient's Outcome is Failed with the rule's code after no
+// attempt.
+//
 // Send returns an error only when nothing was sent and ready was not called
 // or failed. Once ready has succeeded it always returns one Outcome per
 // recipient of b.To, in order; interrupted while waiting to retry a request
@@ -198,6 +178,9 @@ func newHTTPClient(given *http.Client, parallelism int) (*http.Client, error) {
 func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outcome, error) {
 	if len(b.To) == 0 {
 		return nil, errors.New("a batch needs at least one recipient")
+	}
+	if ps := b.message().Check(); len(ps) > 0 {
+		return result{status: Failed, code: ps[0].Code, said: ps[0].Message()}.outcomes(b, 0), nil
 	}
 	// A select picks at random among ready cases, so a cancelled ctx is
 	// checked first: otherwise a free slot could still send.

@@ -199,34 +199,55 @@ func TestBatchAnswerMatchedByRecipient(t *testing.T) {
 	}
 }
 
+// TestKaleyraRefusals: the emulator refuses bad credentials with Kaleyra's
+// code; a batch breaking a field rule is refused by the client itself with
+// the same code Kaleyra gives, before ready and without a request.
 func TestKaleyraRefusals(t *testing.T) {
-	_, url, outbox := emu(t, emulator.Faults{})
+	srv, url, outbox := emu(t, emulator.Faults{})
 	tests := []struct {
 		name  string
 		edit  func(*kaleyra.Settings)
 		batch kaleyra.Batch
 		code  string
+		local bool // refused by the client's own check of Kaleyra's rules
 	}{
-		{"invalid from", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.From = "+1202555"; return b }(), "E13008"},
-		{"invalid to", nil, textBatch("+12025550123", "+10000000000"), "E13009"},
+		{"invalid from", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.From = "+1202555"; return b }(), "E13008", true},
+		{"invalid to", nil, textBatch("+12025550123", "+10000000000"), "E13009", true},
 		{"html in a param", nil, func() kaleyra.Batch {
 			b := templateBatch("+12025550123")
 			b.Content.Params[0].Value = "<b>v1</b>"
 			return b
-		}(), "E413"},
-		{"html in a ref", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.Ref2 = "<script>"; return b }(), "E413"},
-		{"wrong key", func(s *kaleyra.Settings) { s.APIKey = "wrong" }, textBatch("+12025550123"), "RBC001"},
-		{"wrong sid", func(s *kaleyra.Settings) { s.SID = "HXOTHER" }, textBatch("+12025550123"), "RBC001"},
-		{"ref too long", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.Ref = strings.Repeat("r", 256); return b }(), "E400"},
-		{"template without name", nil, func() kaleyra.Batch { b := templateBatch("+12025550123"); b.Content.TemplateName = ""; return b }(), "E400"},
-		{"text without body", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.Content.Body = ""; return b }(), "E400"},
+		}(), "E413", true},
+		{"html in a ref", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.Ref2 = "<script>"; return b }(), "E413", true},
+		{"wrong key", func(s *kaleyra.Settings) { s.APIKey = "wrong" }, textBatch("+12025550123"), "RBC001", false},
+		{"wrong sid", func(s *kaleyra.Settings) { s.SID = "HXOTHER" }, textBatch("+12025550123"), "RBC001", false},
+		{"ref too long", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.Ref = strings.Repeat("r", 256); return b }(), "E400", true},
+		{"template without name", nil, func() kaleyra.Batch { b := templateBatch("+12025550123"); b.Content.TemplateName = ""; return b }(), "E400", true},
+		{"text without body", nil, func() kaleyra.Batch { b := textBatch("+12025550123"); b.Content.Body = ""; return b }(), "E400", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := client(t, url, tt.edit)
-			for i, o := range send(t, c, tt.batch) {
-				if o.Status != kaleyra.Failed || o.Code != tt.code || o.Attempts != 1 || o.Text == "" {
-					t.Errorf("outcome %d = %+v, want failed with %s after 1 attempt", i, o, tt.code)
+			var out []kaleyra.Outcome
+			attempts := 1
+			if tt.local {
+				attempts = 0
+				before := srv.Requests()
+				readies := 0
+				var err error
+				out, err = c.Send(context.Background(), tt.batch, func() error { readies++; return nil })
+				if err != nil || readies != 0 || len(out) != len(tt.batch.To) {
+					t.Fatalf("Send = %d outcomes, %v after %d readies; want %d outcomes, no error, no ready", len(out), err, readies, len(tt.batch.To))
+				}
+				if n := srv.Requests() - before; n != 0 {
+					t.Errorf("%d requests reached the emulator, want none", n)
+				}
+			} else {
+				out = send(t, c, tt.batch)
+			}
+			for i, o := range out {
+				if o.Status != kaleyra.Failed || o.Code != tt.code || o.Attempts != attempts || o.Text == "" {
+					t.Errorf("outcome %d = %+v, want failed with %s after %d attempts", i, o, tt.code, attempts)
 				}
 				if e := kaleyra.Explain(tt.code); e != "" && !strings.HasPrefix(o.Text, e) {
 					t.Errorf("text %q does not start with the explanation of %s", o.Text, tt.code)

@@ -12,13 +12,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/delivery"
-)
-
-// Wire encodings of a POST request's fields.
-const (
-	EncodingForm      = "form"
-	EncodingMultipart = "multipart"
-	EncodingJSON      = "json"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // field is one request parameter. Fields keep their order so that request
@@ -30,7 +24,7 @@ type field struct{ name, value string }
 func fields(b Batch, sandbox bool) []field {
 	channel := b.Channel
 	if channel == "" {
-		channel = "whatsapp"
+		channel = rules.ChannelWhatsApp
 	}
 	fs := []field{
 		{"to", strings.Join(b.To, ",")},
@@ -61,6 +55,34 @@ func fields(b Batch, sandbox bool) []field {
 		fs = append(fs, field{"source", "sandbox"})
 	}
 	return fs
+}
+
+// message is the batch as Kaleyra reads its fields, for checking against
+// Kaleyra's rules before sending.
+func (b Batch) message() rules.Message {
+	m := rules.Message{
+		Type:        string(b.Content.Type),
+		Channel:     b.Channel,
+		From:        b.From,
+		To:          b.To,
+		Ref:         b.Ref,
+		Ref1:        b.Ref1,
+		Ref2:        b.Ref2,
+		CallbackURL: b.CallbackURL,
+	}
+	if m.Channel == "" {
+		m.Channel = rules.ChannelWhatsApp
+	}
+	switch b.Content.Type {
+	case delivery.Template:
+		m.TemplateName, m.Language = b.Content.TemplateName, b.Content.Language
+		for _, p := range b.Content.Params {
+			m.Params = append(m.Params, p.Value)
+		}
+	default:
+		m.Body = b.Content.Body
+	}
+	return m
 }
 
 // EncodeParams renders template parameters the way Kaleyra reads them: each
@@ -159,7 +181,7 @@ func newRequest(ctx context.Context, method, encoding, endpoint, apiKey string, 
 	var body bytes.Buffer
 	var contentType string
 	switch encoding {
-	case EncodingJSON:
+	case rules.EncodingJSON:
 		obj := make(map[string]string, len(fs))
 		for _, f := range fs {
 			obj[f.name] = f.value
@@ -168,7 +190,7 @@ func newRequest(ctx context.Context, method, encoding, endpoint, apiKey string, 
 			return nil, err
 		}
 		contentType = "application/json"
-	case EncodingMultipart:
+	case rules.EncodingMultipart:
 		w := multipart.NewWriter(&body)
 		for _, f := range fs {
 			if err := w.WriteField(f.name, f.value); err != nil {
@@ -179,7 +201,7 @@ func newRequest(ctx context.Context, method, encoding, endpoint, apiKey string, 
 			return nil, err
 		}
 		contentType = w.FormDataContentType()
-	case EncodingForm, "":
+	case rules.EncodingForm, "":
 		q := url.Values{}
 		for _, f := range fs {
 			q.Set(f.name, f.value)

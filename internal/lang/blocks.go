@@ -12,7 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/heraldhq/herald/internal/configs"
-	"github.com/heraldhq/herald/internal/kaleyra"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // Object types of the values references evaluate to.
@@ -27,9 +27,6 @@ var (
 		"name": cty.String, "language": cty.String, "params": cty.List(cty.String),
 	})
 )
-
-// channelWhatsApp is the only channel herald sends on for now.
-const channelWhatsApp = "whatsapp"
 
 // evalLocals evaluates the locals in dependency order; a cycle is an error
 // naming it.
@@ -111,10 +108,10 @@ func knownString(v cty.Value) (string, bool) {
 	return v.AsString(), true
 }
 
-// evalProviders turns the provider blocks into kaleyra.Settings.
-func (s *scope) evalProviders(providers []*configs.Provider) (map[string]kaleyra.Settings, hcl.Diagnostics) {
+// evalProviders turns the provider blocks into rules.Settings.
+func (s *scope) evalProviders(providers []*configs.Provider) (map[string]rules.Settings, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	out := map[string]kaleyra.Settings{}
+	out := map[string]rules.Settings{}
 	for _, p := range providers {
 		if _, dup := out[p.Addr()]; dup {
 			continue
@@ -126,16 +123,16 @@ func (s *scope) evalProviders(providers []*configs.Provider) (map[string]kaleyra
 	return out, diags
 }
 
-func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnostics) {
+func (s *scope) evalProvider(p *configs.Provider) (rules.Settings, hcl.Diagnostics) {
 	var diags, keyDiags hcl.Diagnostics
-	set := kaleyra.Settings{
+	set := rules.Settings{
 		Address:              p.Addr(),
-		Region:               kaleyra.DefaultRegion,
-		Method:               kaleyra.DefaultMethod,
-		Encoding:             kaleyra.DefaultEncoding,
-		MessagesPerSecond:    kaleyra.DefaultMessagesPerSecond,
-		RecipientsPerRequest: kaleyra.DefaultRecipientsPerRequest,
-		Timeout:              kaleyra.DefaultTimeout,
+		Region:               rules.DefaultRegion,
+		Method:               rules.DefaultMethod,
+		Encoding:             rules.DefaultEncoding,
+		MessagesPerSecond:    rules.DefaultMessagesPerSecond,
+		RecipientsPerRequest: rules.DefaultRecipientsPerRequest,
+		Timeout:              rules.DefaultTimeout,
 	}
 	// In source order, so that several bad references are reported in a
 	// stable order (the attributes come as a map).
@@ -198,43 +195,29 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 		f, _ := v.AsBigFloat().Float64()
 		return f, a.Expr.Range(), true
 	}
-	oneOf := func(name string, dst *string, allowed ...string) {
-		rng, ok := str(name, dst)
-		if !ok {
-			return
+	// rule evaluates a string attribute and applies its Kaleyra rule.
+	rule := func(name string, dst *string, check func(string) *rules.Problem) {
+		if rng, ok := str(name, dst); ok {
+			diags = append(diags, ruleDiag(check(*dst), name, false, rng)...)
 		}
-		for _, a := range allowed {
-			if *dst == a {
-				return
-			}
-		}
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid " + name,
-			Detail:   "The " + name + " must be one of " + quoteList(allowed) + "; got " + strconv.Quote(*dst) + ".",
-			Subject:  rng.Ptr(),
-		})
 	}
 
 	str(configs.ProviderSID, &set.SID)
 	keyRange, keyKnown := str(configs.ProviderAPIKey, &set.APIKey)
-	oneOf(configs.ProviderRegion, &set.Region, kaleyra.Regions()...)
-	str(configs.ProviderEndpoint, &set.Endpoint)
-	oneOf(configs.ProviderMethod, &set.Method, "POST", "GET")
-	oneOf(configs.ProviderEncoding, &set.Encoding, "form", "multipart", "json")
+	rule(configs.ProviderRegion, &set.Region, rules.CheckRegion)
+	rule(configs.ProviderEndpoint, &set.Endpoint, rules.CheckEndpoint)
+	rule(configs.ProviderMethod, &set.Method, rules.CheckMethod)
+	rule(configs.ProviderEncoding, &set.Encoding, rules.CheckEncoding)
 	boolean(configs.ProviderSandbox, &set.Sandbox)
 	boolean(configs.ProviderEmulator, &set.Emulator)
 
-	if a, ok := p.Attrs[configs.ProviderEncoding]; ok && set.Method == "GET" {
+	if a, ok := p.Attrs[configs.ProviderEncoding]; ok && set.Method == rules.MethodGet {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Encoding without POST",
 			Detail:   "The encoding applies to POST requests only; a GET request sends its fields in the query string. Remove encoding or use method = \"POST\".",
 			Subject:  a.Expr.Range().Ptr(),
 		})
-	}
-	if set.Endpoint != "" {
-		diags = append(diags, checkEndpoint(set.Endpoint, p.Attrs[configs.ProviderEndpoint].Expr.Range())...)
 	}
 	if f, rng, ok := number(configs.ProviderMessagesPerSecond); ok {
 		if f <= 0 {
@@ -249,13 +232,8 @@ func (s *scope) evalProvider(p *configs.Provider) (kaleyra.Settings, hcl.Diagnos
 		}
 	}
 	if f, rng, ok := number(configs.ProviderRecipientsPerRequest); ok {
-		if f != float64(int(f)) || f < 1 || f > kaleyra.MaxRecipientsPerRequest {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid recipients_per_request",
-				Detail:   "The recipients_per_request must be a whole number from 1 to " + strconv.Itoa(kaleyra.MaxRecipientsPerRequest) + ".",
-				Subject:  rng.Ptr(),
-			})
+		if p := rules.CheckRecipientsPerRequest(f); p != nil {
+			diags = append(diags, ruleDiag(p, configs.ProviderRecipientsPerRequest, false, rng)...)
 		} else {
 			set.RecipientsPerRequest = int(f)
 		}
@@ -357,7 +335,7 @@ type sender struct {
 
 // evalSenders evaluates the sender blocks; each must use a configured
 // provider.
-func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kaleyra.Settings) (map[string]*sender, hcl.Diagnostics) {
+func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]rules.Settings) (map[string]*sender, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	out := map[string]*sender{}
 	vals := map[string]cty.Value{}
@@ -365,7 +343,7 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 		if _, dup := out[cs.Name]; dup {
 			continue
 		}
-		sd := &sender{name: cs.Name, channel: channelWhatsApp}
+		sd := &sender{name: cs.Name, channel: rules.ChannelWhatsApp}
 		var blockDiags hcl.Diagnostics
 		blockDiags = append(blockDiags, s.checkRefs(cs.Number, refs(refVar, refLocal), "a sender block")...)
 		blockDiags = append(blockDiags, s.checkRefs(cs.Channel, refs(refVar, refLocal), "a sender block")...)
@@ -374,9 +352,7 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 			blockDiags = append(blockDiags, moreDiags...)
 			if ok {
 				sd.number = num
-				if p := s.numbers.problem(num); p != "" {
-					blockDiags = append(blockDiags, invalidNumberDiag(num, p, cs.Number.Range()))
-				}
+				blockDiags = append(blockDiags, ruleDiag(rules.CheckNumber(rules.FieldFrom, num), "number", false, cs.Number.Range())...)
 			} else if !moreDiags.HasErrors() && cs.Number != nil {
 				blockDiags = append(blockDiags, &hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Missing sender number",
@@ -384,14 +360,7 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 				})
 			}
 			if ch, _, ok, moreDiags := evalString(cs.Channel, s.ctx); ok {
-				if ch != channelWhatsApp {
-					blockDiags = append(blockDiags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Unsupported channel",
-						Detail:   "herald sends on the \"whatsapp\" channel only; got " + strconv.Quote(ch) + ".",
-						Subject:  cs.Channel.Range().Ptr(),
-					})
-				}
+				blockDiags = append(blockDiags, ruleDiag(rules.CheckChannel(ch), rules.FieldChannel, false, cs.Channel.Range())...)
 			} else {
 				blockDiags = append(blockDiags, moreDiags...)
 			}
@@ -415,7 +384,7 @@ func (s *scope) evalSenders(senders []*configs.Sender, providers map[string]kale
 
 // senderProvider returns the address of the provider configuration a sender
 // uses, reporting one that is not configured.
-func senderProvider(cs *configs.Sender, providers map[string]kaleyra.Settings) (string, hcl.Diagnostics) {
+func senderProvider(cs *configs.Sender, providers map[string]rules.Settings) (string, hcl.Diagnostics) {
 	switch {
 	case cs.Provider != "":
 		if _, ok := providers[cs.Provider]; ok {
@@ -457,12 +426,12 @@ type badNumbers struct {
 	count int
 }
 
-func (b *badNumbers) report(n, problem string, rng func() hcl.Range) hcl.Diagnostics {
+func (b *badNumbers) report(p *rules.Problem, rng func() hcl.Range) hcl.Diagnostics {
 	b.count++
 	if b.count > maxNumberDiags {
 		return nil
 	}
-	return hcl.Diagnostics{invalidNumberDiag(n, problem, rng())}
+	return ruleDiag(p, "number", false, rng())
 }
 
 func (b *badNumbers) summary() hcl.Diagnostics {
@@ -475,16 +444,6 @@ func (b *badNumbers) summary() hcl.Diagnostics {
 		Detail:   strconv.Itoa(b.count-maxNumberDiags) + " more numbers in this list are not valid E.164 numbers.",
 		Subject:  b.expr.Range().Ptr(),
 	}}
-}
-
-func invalidNumberDiag(num, problem string, rng hcl.Range) *hcl.Diagnostic {
-	return &hcl.Diagnostic{
-		Severity: hcl.DiagError,
-		Summary:  "Invalid phone number",
-		Detail:   strconv.Quote(num) + " is not a valid number: " + problem + ".",
-		Subject:  rng.Ptr(),
-		Extra:    valueExtra{num},
-	}
 }
 
 // evalRecipients evaluates the recipients blocks: each number valid, none
@@ -529,8 +488,8 @@ func (s *scope) evalRecipients(blocks []*configs.Recipients) hcl.Diagnostics {
 		seen := make(map[string]int, len(nums))
 		bad := badNumbers{expr: r.Numbers}
 		for i, n := range nums {
-			if p := s.numbers.problem(n); p != "" {
-				blockDiags = append(blockDiags, bad.report(n, p, func() hcl.Range { return elementRange(r.Numbers, i, len(nums)) })...)
+			if p := s.numbers.problem(n); p != nil {
+				blockDiags = append(blockDiags, bad.report(p, func() hcl.Range { return elementRange(r.Numbers, i, len(nums)) })...)
 				continue
 			}
 			if first, dup := seen[n]; dup {
@@ -586,14 +545,15 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 		blockDiags = append(blockDiags, moreDiags...)
 		obj := map[string]cty.Value{"name": name, "language": cty.NullVal(cty.String), "params": cty.ListValEmpty(cty.String)}
 		if n, ok := knownString(name); ok {
-			blockDiags = append(blockDiags, checkNoHTML("template name", n, name.ContainsMarked(), t.TemplateName.Range())...)
+			blockDiags = append(blockDiags, ruleDiag(rules.CheckTemplateName(n), "template name", name.ContainsMarked(), t.TemplateName.Range())...)
+			blockDiags = append(blockDiags, ruleDiag(rules.CheckNoHTML(rules.FieldTemplateName, n), "template name", name.ContainsMarked(), t.TemplateName.Range())...)
 		}
 		if t.Language != nil {
 			lang, moreDiags := eval(t.Language, s.ctx, cty.String)
 			blockDiags = append(blockDiags, moreDiags...)
 			obj["language"] = lang
 			if l, ok := knownString(lang); ok {
-				blockDiags = append(blockDiags, checkNoHTML("language", l, lang.ContainsMarked(), t.Language.Range())...)
+				blockDiags = append(blockDiags, ruleDiag(rules.CheckNoHTML(rules.FieldLanguage, l), "language", lang.ContainsMarked(), t.Language.Range())...)
 			}
 		}
 		if t.Params != nil {

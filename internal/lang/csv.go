@@ -11,6 +11,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // csvDecodeFunc is go-cty's csvdecode, with errors that name the file the
@@ -60,9 +62,10 @@ func (s *scope) relative(path string) string {
 	return path
 }
 
-// valueExtra marks a diagnostic about one value, such as a phone number,
-// that may have come from a file file() read; locateValues then says on
-// which line of which file it is.
+// valueExtra marks a diagnostic about one value, such as a repeated phone
+// number, that may have come from a file file() read; locateValues then
+// says on which line of which file it is. A broken number rule's
+// rules.Problem does the same with the number it found.
 type valueExtra struct{ value string }
 
 // locateValues adds to each diagnostic about a value from a file that
@@ -79,6 +82,9 @@ func (s *scope) locateValues(diags hcl.Diagnostics) {
 	sort.Strings(paths)
 	for _, d := range diags {
 		extra, ok := hcl.DiagnosticExtra[valueExtra](d)
+		if p, isRule := hcl.DiagnosticExtra[rules.Problem](d); isRule && p.Kind == rules.InvalidNumber {
+			extra, ok = valueExtra{p.Found}, true
+		}
 		if !ok || extra.value == "" {
 			continue
 		}

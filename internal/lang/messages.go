@@ -11,6 +11,7 @@ import (
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/configs"
 	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // instance is one evaluated instance of a message block: the content and
@@ -265,6 +266,9 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 				Severity: hcl.DiagError, Summary: "Missing body", Detail: "The body of a text message cannot be null.", Subject: m.Body.Range().Ptr(),
 			})
 		}
+		if ok {
+			diags = append(diags, ruleDiag(rules.CheckBody(body), rules.FieldBody, sensitive, m.Body.Range())...)
+		}
 		inst.content = delivery.Content{Type: delivery.Text, Body: body}
 		inst.sensitive = sensitive
 	} else {
@@ -309,16 +313,16 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 				Detail: "The ref identifies the delivery with the sender and recipient; it cannot be empty.", Subject: expr.Range().Ptr(),
 			})
 		}
-		diags = append(diags, checkRefLength(name, v, expr.Range())...)
-		diags = append(diags, checkNoHTML(name, v, sensitive, expr.Range())...)
+		diags = append(diags, ruleDiag(rules.CheckRef(name, v), name, sensitive, expr.Range())...)
+		diags = append(diags, ruleDiag(rules.CheckNoHTML(name, v), name, sensitive, expr.Range())...)
 		*dst = v
 	}
 	keyField("ref", m.Ref, &inst.ref, true)
 	keyField("ref1", m.Ref1, &inst.ref1, false)
 	keyField("ref2", m.Ref2, &inst.ref2, false)
 	if cb, sensitive, ok, moreDiags := evalString(m.CallbackURL, ctx); ok {
-		diags = append(diags, checkCallbackURL(cb, sensitive, m.CallbackURL.Range())...)
-		diags = append(diags, checkNoHTML("callback_url", cb, sensitive, m.CallbackURL.Range())...)
+		diags = append(diags, ruleDiag(rules.CheckCallbackURL(cb), rules.FieldCallbackURL, sensitive, m.CallbackURL.Range())...)
+		diags = append(diags, ruleDiag(rules.CheckNoHTML(rules.FieldCallbackURL, cb), rules.FieldCallbackURL, sensitive, m.CallbackURL.Range())...)
 		inst.callback = cb
 	} else {
 		diags = append(diags, moreDiags...)
@@ -383,7 +387,7 @@ func evalTemplateContent(m *configs.Message, ctx *hcl.EvalContext) (delivery.Con
 					continue
 				}
 				given[k.AsString()] = v.AsString()
-				diags = append(diags, checkNoHTML("parameter "+k.AsString(), v.AsString(), sensitive, paramsRange)...)
+				diags = append(diags, ruleDiag(rules.CheckNoHTML(rules.FieldParams, v.AsString()), "parameter "+k.AsString(), sensitive, itemRange(m.Params, k.AsString()))...)
 			}
 		}
 	}
@@ -515,8 +519,8 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 	seen := make(map[string]bool, len(nums))
 	bad := badNumbers{expr: expr}
 	for i, n := range nums {
-		if p := s.numbers.problem(n); p != "" {
-			diags = append(diags, bad.report(n, p, func() hcl.Range { return rangeOf(i) })...)
+		if p := s.numbers.problem(n); p != nil {
+			diags = append(diags, bad.report(p, func() hcl.Range { return rangeOf(i) })...)
 			continue
 		}
 		if seen[n] {

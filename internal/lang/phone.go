@@ -2,22 +2,20 @@ package lang
 
 import (
 	"runtime"
-	"strconv"
 	"sync"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
-// numberChecker validates phone numbers, each distinct number once per Load.
-// libphonenumber is slow (about 20µs a number through Parse), so the checker
-// skips Parse, builds the PhoneNumber straight from the strict E.164 text,
-// and validates large batches on every core.
+// numberChecker validates phone numbers with rules.CheckNumber, each
+// distinct number once per Load, and large batches on every core: even
+// the rule's fast path costs microseconds a number.
 type numberChecker struct {
-	problems map[string]string // number -> "" when valid, else why not
+	problems map[string]*rules.Problem // number -> nil when valid
 }
 
 func newNumberChecker() *numberChecker {
-	return &numberChecker{problems: map[string]string{}}
+	return &numberChecker{problems: map[string]*rules.Problem{}}
 }
 
 // parallelThreshold is the batch size above which checking is spread over
@@ -29,17 +27,17 @@ func (c *numberChecker) prime(nums []string) {
 	var todo []string
 	for _, n := range nums {
 		if _, seen := c.problems[n]; !seen {
-			c.problems[n] = "" // placeholder, also dedupes todo
+			c.problems[n] = nil // placeholder, also dedupes todo
 			todo = append(todo, n)
 		}
 	}
 	if len(todo) < parallelThreshold {
 		for _, n := range todo {
-			c.problems[n] = e164Problem(n)
+			c.problems[n] = rules.CheckNumber(rules.FieldTo, n)
 		}
 		return
 	}
-	results := make([]string, len(todo))
+	results := make([]*rules.Problem, len(todo))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -47,7 +45,7 @@ func (c *numberChecker) prime(nums []string) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(todo); i += workers {
-				results[i] = e164Problem(todo[i])
+				results[i] = rules.CheckNumber(rules.FieldTo, todo[i])
 			}
 		}()
 	}
@@ -57,95 +55,13 @@ func (c *numberChecker) prime(nums []string) {
 	}
 }
 
-// problem returns why n is not a valid number, "" when it is.
-func (c *numberChecker) problem(n string) string {
+// problem returns why n is not a valid recipient number, nil when it is
+// one.
+func (c *numberChecker) problem(n string) *rules.Problem {
 	p, seen := c.problems[n]
 	if !seen {
-		p = e164Problem(n)
+		p = rules.CheckNumber(rules.FieldTo, n)
 		c.problems[n] = p
 	}
 	return p
-}
-
-// maxE164Digits is E.164's limit on a number's length.
-const maxE164Digits = 15
-
-// e164Problem explains why s is not a valid E.164 number of a real country
-// and number plan, or returns "" when it is one. The configuration must
-// write numbers exactly as E.164 ("+" and digits, no spaces), so nothing is
-// normalised.
-func e164Problem(s string) string {
-	if len(s) == 0 || s[0] != '+' {
-		return "a number must be written in E.164 form: \"+\", the country code and the number, with no spaces, as +12025550123"
-	}
-	digits := s[1:]
-	if len(digits) < 3 || len(digits) > maxE164Digits {
-		return "an E.164 number has between 3 and 15 digits after the \"+\""
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return "a number must be written in E.164 form: \"+\" and digits only, with no spaces or punctuation"
-		}
-	}
-	num, ok := e164Number(digits)
-	if !ok {
-		return "no country uses the calling code at the start of this number"
-	}
-	if !isValidNumber(num) {
-		return "it is not a valid number in its country's numbering plan"
-	}
-	return ""
-}
-
-// e164Number builds the PhoneNumber for digits (E.164 without the "+"), as
-// phonenumbers.Parse would from "+" + digits. Calling codes are prefix-free,
-// so the first 1 to 3 digits that name one are the calling code.
-func e164Number(digits string) (*phonenumbers.PhoneNumber, bool) {
-	for l := 1; l <= 3 && l < len(digits); l++ {
-		cc, _ := strconv.Atoi(digits[:l])
-		if len(phonenumbers.GetRegionCodesForCountryCode(cc)) == 0 {
-			continue
-		}
-		nsn := digits[l:]
-		if len(nsn) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nsn) > phonenumbers.MAX_LENGTH_FOR_NSN {
-			return nil, false
-		}
-		national, err := strconv.ParseUint(nsn, 10, 64)
-		if err != nil {
-			return nil, false
-		}
-		cc32 := int32(cc)
-		n := &phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &national}
-		// Leading zeros of the national number are significant (Italy);
-		// Parse records them the same way.
-		if len(nsn) >= 2 && nsn[0] == '0' {
-			yes := true
-			n.ItalianLeadingZero = &yes
-			zeros := 1
-			for zeros < len(nsn)-1 && nsn[zeros] == '0' {
-				zeros++
-			}
-			if zeros != 1 {
-				z := int32(zeros)
-				n.NumberOfLeadingZeros = &z
-			}
-		}
-		return n, true
-	}
-	return nil, false
-}
-
-// isValidNumber is phonenumbers.IsValidNumber, about twice as fast for most
-// numbers. IsValidNumber first finds the number's region by trying each
-// region of its calling code in turn, then validates it for that region,
-// so a number of the main region is checked twice. A number valid for the
-// main region is found there first (main regions have no leading-digits
-// rule), so checking the main region alone settles it; anything else takes
-// the full path. TestE164AgreesWithParse holds the two to the same answers.
-func isValidNumber(n *phonenumbers.PhoneNumber) bool {
-	main := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode()))
-	if main != "001" && phonenumbers.IsValidNumberForRegion(n, main) {
-		return true
-	}
-	return phonenumbers.IsValidNumber(n)
 }

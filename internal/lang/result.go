@@ -5,7 +5,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/heraldhq/herald/internal/delivery"
-	"github.com/heraldhq/herald/internal/kaleyra"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // Result is an evaluated configuration: everything the plan engine needs,
@@ -16,7 +16,7 @@ type Result struct {
 	StatePath string
 	// Providers maps each provider address ("kaleyra", "kaleyra.eu") to its
 	// settings.
-	Providers map[string]kaleyra.Settings
+	Providers map[string]rules.Settings
 	// Deliveries in declaration order: by file, then block, then for_each
 	// key, then recipient as listed.
 	Deliveries []delivery.Delivery

@@ -1,4 +1,4 @@
-package lang
+package rules
 
 import (
 	"fmt"
