@@ -1,4 +1,4 @@
-# ref fields, HTML tags and callback URLs.
+# ref fields, bodies, HTML tags and callback URLs.
 provider "kaleyra" {
   sid      = "HXTEST0001IN"
   emulator = true
@@ -103,4 +103,37 @@ message "sensitive_ref_each" {
   body     = "hello"
   ref      = "ref-${each.key}"
   ref1     = var.token # WARNING: Sensitive value in ref1
+}
+
+message "tag_with_colon" {
+  from = sender.ops
+  to   = recipients.team
+  body = "hello"
+  ref  = "rel<x:y>" # ERROR: HTML tag in ref
+}
+
+message "empty_body" {
+  from = sender.ops
+  to   = recipients.team
+  body = "" # ERROR: Empty body
+  ref  = "empty_body"
+}
+
+message "long_body" {
+  from = sender.ops
+  to   = recipients.team
+  body = join("", [for i in range(1000) : "xxxxx"]) # ERROR: Value of body too long
+  ref  = "long_body"
+}
+
+message "longest_body" {
+  from = sender.ops
+  to   = recipients.team
+  body = join("", [for i in range(1024) : "éééé"])
+  ref  = "longest_body"
+}
+
+template "unnamed" {
+  name   = "" # ERROR: Empty template name
+  params = []
 }
