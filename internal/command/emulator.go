@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 var _ = register(&Command{
@@ -20,8 +21,10 @@ without an account. Nothing leaves the machine.
 
 It checks requests as Kaleyra does, with the same error codes: the api-key
 header and the SID in the path (RBC001), the from number (E13008) and every
-to number (E13009) as E.164, HTML tags in any field but body (E413), and the
-required fields and ref lengths. It answers accepted requests with the body
+to number (E13009) as E.164, HTML tags in any field but body (E413), the
+required fields, ref lengths, a text body of 1 to 4,096 characters and an
+https callback_url (plain http only to loopback): the same rules that
+validate applies and the client checks before sending. It answers accepted requests with the body
 Kaleyra documents, prints a line per delivery, and with -outbox appends each
 delivery to FILE as a JSON line.
 
@@ -83,7 +86,7 @@ func (a emulatorArguments) check(fs *flag.FlagSet) error {
 	if err != nil {
 		return fmt.Errorf("-listen %q is not a host:port address", a.listen)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !rules.IsLoopback(host) {
 		return fmt.Errorf("-listen %q is not a loopback address; the emulator serves only this machine, so use 127.0.0.1 or ::1", a.listen)
 	}
 	f := a.options.Faults

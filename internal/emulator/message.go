@@ -67,7 +67,7 @@ func (s *Server) readMessage(r *http.Request) (*message, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	m, apiErr := checkFields(values)
+	m, apiErr := checkFields(values, &s.numbers)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -123,7 +123,7 @@ func decodeFields(r *http.Request) (url.Values, *apiError) {
 // checkFields applies Kaleyra's rules to the decoded fields: the ones the
 // wire itself requires here, and the field rules of package rules, in the
 // order Kaleyra finds them.
-func checkFields(v url.Values) (*message, *apiError) {
+func checkFields(v url.Values, numbers *rules.NumberCache) (*message, *apiError) {
 	m := &message{
 		typ:          v.Get("type"),
 		channel:      v.Get("channel"),
@@ -166,7 +166,7 @@ func checkFields(v url.Values) (*message, *apiError) {
 		Body: m.body, TemplateName: m.templateName, Language: m.langCode, Params: m.params,
 		Ref: m.ref, Ref1: m.ref1, Ref2: m.ref2, CallbackURL: m.callbackURL,
 	}
-	if ps := rm.Check(); len(ps) > 0 {
+	if ps := rm.Check(numbers); len(ps) > 0 {
 		return nil, refusal(ps[0])
 	}
 	if m.source != "" && m.source != "sandbox" {

@@ -75,6 +75,9 @@ type Server struct {
 	outbox   *outbox
 	requests atomic.Int64
 	mux      *http.ServeMux
+	// numbers remembers verdicts on phone numbers: the same recipients
+	// come again in request after request.
+	numbers rules.NumberCache
 
 	mu       sync.Mutex
 	http     *http.Server

@@ -179,7 +179,7 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 	if len(b.To) == 0 {
 		return nil, errors.New("a batch needs at least one recipient")
 	}
-	if ps := b.message().Check(); len(ps) > 0 {
+	if ps := b.message().Check(nil); len(ps) > 0 {
 		return result{status: Failed, code: ps[0].Code, said: ps[0].Message()}.outcomes(b, 0), nil
 	}
 	// A select picks at random among ready cases, so a cancelled ctx is

@@ -145,7 +145,8 @@ type Message struct {
 // Kaleyra finds them: HTML tags first (Kaleyra rejects them before reading
 // what the fields mean), then the channel, the numbers, the refs, the type
 // and its content, and the callback URL. A refusal answers with the first.
-func (m Message) Check() []Problem {
+// numbers, when not nil, remembers the verdicts on phone numbers.
+func (m Message) Check(numbers *NumberCache) []Problem {
 	var ps []Problem
 	add := func(p *Problem) {
 		if p != nil {
@@ -169,9 +170,9 @@ func (m Message) Check() []Problem {
 		add(CheckParam(i, v))
 	}
 	add(CheckChannel(m.Channel))
-	add(CheckNumber(FieldFrom, m.From))
+	add(numbers.Check(FieldFrom, m.From))
 	for i, to := range m.To {
-		if p := CheckNumber(FieldTo, to); p != nil {
+		if p := numbers.Check(FieldTo, to); p != nil {
 			p.Index = i
 			add(p)
 		}

@@ -14,11 +14,14 @@ import (
 // holds the number as Kaleyra reports it back.
 //
 // libphonenumber is slow (about 20µs a number through Parse), so the
-// check skips Parse, builds the PhoneNumber straight from the strict E.164
-// text, and remembers its verdicts: the same recipients come again in
-// every batch and every run of the emulator.
+// check skips Parse and builds the PhoneNumber straight from the strict
+// E.164 text; a caller that sees the same numbers again keeps a
+// NumberCache.
 func CheckNumber(field, number string) *Problem {
-	reason := numberReason(number)
+	return numberProblem(field, number, e164Problem(number))
+}
+
+func numberProblem(field, number, reason string) *Problem {
 	if reason == "" {
 		return nil
 	}
@@ -29,27 +32,32 @@ func CheckNumber(field, number string) *Problem {
 	return &Problem{Field: field, Index: -1, Code: code, Kind: InvalidNumber, Found: number, reason: reason}
 }
 
-// verdicts remembers why each number checked is invalid ("" when valid).
-// It stops growing at maxVerdicts so that a long-running emulator stays
-// small.
-var (
-	verdicts     sync.Map // string -> string
-	verdictCount atomic.Int64
-)
+// NumberCache remembers CheckNumber's verdicts, for a caller that sees the
+// same numbers again and again (the emulator, across requests). It stops
+// growing at maxCachedNumbers so that a long run stays small. It is safe
+// for concurrent use; a nil *NumberCache remembers nothing.
+type NumberCache struct {
+	verdicts sync.Map // number -> why it is invalid, "" when valid
+	count    atomic.Int64
+}
 
-const maxVerdicts = 200_000
+const maxCachedNumbers = 200_000
 
-func numberReason(number string) string {
-	if r, ok := verdicts.Load(number); ok {
-		return r.(string)
+// Check is CheckNumber, remembering the verdict.
+func (c *NumberCache) Check(field, number string) *Problem {
+	if c == nil {
+		return CheckNumber(field, number)
+	}
+	if r, ok := c.verdicts.Load(number); ok {
+		return numberProblem(field, number, r.(string))
 	}
 	r := e164Problem(number)
-	if verdictCount.Load() < maxVerdicts {
-		if _, loaded := verdicts.LoadOrStore(number, r); !loaded {
-			verdictCount.Add(1)
+	if c.count.Load() < maxCachedNumbers {
+		if _, loaded := c.verdicts.LoadOrStore(number, r); !loaded {
+			c.count.Add(1)
 		}
 	}
-	return r
+	return numberProblem(field, number, r)
 }
 
 // maxE164Digits is E.164's limit on a number's length.
