@@ -25,14 +25,14 @@ type MarkdownOptions struct {
 	// characters, so a Limit below that is not honoured.
 	Limit int
 	// PlanFile names the saved plan in "run `herald show PLANFILE` for
-	// all". Default "plan.out".
+	// all"; "" when the plan was not saved, and the reader is told to run
+	// `herald plan` instead.
 	PlanFile string
 }
 
 const (
-	defaultMarkdownMarker   = "herald-plan"
-	defaultMarkdownLimit    = 65000
-	defaultMarkdownPlanFile = "plan.out"
+	defaultMarkdownMarker = "herald-plan"
+	defaultMarkdownLimit  = 65000
 
 	// mdListEnds is how many lines a long recipient list keeps at each end
 	// before the budget forces fewer: 20,000 recipients show as 200 lines.
@@ -120,9 +120,6 @@ func renderPlanMarkdown(p *plans.Plan, opts MarkdownOptions) string {
 	}
 	if opts.Limit <= 0 {
 		opts.Limit = defaultMarkdownLimit
-	}
-	if opts.PlanFile == "" {
-		opts.PlanFile = defaultMarkdownPlanFile
 	}
 	r := &mdRenderer{opts: opts, plan: p, sum: p.Summary(), inst: mdGroup(p)}
 
@@ -278,7 +275,16 @@ func (r *mdRenderer) quietLine(quiet []*mdInstance) string {
 }
 
 func (r *mdRenderer) footer() string {
-	return fmt.Sprintf("<sub>Made by herald. Run `herald show %s` for the whole plan.</sub>\n", mdShorten(r.opts.PlanFile, mdValueMax))
+	return fmt.Sprintf("<sub>Made by herald. Run %s for the whole plan.</sub>\n", r.showCommand())
+}
+
+// showCommand is the command that shows the whole plan: show of the saved
+// plan, or plan again when it was not saved.
+func (r *mdRenderer) showCommand() string {
+	if r.opts.PlanFile == "" {
+		return "`herald plan`"
+	}
+	return "`herald show " + mdShorten(r.opts.PlanFile, mdValueMax) + "`"
 }
 
 // omitted says which message sections did not fit.
@@ -292,9 +298,9 @@ func (r *mdRenderer) omitted(rest []*mdInstance) string {
 	if warnings > 0 {
 		detail += ", " + mdCount(warnings) + " changed or unknown"
 	}
-	return fmt.Sprintf("> [!NOTE]\n> %s more %s, from %s on, %s not shown (%s) to keep this comment within GitHub's size limit. Run `herald show %s` for the whole plan.\n\n",
+	return fmt.Sprintf("> [!NOTE]\n> %s more %s, from %s on, %s not shown (%s) to keep this comment within GitHub's size limit. Run %s for the whole plan.\n\n",
 		mdCount(len(rest)), plural(len(rest), "message", "messages"),
-		mdCode(mdShorten(rest[0].addr.String(), mdValueMax)), isAre(len(rest)), detail, mdShorten(r.opts.PlanFile, mdValueMax))
+		mdCode(mdShorten(rest[0].addr.String(), mdValueMax)), isAre(len(rest)), detail, r.showCommand())
 }
 
 // fittingSection renders inst's section within budget, keeping fewer
@@ -425,8 +431,8 @@ func (r *mdRenderer) list(b *strings.Builder, changes []*plans.Change, ends int,
 		b.WriteString(lines(changes))
 	} else {
 		b.WriteString(lines(changes[:ends]))
-		fmt.Fprintf(b, "*… %s not shown; run `herald show %s` for all.*\n\n",
-			mdPlural(len(changes)-2*ends, "recipient", "recipients"), mdShorten(r.opts.PlanFile, mdValueMax))
+		fmt.Fprintf(b, "*… %s not shown; run %s for all.*\n\n",
+			mdPlural(len(changes)-2*ends, "recipient", "recipients"), r.showCommand())
 		b.WriteString(lines(changes[len(changes)-ends:]))
 	}
 	b.WriteString("</details>\n\n")

@@ -41,11 +41,11 @@ func TestPlanMarkdownGolden(t *testing.T) {
 		plan *plans.Plan
 		opts MarkdownOptions
 	}{
-		{"markdown_small", mdSmallPlan(), MarkdownOptions{}},
+		{"markdown_small", mdSmallPlan(), MarkdownOptions{PlanFile: "plan.out"}},
 		{"markdown_mixed", mdMixedPlan(), MarkdownOptions{Marker: "notifications/prod", PlanFile: "prod.plan"}},
-		{"markdown_sensitive", mdSensitivePlan(), MarkdownOptions{}},
+		{"markdown_sensitive", mdSensitivePlan(), MarkdownOptions{PlanFile: "plan.out"}},
 		{"markdown_nothing", mdNothingPlan(), MarkdownOptions{}},
-		{"markdown_large", mdLargePlan(), MarkdownOptions{}},
+		{"markdown_large", mdLargePlan(), MarkdownOptions{PlanFile: "plan.out"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +109,7 @@ func TestPlanMarkdownAlwaysFits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := PlanMarkdown(&buf, tt.plan, MarkdownOptions{}); err != nil {
+			if err := PlanMarkdown(&buf, tt.plan, MarkdownOptions{PlanFile: "plan.out"}); err != nil {
 				t.Fatal(err)
 			}
 			got := buf.String()
