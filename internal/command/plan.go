@@ -119,6 +119,7 @@ func planWith(dw *diagWriter, f *planFlags, cfg *lang.Result, st *states.State) 
 		dw.err("Invalid -replace", err)
 		return nil, false
 	}
+	logPlan(dw.env.Logger, p)
 	p.HeraldVersion = dw.env.Version
 	for _, w := range warnings {
 		dw.warn("Partial plan", w)

@@ -93,6 +93,7 @@ func loadConfig(env *Env, dw *diagWriter, args []lang.VarArg) (*lang.Result, boo
 	cfg, files, diags := lang.Load(lang.Options{Dir: env.Dir, Args: args})
 	dw.files = files
 	dw.diags(diags)
+	logConfig(env.Logger, env.Dir, len(files), cfg)
 	return cfg, !diags.HasErrors()
 }
 

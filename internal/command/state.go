@@ -88,6 +88,7 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 		unlock()
 		return fail(err)
 	}
+	logState(env.Logger, path, st)
 	return backend, st, unlock, true
 }
 
