@@ -179,9 +179,6 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 	if len(b.To) == 0 {
 		return nil, errors.New("a batch needs at least one recipient")
 	}
-	if ps := b.message().Check(nil); len(ps) > 0 {
-		return result{status: Failed, code: ps[0].Code, said: ps[0].Message()}.outcomes(b, 0), nil
-	}
 	// A select picks at random among ready cases, so a cancelled ctx is
 	// checked first: otherwise a free slot could still send.
 	if err := ctx.Err(); err != nil {
@@ -193,6 +190,12 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 		return nil, ctx.Err()
 	}
 	defer func() { <-c.slots }()
+	// Checked with a slot held, so that at most Parallelism batches are
+	// checked at once: a burst of checks would delay the requests already
+	// leaving. A refused batch spends no rate-limit token.
+	if ps := b.message().Check(nil); len(ps) > 0 {
+		return result{status: Failed, code: ps[0].Code, said: ps[0].Message()}.outcomes(b, 0), nil
+	}
 	// The slot is taken before the rate limit so that a token is spent
 	// only when the request can leave at once: tokens taken while waiting
 	// for a slot would let requests bunch up after it.
