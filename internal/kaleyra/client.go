@@ -194,7 +194,7 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 	// checked at once: a burst of checks would delay the requests already
 	// leaving. A refused batch spends no rate-limit token.
 	if ps := b.message().Check(nil); len(ps) > 0 {
-		return result{status: Failed, code: ps[0].Code, said: ps[0].Message()}.outcomes(b, 0), nil
+		return result{status: Failed, code: ps[0].Code, said: ps[0].Message(), by: byCheck}.outcomes(b, 0), nil
 	}
 	// The slot is taken before the rate limit so that a token is spent
 	// only when the request can leave at once: tokens taken while waiting
@@ -243,7 +243,8 @@ func (c *Client) deliver(ctx context.Context, b Batch) []Outcome {
 type result struct {
 	status Status // for every recipient, unless answer is set
 	code   string
-	said   string // Kaleyra's own words, or the transport error
+	said   string  // Kaleyra's own words, or the transport error
+	by     speaker // who said them
 	// retry: the request surely did nothing and may be made again.
 	retry      bool
 	retryAfter time.Duration
@@ -255,11 +256,11 @@ type result struct {
 func (r result) outcomes(b Batch, attempts int) []Outcome {
 	out := make([]Outcome, len(b.To))
 	if r.answer == nil {
-		text := describe(r.code, r.said)
+		text := describe(r.code, r.said, r.by)
 		if r.retry && r.httpStatus != 0 && r.code != "WA429" {
 			// Retries ran out: say that nothing was sent, which a code such
 			// as WA500 would not.
-			text = describe("HTTP"+strconv.Itoa(r.httpStatus), r.said)
+			text = describe("HTTP"+strconv.Itoa(r.httpStatus), r.said, r.by)
 		}
 		for i, to := range b.To {
 			out[i] = Outcome{Recipient: to, Status: r.status, Code: r.code, Text: text, Attempts: attempts}
@@ -298,7 +299,7 @@ func (c *Client) request(ctx context.Context, fs []field, try int) result {
 	req, err := newRequest(ctx, c.method, c.encoding, c.endpoint, c.settings.APIKey, fs)
 	if err != nil {
 		// Nothing was sent; this is herald's bug, not Kaleyra's answer.
-		return result{status: Failed, code: "REQUEST", said: c.scrub(err.Error())}
+		return result{status: Failed, code: "REQUEST", said: c.scrub(err.Error()), by: byClient}
 	}
 	c.traceRequest(req, fs, try)
 
@@ -309,11 +310,11 @@ func (c *Client) request(ctx context.Context, fs []field, try int) result {
 		c.log.Debug("request failed", "try", try, "written", wrote.Load(), "elapsed", time.Since(start), "error", said)
 		switch {
 		case !wrote.Load():
-			return result{status: Failed, code: CodeConnect, said: said, retry: true}
+			return result{status: Failed, code: CodeConnect, said: said, by: byClient, retry: true}
 		case isTimeout(err):
-			return result{status: Unknown, code: CodeTimeout, said: said}
+			return result{status: Unknown, code: CodeTimeout, said: said, by: byClient}
 		default:
-			return result{status: Unknown, code: CodeNoAnswer, said: said}
+			return result{status: Unknown, code: CodeNoAnswer, said: said, by: byClient}
 		}
 	}
 	defer resp.Body.Close()
@@ -329,13 +330,13 @@ func (c *Client) classify(resp *http.Response, body []byte, readErr error) resul
 	if code >= 200 && code < 300 {
 		if readErr != nil {
 			if isTimeout(readErr) {
-				return result{status: Unknown, code: CodeTimeout, said: c.scrub(readErr.Error())}
+				return result{status: Unknown, code: CodeTimeout, said: c.scrub(readErr.Error()), by: byClient}
 			}
-			return result{status: Unknown, code: CodeBadAnswer, said: c.scrub(readErr.Error())}
+			return result{status: Unknown, code: CodeBadAnswer, said: c.scrub(readErr.Error()), by: byClient}
 		}
 		a, err := parseAnswer(body)
 		if err != nil {
-			return result{status: Unknown, code: CodeBadAnswer, said: c.scrub(err.Error())}
+			return result{status: Unknown, code: CodeBadAnswer, said: c.scrub(err.Error()), by: byClient}
 		}
 		return result{status: Sent, answer: &a}
 	}

@@ -53,14 +53,38 @@ func KnownCodes() []string {
 	return codes
 }
 
-// describe builds an Outcome's Text from a code and what Kaleyra said: the
-// explanation for a known code (with Kaleyra's own words when it gave
-// some), or Kaleyra's words as they came for an unknown one.
-func describe(code, said string) string {
+// speaker is who said the words an outcome quotes.
+type speaker int
+
+const (
+	// byKaleyra: Kaleyra, in its answer.
+	byKaleyra speaker = iota
+	// byClient: herald's HTTP client, for a request that failed or an
+	// answer it could not read; Kaleyra may never have seen the request.
+	byClient
+	// byCheck: herald's own check of Kaleyra's rules, before sending.
+	byCheck
+)
+
+// quote puts words in the mouth of who said them.
+func (by speaker) quote(said string) string {
+	switch by {
+	case byClient:
+		return "herald's HTTP client reported: " + said
+	case byCheck:
+		return "herald's check before sending: " + said
+	}
+	return "Kaleyra said: " + said
+}
+
+// describe builds an Outcome's Text from a code and the words that came
+// with it: the explanation for a known code (with those words, naming who
+// said them), or the words as they came for an unknown one.
+func describe(code, said string, by speaker) string {
 	explained := Explain(code)
 	switch {
 	case explained != "" && said != "":
-		return explained + " (Kaleyra said: " + said + ")"
+		return explained + " (" + by.quote(said) + ")"
 	case explained != "":
 		return explained
 	case said != "":

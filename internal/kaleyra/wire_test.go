@@ -199,10 +199,10 @@ func TestExplain(t *testing.T) {
 			t.Errorf("Explain(%s) is empty", code)
 		}
 	}
-	if got := describe("E999", "Something odd"); got != "Something odd" {
+	if got := describe("E999", "Something odd", byKaleyra); got != "Something odd" {
 		t.Errorf("an unknown code's text = %q, want Kaleyra's words as they came", got)
 	}
-	if got := describe("E13009", "Invalid to"); !strings.HasPrefix(got, Explain("E13009")) || !strings.Contains(got, "Invalid to") {
+	if got := describe("E13009", "Invalid to", byKaleyra); !strings.HasPrefix(got, Explain("E13009")) || !strings.Contains(got, "Invalid to") {
 		t.Errorf("a known code's text = %q, want the explanation and Kaleyra's words", got)
 	}
 }
@@ -219,5 +219,22 @@ func TestGetRequestIsNotReplayable(t *testing.T) {
 	q, _ := url.ParseQuery(req.URL.RawQuery)
 	if q.Get("body") != "a b" || req.Header.Get("api-key") != "k" {
 		t.Errorf("GET request = %s %v", req.URL, req.Header)
+	}
+}
+
+// Words that did not come from Kaleyra are not put in its mouth.
+func TestDescribeNamesWhoSaidIt(t *testing.T) {
+	for _, tt := range []struct {
+		by        speaker
+		want, not string
+	}{
+		{byKaleyra, "(Kaleyra said: x)", "herald's"},
+		{byClient, "(herald's HTTP client reported: x)", "Kaleyra said"},
+		{byCheck, "(herald's check before sending: x)", "Kaleyra said"},
+	} {
+		got := describe(CodeTimeout, "x", tt.by)
+		if !strings.Contains(got, tt.want) || strings.Contains(got, tt.not) {
+			t.Errorf("describe by %d = %q, want %q and not %q", tt.by, got, tt.want, tt.not)
+		}
 	}
 }
