@@ -146,50 +146,45 @@ type Message struct {
 // what the fields mean), then the channel, the numbers, the refs, the type
 // and its content, and the callback URL. A refusal answers with the first.
 // numbers, when not nil, remembers the verdicts on phone numbers.
-func (m Message) Check(numbers *NumberCache) []Problem {
-	var ps []Problem
-	add := func(p *Problem) {
-		if p != nil {
-			ps = append(ps, *p)
-		}
-	}
+func (m Message) Check(numbers *NumberCache) Problems {
+	var ps Problems
 	for _, f := range []struct{ name, value string }{
 		{FieldType, m.Type}, {FieldChannel, m.Channel}, {FieldFrom, m.From},
 		{FieldTemplateName, m.TemplateName}, {FieldLanguage, m.Language},
 		{FieldRef, m.Ref}, {FieldRef1, m.Ref1}, {FieldRef2, m.Ref2}, {FieldCallbackURL, m.CallbackURL},
 	} {
-		add(CheckNoHTML(f.name, f.value))
+		ps.add(CheckNoHTML(f.name, f.value))
 	}
 	for i, to := range m.To {
 		if p := CheckNoHTML(FieldTo, to); p != nil {
 			p.Index = i
-			add(p)
+			ps.add(p)
 		}
 	}
 	for i, v := range m.Params {
-		add(CheckParam(i, v))
+		ps.add(CheckParam(i, v))
 	}
-	add(CheckChannel(m.Channel))
-	add(numbers.Check(FieldFrom, m.From))
+	ps.add(CheckChannel(m.Channel))
+	ps.add(numbers.Check(FieldFrom, m.From))
 	for i, to := range m.To {
 		if p := numbers.Check(FieldTo, to); p != nil {
 			p.Index = i
-			add(p)
+			ps.add(p)
 		}
 	}
-	add(CheckRef(FieldRef, m.Ref))
-	add(CheckRef(FieldRef1, m.Ref1))
-	add(CheckRef(FieldRef2, m.Ref2))
+	ps.add(CheckRef(FieldRef, m.Ref))
+	ps.add(CheckRef(FieldRef1, m.Ref1))
+	ps.add(CheckRef(FieldRef2, m.Ref2))
 	switch m.Type {
 	case TypeText:
-		add(CheckBody(m.Body))
+		ps.add(CheckBody(m.Body))
 	case TypeTemplate:
-		add(CheckTemplateName(m.TemplateName))
+		ps.add(CheckTemplateName(m.TemplateName))
 	default:
-		add(CheckType(m.Type))
+		ps.add(CheckType(m.Type))
 	}
 	if m.CallbackURL != "" {
-		add(CheckCallbackURL(m.CallbackURL))
+		ps.add(CheckCallbackURL(m.CallbackURL))
 	}
 	return ps
 }

@@ -119,6 +119,16 @@ func (p Problem) element() string {
 // Error is Message, so that a problem can travel as an error into logs.
 func (p Problem) Error() string { return p.Message() }
 
+// Problems collects the problems rules report, leaving out the nils of
+// the rules that pass.
+type Problems []Problem
+
+func (ps *Problems) add(p *Problem) {
+	if p != nil {
+		*ps = append(*ps, *p)
+	}
+}
+
 // oneOf reports value when it is not one of allowed.
 func oneOf(field, value string, allowed []string) *Problem {
 	for _, a := range allowed {

@@ -93,23 +93,18 @@ func CheckRecipientsPerRequest(n float64) *Problem {
 // Check applies the rules on how a request is made: the region (unless an
 // endpoint replaces it), the endpoint, the method and the encoding. Unset
 // values take their defaults.
-func (s Settings) Check() []Problem {
-	var ps []Problem
-	add := func(p *Problem) {
-		if p != nil {
-			ps = append(ps, *p)
-		}
-	}
+func (s Settings) Check() Problems {
+	var ps Problems
 	if s.Endpoint != "" {
-		add(CheckEndpoint(s.Endpoint))
+		ps.add(CheckEndpoint(s.Endpoint))
 	} else if s.Region != "" {
-		add(CheckRegion(s.Region))
+		ps.add(CheckRegion(s.Region))
 	}
 	if s.Method != "" {
-		add(CheckMethod(s.Method))
+		ps.add(CheckMethod(s.Method))
 	}
 	if s.Encoding != "" {
-		add(CheckEncoding(s.Encoding))
+		ps.add(CheckEncoding(s.Encoding))
 	}
 	return ps
 }
