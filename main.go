@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/term"
 
+	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/command"
 )
 
@@ -88,10 +89,27 @@ func run(args []string) int {
 				fmt.Fprintf(os.Stdout, "Usage: herald %s SUBCOMMAND [options]\n\nSubcommands:\n%s", name, group)
 				return 0
 			}
-			fmt.Fprintf(os.Stderr, "Error: Unknown command\n\n\"herald %s\" needs one of these subcommands:\n%s\nRun \"herald %s SUBCOMMAND -help\" for one's options.\n", name, group, name)
+			didYouMean := ""
+			if len(rest) > 0 {
+				if near := suggestCommand(name + " " + rest[0]); near != "" {
+					didYouMean = fmt.Sprintf("Did you mean \"herald %s\"? ", near)
+				}
+			}
+			fmt.Fprintf(os.Stderr, "Error: Unknown command\n\n\"herald %s\" needs one of these subcommands:\n%s\n%sRun \"herald %s SUBCOMMAND -help\" for one's options.\n", name, group, didYouMean, name)
 			return command.ExitError
 		}
-		fmt.Fprintf(os.Stderr, "Error: Unknown command\n\nherald has no command %q. Run \"herald -help\" for the list of commands.\n", name)
+		didYouMean := ""
+		near := suggestCommand(name)
+		if len(rest) > 0 {
+			// "herald stat list" meant "state list", not "state".
+			if two := suggestCommand(name + " " + rest[0]); strings.Contains(two, " ") {
+				near = two
+			}
+		}
+		if near != "" {
+			didYouMean = fmt.Sprintf(" Did you mean \"herald %s\"?", near)
+		}
+		fmt.Fprintf(os.Stderr, "Error: Unknown command\n\nherald has no command %q.%s Run \"herald -help\" for the list of commands.\n", name, didYouMean)
 		return command.ExitError
 	}
 
@@ -128,6 +146,22 @@ func subcommands(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// suggestCommand is the command nearest a mistyped one, or "": a whole
+// name such as "state list", or a group such as "state".
+func suggestCommand(name string) string {
+	seen := map[string]bool{}
+	var options []string
+	for _, n := range command.Names() {
+		for _, o := range []string{n, strings.Fields(n)[0]} {
+			if !seen[o] {
+				seen[o] = true
+				options = append(options, o)
+			}
+		}
+	}
+	return addrs.Suggest(name, options)
 }
 
 // interrupts turns SIGINT and SIGTERM into a channel; commands decide what

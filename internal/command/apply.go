@@ -153,6 +153,10 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	}
 	sends := p.Summary().Sends()
 	if sends > 0 && !autoApprove {
+		if a.flags.noInput {
+			a.dw.err("No confirmation", fmt.Errorf("apply asks for confirmation before sending, and -input=false says not to ask; review the plan and run with -auto-approve, or apply a saved plan"))
+			return ExitError
+		}
 		if !a.env.StdinIsTerminal {
 			a.dw.err("No confirmation", fmt.Errorf("apply asks for confirmation before sending, and there is no terminal to ask on; review the plan and run with -auto-approve, or apply a saved plan"))
 			return ExitError
@@ -194,8 +198,14 @@ func (a *applyRun) applySaved(path string) int {
 	// The configuration is evaluated again with the plan's variables: the
 	// API key and sensitive values are never in a plan file, and the fresh
 	// evaluation proves the configuration still says what the plan shows.
-	cfg, ok := loadConfig(a.env, a.dw, append(append([]lang.VarArg{}, a.flags.vars.args...), planVarArgs(p)...))
+	// -var and -var-file come after them, to supply sensitive values; one
+	// that changes a value the plan recorded is refused below.
+	cfg, ok := loadConfig(a.env, a.dw, append(planVarArgs(p), a.flags.vars.args...))
 	if !ok {
+		return ExitError
+	}
+	if err := checkPlanVariables(p, cfg); err != nil {
+		a.dw.err("Conflicting options", err)
 		return ExitError
 	}
 	backend, st, unlock, ok := lockedState(a.stop, a.env, a.dw, cfg, "apply", a.flags.lockTimeout)
@@ -253,6 +263,38 @@ func planVarArgs(p *plans.Plan) []lang.VarArg {
 		out = append(out, lang.VarArg{Value: v.Name + "=" + text})
 	}
 	return out
+}
+
+// checkPlanVariables refuses a -var or -var-file that changes a variable a
+// saved plan recorded: the plan was made, and reviewed, with that value,
+// and is applied as it was made, as with -target. Sensitive variables,
+// which plans leave out, may be given again.
+func checkPlanVariables(p *plans.Plan, cfg *lang.Result) error {
+	now := make(map[string]cty.Value, len(cfg.Variables))
+	for _, v := range cfg.Variables {
+		now[v.Name] = v.Value
+	}
+	for _, v := range p.Variables {
+		if v.Sensitive || v.Value == cty.NilVal {
+			continue
+		}
+		got, ok := now[v.Name]
+		// As written, not cty equality: a tuple read back from the plan
+		// is the list the configuration made.
+		if !ok || got == cty.NilVal || hclValue(got) == hclValue(v.Value) {
+			continue
+		}
+		return fmt.Errorf("-var and -var-file cannot change a saved plan: it was made with %s = %s, and the command line sets %s. A saved plan is applied as it was made; make a new plan with the new value", v.Name, hclValue(v.Value), hclValue(got))
+	}
+	return nil
+}
+
+// hclValue renders a variable's value as it would be written in HCL.
+func hclValue(v cty.Value) string {
+	if v.IsNull() {
+		return "null"
+	}
+	return strings.TrimSpace(string(hclwrite.TokensForValue(v).Bytes()))
 }
 
 // matchConfig checks that every send in the saved plan is still declared

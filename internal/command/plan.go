@@ -38,6 +38,7 @@ func runPlan(env *Env, args []string) int {
 	fs.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 0 when nothing is to be sent, 2 when something is, 1 on error")
 	fs.BoolVar(&f.json, "json", false, "print the plan as one JSON document")
 	fs.StringVar(&f.format, "format", "", "print the plan as `FORMAT`: markdown, for a pull-request comment")
+	fs.StringVar(&f.marker, "marker", "", markerUsage)
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
@@ -50,7 +51,7 @@ func runPlan(env *Env, args []string) int {
 		dw.err("Unexpected argument", fmt.Errorf("plan takes no arguments, got %q. To plan another folder, run herald -chdir=DIR plan; to set a variable, use -var NAME=VALUE", fs.Arg(0)))
 		return ExitError
 	}
-	if !checkPlanFormat(dw, f.json, f.format) {
+	if !checkPlanFormat(dw, f.json, f.format) || !checkMarker(dw, f.format, f.marker) {
 		return ExitError
 	}
 
@@ -72,7 +73,7 @@ func runPlan(env *Env, args []string) int {
 			return ExitError
 		}
 	case f.format == "markdown":
-		if err := views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: f.out}); err != nil {
+		if err := views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: f.out, Marker: f.marker}); err != nil {
 			dw.err("Error writing the plan", err)
 			return ExitError
 		}
@@ -112,6 +113,9 @@ func planWith(dw *diagWriter, f *planFlags, cfg *lang.Result, st *states.State) 
 	opts, err := f.options()
 	if err != nil {
 		dw.err("Invalid address", err)
+		return nil, false
+	}
+	if !checkTargetNames(dw, cfg, opts) {
 		return nil, false
 	}
 	p, warnings, err := engine.Plan(cfg, st, opts)

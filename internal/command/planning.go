@@ -4,7 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/engine"
@@ -25,6 +28,9 @@ type planFlags struct {
 	detailedExitcode bool
 	out              string
 	format           string
+	marker           string
+	// noInput is -input=false: never ask, even on a terminal.
+	noInput bool
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -32,9 +38,23 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.targets, "target", "plan only the deliveries of `ADDRESS` (message.NAME, message.NAME[\"KEY\"], optionally :+NUMBER); repeatable")
 	fs.Var(&f.excludes, "exclude", "leave out the deliveries of `ADDRESS`; repeatable")
 	fs.Var(&f.replaces, "replace", "send again the deliveries of `ADDRESS` that were sent, changed or unknown; repeatable")
-	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
+	durationVar(fs, &f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
 	fs.Var(&f.maxSends, "max-sends", "refuse, before sending anything, a plan with more than `N` sends")
 	fs.BoolVar(&f.noColor, "no-color", false, "turn colour off")
+	inputFlag(fs, &f.noInput)
+}
+
+// inputFlag defines -input: -input=false never asks a question, even on
+// a terminal, as in CI; a question it would have asked is then refused.
+func inputFlag(fs *flag.FlagSet, noInput *bool) {
+	fs.BoolFunc("input", "ask for confirmation on a terminal (default true); -input=false never asks", func(s string) error {
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		*noInput = !v
+		return nil
+	})
 }
 
 // options turns the address flags into engine options.
@@ -60,6 +80,40 @@ func (f *planFlags) options() (engine.PlanOptions, error) {
 	return opts, nil
 }
 
+// checkTargetNames refuses a -target, -exclude or -replace whose message
+// declares no delivery, saying which declared message it is near: a typo
+// in -target must not plan nothing, nor -exclude leave out nothing,
+// behind a warning that is easy to miss.
+func checkTargetNames(dw *diagWriter, cfg *lang.Result, opts engine.PlanOptions) bool {
+	declared := map[string]bool{}
+	var names []string
+	for i := range cfg.Deliveries {
+		if n := cfg.Deliveries[i].Address.Message.Name; !declared[n] {
+			declared[n] = true
+			names = append(names, n)
+		}
+	}
+	ok := true
+	for _, set := range []struct {
+		flag    string
+		targets []addrs.Target
+	}{{"-target", opts.Targets}, {"-exclude", opts.Excludes}, {"-replace", opts.Replace}} {
+		for _, t := range set.targets {
+			if declared[t.Message.Name] {
+				continue
+			}
+			detail := fmt.Sprintf("%s=%s matches no declared delivery: no message named %q declares any.", capitalise(set.flag), t, t.Message.Name)
+			if near := addrs.Suggest(t.Message.Name, names); near != "" {
+				t.Message.Name = near
+				detail += fmt.Sprintf(" Did you mean %s=%s?", set.flag, t)
+			}
+			dw.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid " + set.flag, Detail: detail}})
+			ok = false
+		}
+	}
+	return ok
+}
+
 // checkMaxSends refuses, with a diagnostic, a plan with more sends than
 // -max-sends allows.
 func (f *planFlags) checkMaxSends(dw *diagWriter, p *plans.Plan) bool {
@@ -82,6 +136,25 @@ func checkPlanFormat(dw *diagWriter, asJSON bool, format string) bool {
 	}
 	if asJSON && format != "" {
 		dw.err("Conflicting options", fmt.Errorf("-json and -format cannot be used together"))
+		return false
+	}
+	return true
+}
+
+// markerUsage is -marker's help, for plan and show.
+const markerUsage = "with -format=markdown, start the document with <!-- herald-plan: `NAME` --> (default herald-plan), so that two workflows in one repository each update their own comment"
+
+// checkMarker refuses -marker without -format=markdown, where it would do
+// nothing, and a marker that would end the HTML comment it sits in.
+func checkMarker(dw *diagWriter, format, marker string) bool {
+	switch {
+	case marker == "":
+		return true
+	case format != "markdown":
+		dw.err("Invalid -marker", fmt.Errorf("-marker names the Markdown plan's comment, so it goes with -format=markdown"))
+		return false
+	case strings.ContainsAny(marker, "\n\r") || strings.Contains(marker, "--"):
+		dw.err("Invalid -marker", fmt.Errorf("the marker %q would break the HTML comment it is written in: use letters, digits, / . _ and single dashes", marker))
 		return false
 	}
 	return true

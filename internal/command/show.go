@@ -10,7 +10,7 @@ import (
 
 var _ = register(&Command{
 	Name:  "show",
-	Usage: "herald show [-json | -format=markdown] [PLANFILE]",
+	Usage: "herald show [-json | -format=markdown [-marker=NAME]] [PLANFILE]",
 	Short: "Show a saved plan, or the state",
 	Long: `With PLANFILE, shows a plan saved by "herald plan -out=FILE": as text, as
 the plan JSON document (-json), or as Markdown for a pull-request comment
@@ -27,6 +27,8 @@ func runShow(env *Env, args []string) int {
 	fs := newFlagSet(env, "show")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
 	fs.StringVar(&format, "format", "", "print a plan as `FORMAT`: markdown")
+	var marker string
+	fs.StringVar(&marker, "marker", "", markerUsage)
 	fs.BoolVar(&noColor, "no-color", false, "turn colour off")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
@@ -36,7 +38,7 @@ func runShow(env *Env, args []string) int {
 	if asJSON {
 		dw.jsonToStderr()
 	}
-	if !checkPlanFormat(dw, asJSON, format) {
+	if !checkPlanFormat(dw, asJSON, format) || !checkMarker(dw, format, marker) {
 		return ExitError
 	}
 	if fs.NArg() > 1 {
@@ -61,7 +63,7 @@ func runShow(env *Env, args []string) int {
 	case asJSON:
 		err = views.PlanJSON(env.Stdout, p)
 	case format == "markdown":
-		err = views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: fs.Arg(0)})
+		err = views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: fs.Arg(0), Marker: marker})
 	default:
 		views.PlanText(env.Stdout, p, views.TextOptions{Color: color})
 	}

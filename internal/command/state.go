@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -74,7 +75,7 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 		return fail(err)
 	}
 	backend = statemgr.NewFilesystem(path, env.Logger)
-	lock, err := backend.Lock(ctx, operation, timeout)
+	lock, err := lockState(ctx, env, backend, operation, timeout)
 	if err != nil {
 		return fail(err)
 	}
@@ -90,6 +91,19 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 	}
 	logState(env.Logger, path, st)
 	return backend, st, unlock, true
+}
+
+// lockState takes backend's lock for operation. When another herald holds
+// it and timeout allows a wait, it first says that it waits (to stderr,
+// so that stdout stays the command's output), rather than sitting silent.
+func lockState(ctx context.Context, env *Env, backend statemgr.Backend, operation string, timeout time.Duration) (*statemgr.LockInfo, error) {
+	lock, err := backend.Lock(ctx, operation, 0)
+	var held *statemgr.LockError
+	if timeout <= 0 || !errors.As(err, &held) {
+		return lock, err
+	}
+	fmt.Fprintln(env.Stderr, "Acquiring state lock. This may take a few moments...")
+	return backend.Lock(ctx, operation, timeout)
 }
 
 // lockErrorSummary names the failure for the diagnostic's summary.

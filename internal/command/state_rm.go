@@ -43,17 +43,19 @@ type stateRmFlags struct {
 	undeclared  bool
 	olderThan   age
 	autoApprove bool
+	noInput     bool
 }
 
 func runStateRm(env *Env, args []string) int {
 	var f stateRmFlags
 	fs := newFlagSet(env, "state rm")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "list what would be removed, and remove nothing")
-	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
+	durationVar(fs, &f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
 	registerRef(fs, &f.ref)
 	fs.BoolVar(&f.undeclared, "undeclared", false, "remove the deliveries the configuration no longer declares")
 	fs.Var(&f.olderThan, "older-than", "with -undeclared, only those last updated more than `AGE` ago (720h, 30d)")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "with -undeclared, remove without asking")
+	inputFlag(fs, &f.noInput)
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
@@ -74,7 +76,7 @@ func runStateRm(env *Env, args []string) int {
 	if !ok {
 		return ExitError
 	}
-	lock, err := backend.Lock(context.Background(), "state rm", f.lockTimeout)
+	lock, err := lockState(context.Background(), env, backend, "state rm", f.lockTimeout)
 	if err != nil {
 		dw.err("Error acquiring the state lock", err)
 		return ExitError
@@ -160,8 +162,8 @@ func runStateRm(env *Env, args []string) int {
 			return 0
 		}
 		if !f.autoApprove {
-			if !env.StdinIsTerminal {
-				dw.err("No confirmation", fmt.Errorf("state rm -undeclared asks before removing %s, and there is no terminal to ask on; review them with -dry-run, then run with -auto-approve", nounCount(len(remove), "delivery", "deliveries")))
+			if !env.StdinIsTerminal || f.noInput {
+				dw.err("No confirmation", fmt.Errorf("state rm -undeclared asks before removing %s, and there is no terminal to ask on (or -input=false); review them with -dry-run, then run with -auto-approve", nounCount(len(remove), "delivery", "deliveries")))
 				return ExitError
 			}
 			fmt.Fprintf(env.Stdout, "\nRemove these %d from the state? They will no longer count as sent.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", len(remove))
