@@ -11,7 +11,8 @@ import (
 
 // StateSummaryText renders what `herald show` prints with no plan file:
 // the state's identity, its deliveries counted by status, then per message
-// instance its recipients counted by status, with the failed and unknown
+// instance its deliveries counted by status (and the people they went to),
+// with the failed and unknown
 // ones listed (the first 20 of each, then a count) with their errors, since
 // those are the ones a person has to act on.
 //
@@ -38,6 +39,9 @@ func StateSummaryText(w io.Writer, s *states.State) {
 		addr                      string
 		counts                    stateCounts
 		failed, unknown, inFlight []*states.Delivery
+		// people holds the distinct recipients: one recipient has a
+		// delivery per ref (a release, say), so there are often fewer.
+		people map[string]struct{}
 	}
 	running := "" // the lock ID of the apply sending now, if any
 	var total stateCounts
@@ -45,10 +49,11 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	for _, d := range s.Deliveries {
 		in := byAddr[d.Address]
 		if in == nil {
-			in = &instance{addr: d.Address}
+			in = &instance{addr: d.Address, people: make(map[string]struct{})}
 			byAddr[d.Address] = in
 		}
 		in.counts.add(d)
+		in.people[d.Key.Recipient] = struct{}{}
 		total.add(d)
 		switch {
 		case d.ErrorCode == statemgr.Running:
@@ -68,7 +73,8 @@ func StateSummaryText(w io.Writer, s *states.State) {
 
 	r.printf("%s recorded: %s.\n", countNoun(total.all(), "delivery", "deliveries"), total.phrases())
 	for _, in := range list {
-		r.printf("\n  %s: %s: %s\n", in.addr, countNoun(in.counts.all(), "recipient", "recipients"), in.counts.phrases())
+		r.printf("\n  %s: %s to %s: %s\n", in.addr, countNoun(in.counts.all(), "delivery", "deliveries"),
+			countNoun(len(in.people), "recipient", "recipients"), in.counts.phrases())
 		r.stateList("failed", in.failed, true)
 		r.stateList("unknown", in.unknown, true)
 		r.stateList("in flight", in.inFlight, false)

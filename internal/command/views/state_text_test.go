@@ -64,11 +64,13 @@ func TestStateSummaryTextCounts(t *testing.T) {
 	s := states.New("l")
 	fxState(s, "message.a", "a", states.Sent, 0, 3)
 	fxState(s, "message.a", "a", states.Unknown, 3, 1)
+	// A second release to two of them: more deliveries than recipients.
+	fxState(s, "message.a", "b", states.Sent, 0, 2)
 	var buf bytes.Buffer
 	StateSummaryText(&buf, s)
 	for _, want := range []string{
-		"4 deliveries recorded: 3 sent, 1 unknown.",
-		"  message.a: 4 recipients: 3 sent, 1 unknown",
+		"6 deliveries recorded: 5 sent, 1 unknown.",
+		"  message.a: 6 deliveries to 4 recipients: 5 sent, 1 unknown",
 		"    unknown +12025551003  (TIMEOUT: no answer within 30s)",
 	} {
 		if !strings.Contains(buf.String(), want+"\n") {
