@@ -1,0 +1,541 @@
+package statemgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// PostgresConfig says where a Postgres backend keeps its state.
+type PostgresConfig struct {
+	// ConnStr is a libpq connection string or URL. Empty: libpq's PG*
+	// environment variables alone. It may hold a password, so it is never
+	// printed, logged or put in an error.
+	ConnStr string
+	// Schema holds herald's tables; created when missing. Default "herald".
+	Schema string
+	// StateName tells apart several states in one database. Default
+	// "default".
+	StateName string
+}
+
+// PostgresSchemaVersion is the version of the tables this herald creates
+// and understands. A database at a newer version is refused: an older
+// herald could lose what a newer one records.
+const PostgresSchemaVersion = 1
+
+var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Postgres keeps state in PostgreSQL, one row per delivery, so that an
+// apply's work in the database grows with what it sends, not with the
+// history:
+//
+//	SCHEMA.schema_version  one row: the version of these tables
+//	SCHEMA.states          per state name: lineage, serial, and whether an
+//	                       apply's records were written since the last Write
+//	SCHEMA.deliveries      one row per delivery key and state name; rev
+//	                       counts its changes, claim names the lock of the
+//	                       apply that last recorded it in flight
+//	SCHEMA.locks           per state name: the holder of the lock
+//
+// All of its work goes through one connection, opened on first use and
+// kept until Close: the session advisory lock lives on that connection and
+// dies with it, so a pool (which may hand out another connection) would
+// not do. Its methods are safe for concurrent use.
+type Postgres struct {
+	cfg    PostgresConfig
+	pgcfg  *pgx.ConnConfig
+	cfgErr error
+	logger hclog.Logger
+	// lockKey is the advisory lock key of this schema and state name.
+	lockKey int64
+
+	mu   sync.Mutex
+	conn *pgx.Conn
+	// broken is set when the connection was lost: nothing more is done
+	// on it, and what was in flight is recorded by the next run.
+	broken   error
+	lockInfo *LockInfo
+	// known holds each row as this value last read or wrote it, with its
+	// rev: Write sends only what differs, and claims expect the rev read.
+	known   map[delivery.Key]knownRow
+	hasRow  bool // the states row exists
+	lineage string
+	serial  uint64 // in the states row
+	// readSerial is the serial Read last returned, folded or not.
+	readSerial uint64
+	read       bool
+	journal    *pgJournal
+}
+
+type knownRow struct {
+	d   states.Delivery
+	rev int64
+}
+
+var _ Backend = (*Postgres)(nil)
+
+// NewPostgres returns the backend for cfg. It connects on first use.
+func NewPostgres(cfg PostgresConfig, logger hclog.Logger) *Postgres {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	if cfg.Schema == "" {
+		cfg.Schema = "herald"
+	}
+	if cfg.StateName == "" {
+		cfg.StateName = "default"
+	}
+	p := &Postgres{cfg: cfg, logger: logger.Named("state")}
+	if !identifier.MatchString(cfg.Schema) {
+		p.cfgErr = fmt.Errorf("the PostgreSQL schema name %q is not a plain lower-case SQL identifier (letters, digits and _, at most 63)", cfg.Schema)
+	}
+	pgcfg, err := pgx.ParseConfig(cfg.ConnStr)
+	if err != nil {
+		// The parse error may quote the connection string, password and
+		// all; say only what kind of problem it is.
+		p.cfgErr = errors.New("the PostgreSQL connection string (conn_str, PG_CONN_STR or the PG* variables) could not be parsed; check its form: postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=... or key=value pairs")
+	} else {
+		p.pgcfg = pgcfg
+	}
+	h := fnv.New64a()
+	h.Write([]byte("herald\x00" + cfg.Schema + "\x00" + cfg.StateName))
+	p.lockKey = int64(h.Sum64())
+	return p
+}
+
+// Where names the database, schema and state, without credentials: for
+// messages and for saved plans.
+func (p *Postgres) Where() string {
+	host, db := "?", "?"
+	if p.pgcfg != nil {
+		host = fmt.Sprintf("%s:%d", p.pgcfg.Host, p.pgcfg.Port)
+		db = p.pgcfg.Database
+	}
+	return fmt.Sprintf("PostgreSQL database %q on %s, schema %s, state %q", db, host, p.cfg.Schema, p.cfg.StateName)
+}
+
+// Close releases the lock, if held, and closes the connection.
+func (p *Postgres) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn == nil {
+		return nil
+	}
+	err := p.conn.Close(context.Background())
+	p.conn, p.lockInfo = nil, nil
+	return err
+}
+
+// opTimeout bounds each database operation, so that a server that stops
+// answering stops herald rather than hanging it.
+const opTimeout = 30 * time.Second
+
+func opContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
+
+// connLocked returns the connection, connecting and creating or checking
+// the tables on first use. p.mu is held.
+func (p *Postgres) connLocked(ctx context.Context) (*pgx.Conn, error) {
+	if p.cfgErr != nil {
+		return nil, p.cfgErr
+	}
+	if p.broken != nil {
+		return nil, p.broken
+	}
+	if p.conn != nil {
+		return p.conn, nil
+	}
+	conn, err := pgx.ConnectConfig(ctx, p.pgcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the %s: %s", p.Where(), p.describe(err))
+	}
+	if err := p.migrate(ctx, conn); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	p.conn = conn
+	return conn, nil
+}
+
+// describe says what went wrong talking to the server, without the
+// connection string.
+func (p *Postgres) describe(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "28P01", "28000":
+			return "the server refused the user name or password (" + pgErr.Message + ")"
+		case "3D000":
+			return "the database does not exist (" + pgErr.Message + ")"
+		}
+		return pgErr.Message + " (SQLSTATE " + pgErr.Code + ")"
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		if inner := errors.Unwrap(ce); inner != nil {
+			err = inner
+		}
+	}
+	msg := err.Error()
+	if p.pgcfg != nil && p.pgcfg.Password != "" {
+		msg = strings.ReplaceAll(msg, p.pgcfg.Password, "(redacted)")
+	}
+	return msg
+}
+
+// fail turns err into the error of a database operation; a lost
+// connection breaks the backend for good, so that nothing more is sent.
+// p.mu is held.
+func (p *Postgres) fail(what string, err error) error {
+	if p.conn != nil && (p.conn.IsClosed() || pgconn.SafeToRetry(err) || isConnLoss(err)) {
+		p.broken = fmt.Errorf("the connection to the %s was lost while %s: %s; nothing more is sent, and what was in flight becomes unknown when the next run reads the state", p.Where(), what, p.describe(err))
+		p.conn.Close(context.Background())
+		p.conn, p.lockInfo = nil, nil
+		return p.broken
+	}
+	return fmt.Errorf("%s in the %s: %s", what, p.Where(), p.describe(err))
+}
+
+func isConnLoss(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 57: operator intervention (terminated, shutdown);
+		// class 08: connection exception.
+		return len(pgErr.Code) == 5 && (pgErr.Code[:2] == "57" || pgErr.Code[:2] == "08")
+	}
+	return !errors.Is(err, context.Canceled)
+}
+
+func (p *Postgres) table(name string) string {
+	return pgx.Identifier{p.cfg.Schema, name}.Sanitize()
+}
+
+// migrate creates herald's tables when missing and checks their version.
+// Two herald processes creating the same schema at once are kept apart by
+// a transaction-scoped advisory lock of that schema alone.
+func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
+	h := fnv.New64a()
+	h.Write([]byte("herald-schema\x00" + p.cfg.Schema))
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("preparing the %s: %s", p.Where(), p.describe(err))
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+		return fmt.Errorf("preparing the %s: %s", p.Where(), p.describe(err))
+	}
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", p.table("schema_version")).Scan(&exists); err != nil {
+		return fmt.Errorf("preparing the %s: %s", p.Where(), p.describe(err))
+	}
+	if exists {
+		var v int
+		if err := tx.QueryRow(ctx, "SELECT version FROM "+p.table("schema_version")).Scan(&v); err != nil {
+			return fmt.Errorf("reading the version of herald's tables in the %s: %s", p.Where(), p.describe(err))
+		}
+		if v > PostgresSchemaVersion {
+			return fmt.Errorf("herald's tables in the %s are at version %d, newer than this herald understands (version %d): a newer herald uses this database; upgrade herald to use it", p.Where(), v, PostgresSchemaVersion)
+		}
+		if v == PostgresSchemaVersion {
+			return nil
+		}
+	}
+	ddl := []string{
+		"CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{p.cfg.Schema}.Sanitize(),
+		"CREATE TABLE IF NOT EXISTS " + p.table("schema_version") + ` (version integer NOT NULL)`,
+		"CREATE TABLE IF NOT EXISTS " + p.table("states") + ` (
+			state_name text PRIMARY KEY,
+			lineage text NOT NULL,
+			serial bigint NOT NULL,
+			journaled boolean NOT NULL DEFAULT false)`,
+		"CREATE TABLE IF NOT EXISTS " + p.table("deliveries") + ` (
+			state_name text NOT NULL,
+			channel text NOT NULL,
+			sender text NOT NULL,
+			recipient text NOT NULL,
+			ref text NOT NULL,
+			ref1 text NOT NULL,
+			ref2 text NOT NULL,
+			address text NOT NULL,
+			digest text NOT NULL,
+			status text NOT NULL,
+			request_id text NOT NULL,
+			message_id text NOT NULL,
+			error_code text NOT NULL,
+			error_text text NOT NULL,
+			attempts integer NOT NULL,
+			first_attempt_at timestamptz NOT NULL,
+			updated_at timestamptz NOT NULL,
+			rev bigint NOT NULL,
+			claim text NOT NULL,
+			PRIMARY KEY (state_name, channel, sender, recipient, ref, ref1, ref2))`,
+		"CREATE TABLE IF NOT EXISTS " + p.table("locks") + ` (
+			state_name text PRIMARY KEY,
+			id text NOT NULL,
+			who text NOT NULL,
+			operation text NOT NULL,
+			created timestamptz NOT NULL,
+			backend_pid integer NOT NULL)`,
+		"DELETE FROM " + p.table("schema_version"),
+		fmt.Sprintf("INSERT INTO %s VALUES (%d)", p.table("schema_version"), PostgresSchemaVersion),
+	}
+	for _, q := range ddl {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("creating herald's tables in the %s: %s", p.Where(), p.describe(err))
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("creating herald's tables in the %s: %s", p.Where(), p.describe(err))
+	}
+	p.logger.Info("created herald's tables", "schema", p.cfg.Schema, "version", PostgresSchemaVersion)
+	return nil
+}
+
+const deliveryColumns = "channel, sender, recipient, ref, ref1, ref2, address, digest, status, request_id, message_id, error_code, error_text, attempts, first_attempt_at, updated_at"
+
+// Read implements Backend. Rows an apply left in flight become Unknown in
+// the state returned (Running while that apply still holds the lock); the
+// database keeps them as they are until the next Write.
+func (p *Postgres) Read() (*states.State, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.readLocked()
+}
+
+func (p *Postgres) readLocked() (*states.State, error) {
+	ctx, cancel := opContext()
+	defer cancel()
+	conn, err := p.connLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		lineage   string
+		serial    int64
+		journaled bool
+	)
+	err = conn.QueryRow(ctx, "SELECT lineage, serial, journaled FROM "+p.table("states")+" WHERE state_name = $1", p.cfg.StateName).Scan(&lineage, &serial, &journaled)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		p.hasRow = false
+		p.lineage, p.serial = NewLineage(), 0
+	case err != nil:
+		return nil, p.fail("reading the state", err)
+	default:
+		p.hasRow = true
+		p.lineage, p.serial = lineage, uint64(serial)
+	}
+	// The running holder of the lock, if it is not this process: its
+	// in-flight rows are awaiting their answers.
+	running := ""
+	if p.lockInfo == nil {
+		var id string
+		err := conn.QueryRow(ctx, `SELECT l.id FROM `+p.table("locks")+` l
+			WHERE l.state_name = $1 AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.backend_pid)`, p.cfg.StateName).Scan(&id)
+		if err == nil {
+			running = id
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, p.fail("reading the state lock", err)
+		}
+	}
+	rows, err := conn.Query(ctx, "SELECT "+deliveryColumns+", rev, claim FROM "+p.table("deliveries")+" WHERE state_name = $1", p.cfg.StateName)
+	if err != nil {
+		return nil, p.fail("reading the state", err)
+	}
+	st := states.New(p.lineage)
+	known := make(map[delivery.Key]knownRow)
+	inFlight := false
+	for rows.Next() {
+		var (
+			d        states.Delivery
+			digest   string
+			status   string
+			attempts int32
+			rev      int64
+			claim    string
+		)
+		if err := rows.Scan(&d.Key.Channel, &d.Key.Sender, &d.Key.Recipient, &d.Key.Ref, &d.Key.Ref1, &d.Key.Ref2,
+			&d.Address, &digest, &status, &d.RequestID, &d.MessageID, &d.ErrorCode, &d.ErrorText, &attempts, &d.FirstSent, &d.UpdatedAt, &rev, &claim); err != nil {
+			rows.Close()
+			return nil, p.fail("reading the state", err)
+		}
+		d.Digest, d.Status, d.Attempts = delivery.Digest(digest), states.Status(status), int(attempts)
+		d.FirstSent, d.UpdatedAt = d.FirstSent.UTC(), d.UpdatedAt.UTC()
+		known[d.Key] = knownRow{d: d, rev: rev}
+		out := d
+		if out.Status == InFlight {
+			inFlight = true
+			out.Status = states.Unknown
+			out.Attempts++
+			out.ErrorCode, out.ErrorText = Interrupted, interruptedText
+			if claim != "" && claim == running {
+				out.ErrorCode, out.ErrorText = Running, runningText(running)
+			}
+		}
+		st.Set(&out)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p.fail("reading the state", err)
+	}
+	st.Serial = p.serial
+	if journaled || inFlight {
+		// An apply recorded sends since the last Write: the state differs
+		// from the one that Write left, so its serial must too, or a plan
+		// saved before that apply would not be seen as stale.
+		if st.Serial, err = nextSerial(p.Where(), st.Serial); err != nil {
+			return nil, err
+		}
+	}
+	p.known = known
+	p.read = true
+	p.readSerial = st.Serial
+	return st, nil
+}
+
+// Write implements Backend: in one transaction, it upserts the rows that
+// differ from what this value last read or wrote and deletes those no
+// longer in s, then moves the serial on. It keeps no backup: the database
+// is the team's to back up.
+func (p *Postgres) Write(s *states.State) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.journal != nil {
+		return fmt.Errorf("cannot replace the state in the %s while its journal is open: close the journal first", p.Where())
+	}
+	if !p.read {
+		if _, err := p.readLocked(); err != nil {
+			return err
+		}
+	}
+	return p.writeLocked(s, 0)
+}
+
+// writeLocked writes s at serial exact, or when exact is 0 at the larger
+// of s.Serial and one past any serial this value has read or written.
+func (p *Postgres) writeLocked(s *states.State, exact uint64) error {
+	ctx, cancel := opContext()
+	defer cancel()
+	conn, err := p.connLocked(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return p.fail("writing the state", err)
+	}
+	defer tx.Rollback(context.Background())
+	var (
+		lineage string
+		serial  int64
+	)
+	err = tx.QueryRow(ctx, "SELECT lineage, serial FROM "+p.table("states")+" WHERE state_name = $1 FOR UPDATE", p.cfg.StateName).Scan(&lineage, &serial)
+	hasRow := true
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		hasRow = false
+	case err != nil:
+		return p.fail("writing the state", err)
+	}
+	if hasRow && lineage != s.Lineage {
+		return fmt.Errorf("refusing to replace the state in the %s, of lineage %s, with a state of lineage %s", p.Where(), lineage, s.Lineage)
+	}
+	if hasRow && uint64(serial) != p.serial && p.lockInfo == nil {
+		p.logger.Debug("the state moved on since it was read", "read", p.serial, "now", serial)
+	}
+	next := exact
+	if next == 0 {
+		n, err := nextSerial(p.Where(), max(p.readSerial, p.serial, uint64(max(serial, 0))))
+		if err != nil {
+			return err
+		}
+		next = max(n, s.Serial)
+	}
+
+	batch := &pgx.Batch{}
+	var written []states.Delivery
+	for k, d := range s.Deliveries {
+		rec := normalise(*d)
+		if old, ok := p.known[k]; ok && old.d == rec {
+			continue
+		}
+		queueUpsert(batch, p.table("deliveries"), p.cfg.StateName, rec, "")
+		written = append(written, rec)
+	}
+	var gone []delivery.Key
+	for k := range p.known {
+		if _, ok := s.Deliveries[k]; !ok {
+			batch.Queue("DELETE FROM "+p.table("deliveries")+" WHERE state_name = $1 AND channel = $2 AND sender = $3 AND recipient = $4 AND ref = $5 AND ref1 = $6 AND ref2 = $7",
+				p.cfg.StateName, k.Channel, k.Sender, k.Recipient, k.Ref, k.Ref1, k.Ref2)
+			gone = append(gone, k)
+		}
+	}
+	batch.Queue("INSERT INTO "+p.table("states")+" (state_name, lineage, serial, journaled) VALUES ($1, $2, $3, false) ON CONFLICT (state_name) DO UPDATE SET serial = EXCLUDED.serial, journaled = false",
+		p.cfg.StateName, s.Lineage, int64(next))
+	br := tx.SendBatch(ctx, batch)
+	revs := make([]int64, len(written))
+	for i := range written {
+		if err := br.QueryRow().Scan(&revs[i]); err != nil {
+			br.Close()
+			return p.fail("writing the state", err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return p.fail("writing the state", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return p.fail("writing the state", err)
+	}
+	for i, d := range written {
+		p.known[d.Key] = knownRow{d: d, rev: revs[i]}
+	}
+	for _, k := range gone {
+		delete(p.known, k)
+	}
+	s.Serial = next
+	p.hasRow, p.lineage, p.serial, p.readSerial = true, s.Lineage, next, next
+	p.logger.Debug("wrote the state", "serial", next, "rows_written", len(written), "rows_deleted", len(gone))
+	return nil
+}
+
+// normalise gives d's times the database's precision, so that a row read
+// back compares equal to the row written.
+func normalise(d states.Delivery) states.Delivery {
+	d.FirstSent = d.FirstSent.Truncate(time.Microsecond).UTC()
+	d.UpdatedAt = d.UpdatedAt.Truncate(time.Microsecond).UTC()
+	return d
+}
+
+// queueUpsert queues the unconditional write of d.
+func queueUpsert(b *pgx.Batch, table, state string, d states.Delivery, claim string) {
+	b.Queue("INSERT INTO "+table+" (state_name, "+deliveryColumns+`, rev, claim)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18)
+		ON CONFLICT (state_name, channel, sender, recipient, ref, ref1, ref2) DO UPDATE SET
+			address = EXCLUDED.address, digest = EXCLUDED.digest, status = EXCLUDED.status,
+			request_id = EXCLUDED.request_id, message_id = EXCLUDED.message_id,
+			error_code = EXCLUDED.error_code, error_text = EXCLUDED.error_text,
+			attempts = EXCLUDED.attempts, first_attempt_at = EXCLUDED.first_attempt_at,
+			updated_at = EXCLUDED.updated_at, rev = `+table+`.rev + 1, claim = EXCLUDED.claim
+		RETURNING rev`,
+		deliveryArgs(state, d, claim)...)
+}
+
+func deliveryArgs(state string, d states.Delivery, claim string) []any {
+	k := d.Key
+	return []any{state, k.Channel, k.Sender, k.Recipient, k.Ref, k.Ref1, k.Ref2,
+		d.Address, string(d.Digest), string(d.Status), d.RequestID, d.MessageID, d.ErrorCode, d.ErrorText,
+		int32(d.Attempts), d.FirstSent, d.UpdatedAt, claim}
+}

@@ -1,0 +1,200 @@
+package statemgr_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statemgr"
+	"github.com/heraldhq/herald/internal/states/statemgr/statemgrtest"
+)
+
+// newSchema returns a schema name of this test's own.
+func newSchema() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "t_" + hex.EncodeToString(b[:])
+}
+
+func newPostgres(t *testing.T, cfg statemgr.PostgresConfig) *statemgr.Postgres {
+	t.Helper()
+	p := statemgr.NewPostgres(cfg, hclog.NewNullLogger())
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestPostgresConformance(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	var mu sync.Mutex
+	schemas := map[*testing.T]string{}
+	statemgrtest.Run(t, func(t *testing.T) statemgr.Backend {
+		mu.Lock()
+		schema, ok := schemas[t]
+		if !ok {
+			schema = newSchema()
+			schemas[t] = schema
+		}
+		mu.Unlock()
+		return newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema})
+	})
+}
+
+func TestPostgresStatesApart(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	schema := newSchema()
+	a := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema, StateName: "a"})
+	b := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema, StateName: "b"})
+	sa, err := a.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Write(sa); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Lock(context.Background(), "apply", 0); err != nil {
+		t.Fatal(err)
+	}
+	// Another state name has its own lineage and its own lock.
+	sb, err := b.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sb.Lineage == sa.Lineage || sb.Serial != 0 {
+		t.Errorf("state b reads lineage %s serial %d; want a new, empty state apart from a (%s)", sb.Lineage, sb.Serial, sa.Lineage)
+	}
+	if _, err := b.Lock(context.Background(), "apply", 0); err != nil {
+		t.Errorf("locking state b while a is locked: %v", err)
+	}
+}
+
+func TestPostgresNewerSchemaRefused(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	schema := newSchema()
+	p := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema})
+	if _, err := p.Read(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "UPDATE "+schema+".schema_version SET version = version + 1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read()
+	if err == nil || !strings.Contains(err.Error(), "newer than this herald understands") || !strings.Contains(err.Error(), "upgrade herald") {
+		t.Errorf("reading a newer schema: got %v, want a refusal that says to upgrade herald", err)
+	}
+}
+
+func TestPostgresConnectErrorsHideThePassword(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "s3cret-not-this-one"
+	wrong := *u
+	wrong.User = url.UserPassword(u.User.Username(), secret)
+	unreachable := wrong
+	unreachable.Host = "127.0.0.1:1"
+	for _, tt := range []struct {
+		name, dsn, want string
+	}{
+		{"wrong password", wrong.String(), "password"},
+		{"unreachable", unreachable.String(), "127.0.0.1:1"},
+		{"key=value form", "host=127.0.0.1 port=1 dbname=ledger password=" + secret + " connect_timeout=5", `"ledger"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newPostgres(t, statemgr.PostgresConfig{ConnStr: tt.dsn}).Read()
+			if err == nil {
+				t.Skip("the server accepted the connection (it trusts every password)")
+			}
+			msg := err.Error()
+			t.Log(msg)
+			if strings.Contains(msg, secret) {
+				t.Errorf("error shows the password: %s", msg)
+			}
+			if !strings.Contains(msg, tt.want) || !strings.Contains(msg, "database") {
+				t.Errorf("error %q does not name %s and the database", msg, tt.want)
+			}
+		})
+	}
+}
+
+// Two runs that both hold journals over one state (after a mistaken
+// force-unlock, say) never both record one delivery in flight: the second
+// claim fails whole, and writes nothing.
+func TestPostgresClaims(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	schema := newSchema()
+	cfg := statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}
+	a, b := newPostgres(t, cfg), newPostgres(t, cfg)
+	sa, err := a.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Write(sa); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ = a.Read()
+	sb, err := b.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, err := a.OpenJournal(sa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := b.OpenJournal(sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two := record(1, statemgr.InFlight), record(2, statemgr.InFlight)
+	if err := ja.Record(one); err != nil {
+		t.Fatalf("first claim: %v", err)
+	}
+	err = jb.Record(two, one)
+	var ce *statemgr.ClaimError
+	if !errors.As(err, &ce) || len(ce.Keys) != 1 || ce.Keys[0] != one.Key {
+		t.Fatalf("second run's claim of a claimed key: got %v, want a ClaimError naming %s", err, one.Key)
+	}
+	if !strings.Contains(err.Error(), "does not send") {
+		t.Errorf("claim error %q does not say the delivery is not sent", err)
+	}
+	// Delivery 2 was not claimed either: the call is all or nothing.
+	if err := ja.Record(two); err != nil {
+		t.Errorf("claiming a key whose failed claim was rolled back: %v", err)
+	}
+	// An outcome, then a claim by the other run, which read before it.
+	sent := record(1, states.Sent)
+	if err := ja.Record(sent); err != nil {
+		t.Fatal(err)
+	}
+	if err := jb.Record(one); !errors.As(err, &ce) {
+		t.Errorf("claiming a key another run has sent since: got %v, want a ClaimError", err)
+	}
+}
+
+func record(n int, status states.Status) states.Delivery {
+	return states.Delivery{
+		Key:       delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: fmt.Sprintf("+1202555%04d", n), Ref: "r"},
+		Address:   "message.m",
+		Status:    status,
+		FirstSent: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		UpdatedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
