@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/states/statemgr"
+	"github.com/heraldhq/herald/internal/states/statemgr/statemgrtest"
 )
 
 func TestMain(m *testing.M) {
@@ -65,12 +69,16 @@ func TestScripts(t *testing.T) {
 			"emulate":  cmdEmulate,
 			"release":  cmdRelease,
 			"waitfile": cmdWaitFile,
+			"pgstate":  cmdPGState,
 		},
+		Condition: pgCondition,
 		Setup: func(e *testscript.Env) error {
 			// Scripts must not inherit the developer's settings.
 			e.Setenv("HERALD_LOG", "")
 			e.Setenv("HERALD_LOG_PATH", "")
 			e.Setenv("NO_COLOR", "")
+			e.Setenv("PG_CONN_STR", "")
+			e.Setenv("HERALD_PG_CONN_STR", "")
 			return nil
 		},
 	})
@@ -112,6 +120,39 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("holdlock: %v", err)
 	}
 	ts.Defer(func() { backend.Unlock(lock.ID) })
+}
+
+// pgCondition is the script condition [pg]: there is a PostgreSQL server
+// for the test (HERALD_TEST_PG_URL). In CI its absence is an error, not a
+// skip: a skipped PostgreSQL test there would hide a broken backend.
+func pgCondition(cond string) (bool, error) {
+	if cond != "pg" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if os.Getenv(statemgrtest.PostgresURLVar) != "" {
+		return true, nil
+	}
+	if os.Getenv(statemgrtest.PostgresRequiredVar) != "" || os.Getenv("CI") == "true" {
+		return false, fmt.Errorf("no PostgreSQL server: %s is not set; a skipped PostgreSQL test in CI is a failure", statemgrtest.PostgresURLVar)
+	}
+	return false, nil
+}
+
+// cmdPGState gives the script a PostgreSQL state of its own: it sets
+// HERALD_PG_CONN_STR to the test server and HERALD_PG_SCHEMA to a new
+// schema name: pgstate. Scripts check [pg] first.
+func cmdPGState(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: pgstate")
+	}
+	url := os.Getenv(statemgrtest.PostgresURLVar)
+	if url == "" {
+		ts.Fatalf("no PostgreSQL server: %s is not set; guard the script with [!pg] skip", statemgrtest.PostgresURLVar)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	ts.Setenv("HERALD_PG_CONN_STR", url)
+	ts.Setenv("HERALD_PG_SCHEMA", "script_"+hex.EncodeToString(b[:]))
 }
 
 // gates holds, per script, the gate its emulator's requests wait at.

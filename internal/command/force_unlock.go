@@ -38,6 +38,7 @@ func runForceUnlock(env *Env, args []string) int {
 	if !ok {
 		return ExitError
 	}
+	defer closeBackend(env, backend)
 	if !force {
 		if !env.StdinIsTerminal {
 			dw.err("Confirmation needed", fmt.Errorf("force-unlock asks before releasing a lock, and there is no terminal to ask on; add -force to release lock %s without asking", id))

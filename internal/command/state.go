@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,16 +15,55 @@ import (
 	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
-// openStateBackend finds the state file as the configuration in env.Dir
-// names it, reading only the herald block: the state commands must work
-// while the rest of the configuration does not evaluate.
-func openStateBackend(env *Env, dw *diagWriter) (*statemgr.Filesystem, bool) {
-	path, diags := lang.StatePath(env.Dir)
+// stateBackend is a state backend as the commands use it.
+type stateBackend interface {
+	statemgr.Backend
+	// LockHolder names who holds the lock now, nil when no one does or it
+	// cannot be read.
+	LockHolder() *statemgr.LockInfo
+}
+
+// openStateBackend finds the state as the configuration in env.Dir names
+// it, reading only the herald block: the state commands must work while
+// the rest of the configuration does not evaluate. The caller must call
+// closeBackend.
+func openStateBackend(env *Env, dw *diagWriter) (stateBackend, bool) {
+	settings, diags := lang.ReadStateSettings(env.Dir, os.LookupEnv)
 	dw.diags(diags)
 	if diags.HasErrors() {
 		return nil, false
 	}
-	return statemgr.NewFilesystem(env.abs(path), env.Logger), true
+	return newStateBackend(env, settings.Path, settings.Backend), true
+}
+
+// newStateBackend is the backend of the state file path, or of b when the
+// configuration has a backend block.
+func newStateBackend(env *Env, path string, b *lang.Backend) stateBackend {
+	if b == nil {
+		return statemgr.NewFilesystem(env.abs(path), env.Logger)
+	}
+	return statemgr.NewPostgres(statemgr.PostgresConfig{
+		ConnStr:   b.ConnStr,
+		Schema:    b.SchemaName,
+		StateName: b.StateName,
+	}, env.Logger)
+}
+
+// closeBackend closes the backend's connection, if it has one.
+func closeBackend(env *Env, b statemgr.Backend) {
+	if c, ok := b.(io.Closer); ok {
+		if err := c.Close(); err != nil {
+			env.Logger.Debug("closing the state backend", "error", err)
+		}
+	}
+}
+
+// backendWhere names where the state of b lives, for logs and messages.
+func backendWhere(b statemgr.Backend, path string) string {
+	if p, ok := b.(*statemgr.Postgres); ok {
+		return p.Where()
+	}
+	return path
 }
 
 // readState reads the state without taking its lock, which is safe because
@@ -34,6 +74,7 @@ func readState(env *Env, dw *diagWriter) (*states.State, bool) {
 	if !ok {
 		return nil, false
 	}
+	defer closeBackend(env, backend)
 	st, err := backend.Read()
 	if err != nil {
 		dw.err("Error reading the state", err)
@@ -69,12 +110,19 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 		return nil, nil, nil, false
 	}
 	path := env.abs(cfg.StatePath)
-	// state_path may name a folder a fresh checkout lacks, as when the
-	// state is kept out of git: make it, private as the state is.
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fail(err)
+	if cfg.Backend == nil {
+		// state_path may name a folder a fresh checkout lacks, as when the
+		// state is kept out of git: make it, private as the state is.
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fail(err)
+		}
 	}
-	backend = statemgr.NewFilesystem(path, env.Logger)
+	backend = newStateBackend(env, cfg.StatePath, cfg.Backend)
+	fail = func(err error) (statemgr.Backend, *states.State, func(), bool) {
+		closeBackend(env, backend)
+		dw.err(lockErrorSummary(err), err)
+		return nil, nil, nil, false
+	}
 	lock, err := lockState(ctx, env, backend, operation, timeout)
 	if err != nil {
 		return fail(err)
@@ -83,13 +131,22 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 		if err := backend.Unlock(lock.ID); err != nil {
 			env.Logger.Error("releasing the state lock", "error", err)
 		}
+		closeBackend(env, backend)
 	}
 	st, err = backend.Read()
 	if err != nil {
 		unlock()
 		return fail(err)
 	}
-	logState(env.Logger, path, st)
+	if cfg.Backend != nil && st.Serial == 0 && len(st.Deliveries) == 0 {
+		// An empty ledger beside a local one would send everything again.
+		local := env.abs(lang.DefaultStatePath)
+		if _, err := os.Stat(local); err == nil {
+			unlock()
+			return fail(fmt.Errorf("the %s is empty, and a local state file %s lies beside the configuration: planning against the empty state would send everything that file records as sent. Move its records into the backend first with: herald state push %s", backendWhere(backend, path), local, lang.DefaultStatePath))
+		}
+	}
+	logState(env.Logger, backendWhere(backend, path), st)
 	return backend, st, unlock, true
 }
 

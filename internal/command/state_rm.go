@@ -76,6 +76,7 @@ func runStateRm(env *Env, args []string) int {
 	if !ok {
 		return ExitError
 	}
+	defer closeBackend(env, backend)
 	lock, err := lockState(context.Background(), env, backend, "state rm", f.lockTimeout)
 	if err != nil {
 		dw.err("Error acquiring the state lock", err)

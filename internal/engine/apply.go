@@ -311,6 +311,15 @@ func (a *applier) send(ctx context.Context, b *batch) {
 			a.skip(m, b.changes, "not sent: apply was interrupted")
 			return
 		}
+		var claim *statemgr.ClaimError
+		if errors.As(err, &claim) {
+			// Another run sends (or sent) part of this request. Nothing of
+			// it was recorded, so nothing leaves; the rest stays planned
+			// and goes with the next run.
+			a.logger.Warn("skipping a request whose deliveries another run claimed", "error", err)
+			a.skip(m, b.changes, "not sent: "+claim.Error())
+			return
+		}
 		a.setFatal(err)
 		a.skip(m, b.changes, "not sent: "+err.Error())
 		return

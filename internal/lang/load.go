@@ -100,13 +100,9 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 
 	diags = append(diags, s.evalLocals(cfg.Locals)...)
 
-	if cfg.Herald != nil && cfg.Herald.StatePath != nil {
-		path, moreDiags := statePath(cfg.Herald.StatePath)
-		diags = append(diags, moreDiags...)
-		if path != "" {
-			res.StatePath = path
-		}
-	}
+	settings, moreDiags := stateSettings(opts.Dir, cfg, opts.LookupEnv)
+	diags = append(diags, moreDiags...)
+	res.StatePath, res.Backend = settings.Path, settings.Backend
 
 	providers, moreDiags := s.evalProviders(cfg.Providers)
 	diags = append(diags, moreDiags...)

@@ -14,6 +14,8 @@ type Result struct {
 	// StatePath is the herald block's state_path, relative to the
 	// configuration folder; "herald.state" when unset.
 	StatePath string
+	// Backend is the herald block's backend, nil for the local state file.
+	Backend *Backend
 	// Providers maps each provider address ("kaleyra", "kaleyra.eu") to its
 	// settings.
 	Providers map[string]rules.Settings

@@ -159,3 +159,21 @@ func (p *Postgres) ForceUnlock(id string) error {
 	}
 	return nil
 }
+
+// LockHolder returns the lock row's holder; nil when there is none or it
+// cannot be read.
+func (p *Postgres) LockHolder() *LockInfo {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ctx, cancel := opContext()
+	defer cancel()
+	conn, err := p.connLocked(ctx)
+	if err != nil {
+		return nil
+	}
+	info, err := p.readLockRow(ctx, conn)
+	if err != nil {
+		return nil
+	}
+	return info
+}
