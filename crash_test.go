@@ -262,7 +262,7 @@ func TestInterruptDuringApply(t *testing.T) {
 	dir := t.TempDir()
 	outbox := filepath.Join(dir, "outbox.jsonl")
 	const key = "interrupt-test-key-42"
-	_, url := startEmulator(t, emulator.Options{SID: "HXCRASH01IN", APIKey: key, Outbox: outbox,
+	emu, url := startEmulator(t, emulator.Options{SID: "HXCRASH01IN", APIKey: key, Outbox: outbox,
 		Faults: emulator.Faults{Latency: 40 * time.Millisecond}})
 	declared := writeCrashConfig(t, dir, url, "int")
 
@@ -274,7 +274,13 @@ func TestInterruptDuringApply(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Interrupt once sends are under way: a fixed sleep raced herald's own
+	// start-up on a loaded machine and killed it before its handler was set.
+	for deadline := time.Now().Add(30 * time.Second); emu.Requests() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no requests reached the emulator:\n%s", out.String())
+		}
+	}
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	var exit *exec.ExitError
