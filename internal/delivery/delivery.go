@@ -16,14 +16,15 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
-// Type is the Kaleyra message type.
+// Type is the Kaleyra message type, as the wire names it.
 type Type string
 
 const (
-	Text     Type = "text"
-	Template Type = "template"
+	Text     Type = rules.TypeText
+	Template Type = rules.TypeTemplate
 )
 
 // Key identifies a delivery across runs: the tuple Kaleyra sees as "this

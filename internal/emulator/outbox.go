@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
 // Record is one line of the outbox: one accepted delivery to one
@@ -106,7 +108,7 @@ func (r Record) readable() string {
 	var b strings.Builder
 	b.WriteString(r.Time.Local().Format("15:04:05"))
 	b.WriteString(" " + r.From + " -> " + r.To + " ")
-	if r.Type == "template" {
+	if r.Type == rules.TypeTemplate {
 		b.WriteString("template " + r.Template)
 		if r.LangCode != "" {
 			b.WriteString(" (" + r.LangCode + ")")
