@@ -26,10 +26,9 @@ import (
 	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
-var _ = register(&Command{
-	Name:  "apply",
-	Usage: "herald apply [options] [PLANFILE]",
-	Short: "Send what the plan shows",
+var cmdApply = &Command{
+	UsageLine: "herald apply [options] [PLANFILE]",
+	Short:     "Send what the plan shows",
 	Long: `Sends the messages a plan shows, each delivery at most once, and records
 every send in the state.
 
@@ -50,7 +49,7 @@ Exit status: 0 when everything planned was sent; 1 on error, or when any
 delivery failed, became unknown or was skipped.`,
 	Run:              runApply,
 	HandlesInterrupt: true,
-})
+}
 
 // maxParallelism bounds -parallelism. Every unit of parallelism is a
 // goroutine and a connection; Kaleyra's per-number rate limits keep far

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/heraldhq/herald/internal/command/views"
 )
 
 // Env is what every command gets from main: its streams, its logger and the
@@ -60,11 +62,15 @@ func (env *Env) color(noColorFlag bool) bool {
 	return env.StdoutIsTerminal && !env.NoColor && !noColorFlag
 }
 
-// Command is one subcommand.
+// Command is one command, or a group of subcommands such as "state", in
+// the shape of cmd/go's base.Command: the ordered tree rooted at Herald
+// drives both dispatch and help, so that a command cannot be reachable and
+// missing from the help, or listed and unreachable.
 type Command struct {
-	Name string
-	// Usage is the synopsis line, e.g. "herald validate [-json]".
-	Usage string
+	// UsageLine is the synopsis, e.g. "herald validate [-json]". Its words
+	// after "herald", up to the first option or argument, are the command's
+	// name ("state list").
+	UsageLine string
 	// Short is a one-line description for the command list.
 	Short string
 	// Long is the help text after the usage line.
@@ -72,36 +78,62 @@ type Command struct {
 	// Run runs the command with the arguments after its name and returns
 	// the exit status.
 	Run func(env *Env, args []string) int
+	// Commands are a group's subcommands, in the order help lists them.
+	Commands []*Command
+	// Main lists the command under "Main commands" in herald -help, the
+	// ones a newcomer needs first.
+	Main bool
 	// HandlesInterrupt says the command reads Env.Interrupt. Any other
 	// command is simply ended by Ctrl-C, which is safe for all of them:
 	// files are replaced atomically and the OS lock dies with the process.
 	HandlesInterrupt bool
 }
 
+// LongName is the command's full name without "herald": "state list",
+// or "" for Herald itself.
+func (c *Command) LongName() string {
+	line, _, _ := strings.Cut(c.UsageLine, "\n")
+	var words []string
+	for _, w := range strings.Fields(line)[1:] {
+		if w == "" || strings.ContainsAny(w[:1], "[-") || strings.ToUpper(w) == w {
+			break
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " ")
+}
+
+// Name is the last word of LongName: "list" for "state list".
+func (c *Command) Name() string {
+	long := c.LongName()
+	return long[strings.LastIndex(long, " ")+1:]
+}
+
 // ExitError is the exit status of a failed command.
 const ExitError = 1
 
-var commands = map[string]*Command{}
-
-func register(c *Command) *Command {
-	if _, dup := commands[c.Name]; dup {
-		panic("command registered twice: " + c.Name)
+// Lookup finds a command by its long name ("state list"), or returns nil.
+func Lookup(name string) *Command {
+	c := Herald
+	for _, w := range strings.Fields(name) {
+		if c = c.sub(w); c == nil {
+			return nil
+		}
 	}
-	commands[c.Name] = c
+	if c == Herald {
+		return nil
+	}
 	return c
 }
 
-// Lookup finds a command by its name ("state list" for subcommand groups).
-func Lookup(name string) *Command { return commands[name] }
-
-// Names lists the commands in order.
-func Names() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// sub is c's subcommand called name, or nil.
+func (c *Command) sub(name string) *Command {
+	for _, s := range c.Commands {
+		if s.Name() == name {
+			return s
+		}
 	}
-	sort.Strings(names)
-	return names
+	return nil
 }
 
 // newFlagSet makes a FlagSet for the named command whose -help prints the
@@ -113,14 +145,14 @@ func newFlagSet(env *Env, name string) *flag.FlagSet {
 	// The flag package writes a parse error to the output and then calls
 	// Usage, as it does for -help: the full help would bury the one line
 	// that matters, so after an error Usage only says where help is.
-	errs := &flagErrorWriter{w: env.Stderr, command: name}
+	errs := &flagErrorWriter{w: env.Stderr, command: name, width: env.Width}
 	fs.SetOutput(errs)
 	fs.Usage = func() {
 		if errs.failed {
 			fmt.Fprintf(env.Stderr, "For more help on this command, run:\n  herald %s -help\n", name)
 			return
 		}
-		printHelp(env.Stdout, commands[name], fs)
+		printHelp(env.Stdout, Lookup(name), fs)
 	}
 	return fs
 }
@@ -129,18 +161,35 @@ func newFlagSet(env *Env, name string) *flag.FlagSet {
 type flagErrorWriter struct {
 	w       io.Writer
 	command string
+	width   int
 	failed  bool
 }
 
 func (e *flagErrorWriter) Write(p []byte) (int, error) {
 	e.failed = true
 	msg := strings.TrimSpace(string(p))
-	fmt.Fprintf(e.w, "Error: Invalid command-line option\n\n%s.\n\n", capitalise(msg))
+	views.Diagnostics(e.w, nil, hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid command-line option",
+		Detail:   FlagErrorSentence(msg),
+	}}, false, e.width)
 	return len(p), nil
 }
 
+// FlagErrorSentence makes a sentence of an error from the flag package,
+// whose messages follow Go's lowercase style ("flag provided but not
+// defined: -x"). It is the one place they enter herald's output, so it is
+// where they get their capital and full stop.
+func FlagErrorSentence(msg string) string {
+	msg = strings.TrimRight(strings.TrimSpace(msg), ".")
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
 func printHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: %s\n\n%s\n", c.Usage, strings.TrimSpace(c.Long))
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", c.UsageLine, strings.TrimSpace(c.Long))
 	var any bool
 	fs.VisitAll(func(*flag.Flag) { any = true })
 	if any {

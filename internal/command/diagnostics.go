@@ -53,6 +53,12 @@ func (d *diagWriter) err(summary string, err error) {
 	d.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: capitalise(err.Error()) + "."}})
 }
 
+// fail prints an error that has no source location; detail is one or
+// more full sentences.
+func (d *diagWriter) fail(summary, detail string) {
+	d.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
+}
+
 func (d *diagWriter) warn(summary, detail string) {
 	d.diags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: summary, Detail: detail}})
 }

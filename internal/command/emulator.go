@@ -10,10 +10,9 @@ import (
 	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
-var _ = register(&Command{
-	Name:  "emulator",
-	Usage: "herald emulator [-listen ADDR] [-sid SID] [-api-key KEY] [-outbox FILE] [fault options]",
-	Short: "Serve a local Kaleyra-compatible API for trying herald out",
+var cmdEmulator = &Command{
+	UsageLine: "herald emulator [-listen ADDR] [-sid SID] [-api-key KEY] [-outbox FILE] [fault options]",
+	Short:     "Serve a local Kaleyra-compatible API for trying herald out",
 	Long: `
 Serves Kaleyra's WhatsApp messages API (POST or GET /v1/{sid}/messages) on
 this machine until interrupted, so that herald can be tried and tested
@@ -45,7 +44,7 @@ classifies each case. Requests are numbered from 1; "every N" picks
 requests N, 2N, 3N and so on.`,
 	Run:              runEmulator,
 	HandlesInterrupt: true,
-})
+}
 
 // emulatorArguments are the emulator command's flags.
 type emulatorArguments struct {
@@ -71,23 +70,25 @@ func parseEmulatorArguments(env *Env, args []string) (emulatorArguments, int, bo
 	if status, ok := parseFlags(fs, args); !ok {
 		return a, status, false
 	}
-	if err := a.check(fs); err != nil {
-		fmt.Fprintf(env.Stderr, "Error: Invalid emulator options\n\n%s.\n\nRun \"herald emulator -help\" for the options.\n", capitalise(err.Error()))
+	if problem := a.check(fs); problem != "" {
+		dw := &diagWriter{env: env}
+		dw.fail("Invalid emulator options", problem+" Run \"herald emulator -help\" for the options.")
 		return a, ExitError, false
 	}
 	return a, 0, true
 }
 
-func (a emulatorArguments) check(fs *flag.FlagSet) error {
+// check returns what is wrong with the options, as full sentences, or "".
+func (a emulatorArguments) check(fs *flag.FlagSet) string {
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; the emulator takes only options", fs.Arg(0))
+		return fmt.Sprintf("Unexpected argument %q: the emulator takes only options.", fs.Arg(0))
 	}
 	host, _, err := net.SplitHostPort(a.listen)
 	if err != nil {
-		return fmt.Errorf("-listen %q is not a host:port address", a.listen)
+		return fmt.Sprintf("The -listen value %q is not a host:port address.", a.listen)
 	}
 	if !rules.IsLoopback(host) {
-		return fmt.Errorf("-listen %q is not a loopback address; the emulator serves only this machine, so use 127.0.0.1 or ::1", a.listen)
+		return fmt.Sprintf("The -listen value %q is not a loopback address. The emulator serves only this machine, so use 127.0.0.1 or ::1.", a.listen)
 	}
 	f := a.options.Faults
 	for _, n := range []struct {
@@ -95,22 +96,22 @@ func (a emulatorArguments) check(fs *flag.FlagSet) error {
 		value int
 	}{{"-status-every", f.StatusEvery}, {"-hang-every", f.HangEvery}, {"-reset-every", f.ResetEvery}, {"-accept-500-every", f.Accept500Every}} {
 		if n.value < 0 {
-			return fmt.Errorf("%s must be a positive number of requests, not %d", n.name, n.value)
+			return fmt.Sprintf("The value of %s must be a positive number of requests, not %d.", n.name, n.value)
 		}
 	}
 	if f.Latency < 0 {
-		return fmt.Errorf("-latency must not be negative")
+		return "The value of -latency must not be negative."
 	}
 	if (f.StatusEvery > 0) != (f.Status != 0) {
-		return fmt.Errorf("-status-every and -status go together")
+		return "The options -status-every and -status go together: give both or neither."
 	}
 	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
-		return fmt.Errorf("-status %d is not an HTTP status code", f.Status)
+		return fmt.Sprintf("The -status value %d is not an HTTP status code.", f.Status)
 	}
 	if f.RetryAfter != "" && f.Status == 0 {
-		return fmt.Errorf("-retry-after only applies with -status-every and -status")
+		return "The option -retry-after only applies with -status-every and -status."
 	}
-	return nil
+	return ""
 }
 
 func runEmulator(env *Env, args []string) int {

@@ -17,10 +17,9 @@ import (
 	"github.com/heraldhq/herald/internal/configs"
 )
 
-var _ = register(&Command{
-	Name:  "fmt",
-	Usage: "herald fmt [-check] [-diff] [-recursive] [PATH...]",
-	Short: "Rewrite configuration files in canonical style",
+var cmdFmt = &Command{
+	UsageLine: "herald fmt [-check] [-diff] [-recursive] [PATH...]",
+	Short:     "Rewrite configuration files in canonical style",
 	Long: `Rewrites *.herald.hcl and *.vars.hcl files in the canonical HCL style
 (indentation, aligned equals signs, spacing) and lists the files it
 changed. PATH is a file or a folder; the default is the working folder.
@@ -29,7 +28,7 @@ left alone.
 
 -check writes nothing and exits 3 when a file is not formatted, for CI.`,
 	Run: runFmt,
-})
+}
 
 // ExitFmtCheck is fmt -check's status when a file would change.
 const ExitFmtCheck = 3

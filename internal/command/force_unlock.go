@@ -7,10 +7,9 @@ import (
 	"time"
 )
 
-var _ = register(&Command{
-	Name:  "force-unlock",
-	Usage: "herald force-unlock [-force] LOCK_ID",
-	Short: "Release a state lock left behind",
+var cmdForceUnlock = &Command{
+	UsageLine: "herald force-unlock [-force] LOCK_ID",
+	Short:     "Release a state lock left behind",
 	Long: `Clears the state lock with the given ID, as the lock error names it.
 
 Locally, the operating system releases the lock of a herald that died,
@@ -19,7 +18,7 @@ left in herald.state.lock, and refuses while the process holding the lock
 is still running. Forcing a lock that is in use would let two runs send
 at once, so it asks for confirmation unless -force is given.`,
 	Run: runForceUnlock,
-})
+}
 
 func runForceUnlock(env *Env, args []string) int {
 	var force bool

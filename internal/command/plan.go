@@ -11,10 +11,9 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-var _ = register(&Command{
-	Name:  "plan",
-	Usage: "herald plan [options]",
-	Short: "Show what apply would send",
+var cmdPlan = &Command{
+	UsageLine: "herald plan [options]",
+	Short:     "Show what apply would send",
 	Long: `Evaluates the configuration, compares every delivery (one message to one
 recipient) with the state of what was already sent, and shows what apply
 would do: who receives what, and why.
@@ -28,7 +27,7 @@ send, 1 error, 2 something to send.
 Addresses for -target, -exclude and -replace: message.NAME,
 message.NAME["KEY"], or either followed by :+NUMBER for one recipient.`,
 	Run: runPlan,
-})
+}
 
 func runPlan(env *Env, args []string) int {
 	var f planFlags

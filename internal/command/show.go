@@ -8,10 +8,9 @@ import (
 	"github.com/heraldhq/herald/internal/states/statefile"
 )
 
-var _ = register(&Command{
-	Name:  "show",
-	Usage: "herald show [-json | -format=markdown [-marker=NAME]] [PLANFILE]",
-	Short: "Show a saved plan, or the state",
+var cmdShow = &Command{
+	UsageLine: "herald show [-json | -format=markdown [-marker=NAME]] [PLANFILE]",
+	Short:     "Show a saved plan, or the state",
 	Long: `With PLANFILE, shows a plan saved by "herald plan -out=FILE": as text, as
 the plan JSON document (-json), or as Markdown for a pull-request comment
 (-format=markdown).
@@ -19,7 +18,7 @@ the plan JSON document (-json), or as Markdown for a pull-request comment
 Without PLANFILE, summarises the state: what was sent, what failed and what
 is unknown. With -json it prints the state document.`,
 	Run: runShow,
-})
+}
 
 func runShow(env *Env, args []string) int {
 	var asJSON, noColor bool

@@ -15,10 +15,9 @@ import (
 	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
-var _ = register(&Command{
-	Name:  "state list",
-	Usage: "herald state list [-json] [-ref=REF] [ADDRESS...]",
-	Short: "List the deliveries in the state",
+var cmdStateList = &Command{
+	UsageLine: "herald state list [-json] [-ref=REF] [ADDRESS...]",
+	Short:     "List the deliveries in the state",
 	Long: `Lists the deliveries recorded in the state, one per line: the message
 instance that sent it and the recipient (ADDRESS:+NUMBER, which "state show"
 and "state rm" accept), its status, and its ref fields.
@@ -31,7 +30,7 @@ a block is renamed, its deliveries are listed under the new name.
 With -json, prints the selected records as a state document, the shape of
 the state file (schema/state.schema.json).`,
 	Run: runStateList,
-})
+}
 
 func runStateList(env *Env, args []string) int {
 	var asJSON bool

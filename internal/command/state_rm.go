@@ -12,10 +12,9 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-var _ = register(&Command{
-	Name:  "state rm",
-	Usage: "herald state rm [-dry-run] [-ref=REF] [-lock-timeout=DURATION] ADDRESS...\n       herald state rm -undeclared [-older-than=AGE] [-dry-run] [-auto-approve] [ADDRESS...]",
-	Short: "Forget recorded deliveries so they can be planned again",
+var cmdStateRm = &Command{
+	UsageLine: "herald state rm [-dry-run] [-ref=REF] [-lock-timeout=DURATION] ADDRESS...\n       herald state rm -undeclared [-older-than=AGE] [-dry-run] [-auto-approve] [ADDRESS...]",
+	Short:     "Forget recorded deliveries so they can be planned again",
 	Long: `Removes from the state every delivery that an ADDRESS matches
 (message.NAME, message.NAME["KEY"], or either followed by :+NUMBER), so that
 the next plan sends them again. Nothing is sent to anyone; this only edits
@@ -33,7 +32,7 @@ and only those at the ADDRESSes when any are given. The configuration must
 evaluate. It says how many it will remove and asks for "yes" on a terminal;
 with no terminal it refuses unless -auto-approve is given.`,
 	Run: runStateRm,
-})
+}
 
 // stateRmFlags are the flags of state rm.
 type stateRmFlags struct {

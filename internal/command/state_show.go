@@ -9,17 +9,16 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-var _ = register(&Command{
-	Name:  "state show",
-	Usage: "herald state show [-ref=REF] ADDRESS",
-	Short: "Show recorded deliveries in full",
+var cmdStateShow = &Command{
+	UsageLine: "herald state show [-ref=REF] ADDRESS",
+	Short:     "Show recorded deliveries in full",
 	Long: `Shows every field of the deliveries in the state that ADDRESS matches:
 message.NAME, message.NAME["KEY"], or either followed by :+NUMBER for one
 recipient (as "herald state list" prints them), narrowed with -ref to the
 deliveries with that ref. ADDRESS is the name the configuration uses now,
 also after a block is renamed. It fails when none matches.`,
 	Run: runStateShow,
-})
+}
 
 func runStateShow(env *Env, args []string) int {
 	fs := newFlagSet(env, "state show")

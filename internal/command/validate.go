@@ -10,10 +10,9 @@ import (
 	"github.com/heraldhq/herald/internal/lang"
 )
 
-var _ = register(&Command{
-	Name:  "validate",
-	Usage: "herald validate [-json] [-var NAME=VALUE]... [-var-file=FILE]...",
-	Short: "Check the configuration for errors",
+var cmdValidate = &Command{
+	UsageLine: "herald validate [-json] [-var NAME=VALUE]... [-var-file=FILE]...",
+	Short:     "Check the configuration for errors",
 	Long: `Loads every *.herald.hcl and *.herald.json file in the working folder,
 evaluates it with its variables and makes every check a plan makes: valid
 E.164 numbers, ref lengths, no HTML tags outside bodies, https callback
@@ -22,7 +21,7 @@ URLs, references, dependency cycles and duplicate delivery keys.
 It reads no state and sends nothing. The exit status is 0 when the
 configuration is valid and 1 otherwise.`,
 	Run: runValidate,
-})
+}
 
 // validateArgs are validate's parsed flags.
 type validateArgs struct {

@@ -6,10 +6,9 @@ import (
 	"runtime"
 )
 
-var _ = register(&Command{
-	Name:  "version",
-	Usage: "herald version [-json]",
-	Short: "Print herald's version",
+var cmdVersion = &Command{
+	UsageLine: "herald version [-json]",
+	Short:     "Print herald's version",
 	Long: `Prints herald's version. With -json, prints it for tools as
 {"herald_version": "...", "platform": "OS_ARCH"}, as "terraform version
 -json" does.`,
@@ -35,4 +34,4 @@ var _ = register(&Command{
 		fmt.Fprintf(env.Stdout, "herald v%s\n", env.Version)
 		return 0
 	},
-})
+}
