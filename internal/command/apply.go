@@ -98,8 +98,8 @@ func runApply(env *Env, args []string) int {
 	case 0:
 		return a.planAndApply(autoApprove, color)
 	case 1:
-		if len(f.targets)+len(f.excludes)+len(f.replaces) > 0 {
-			a.dw.err("Conflicting options", fmt.Errorf("-target, -exclude and -replace shape a new plan; a saved plan is applied as it was made"))
+		if len(f.targets)+len(f.excludes)+len(f.replaces)+len(f.replaceUnknowns) > 0 {
+			a.dw.err("Conflicting options", fmt.Errorf("-target, -exclude, -replace and -replace-unknown shape a new plan; a saved plan is applied as it was made"))
 			return ExitError
 		}
 		return a.applySaved(fs.Arg(0))

@@ -21,6 +21,7 @@ type planFlags struct {
 	targets          stringList
 	excludes         stringList
 	replaces         stringList
+	replaceUnknowns  stringList
 	lockTimeout      time.Duration
 	maxSends         optionalInt
 	json             bool
@@ -38,6 +39,7 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.targets, "target", "plan only the deliveries of `ADDRESS` (message.NAME, message.NAME[\"KEY\"], optionally :+NUMBER); repeatable")
 	fs.Var(&f.excludes, "exclude", "leave out the deliveries of `ADDRESS`; repeatable")
 	fs.Var(&f.replaces, "replace", "send again the deliveries of `ADDRESS` that were sent, changed or unknown; repeatable")
+	fs.Var(&f.replaceUnknowns, "replace-unknown", "send again only the deliveries of `ADDRESS` whose outcome is unknown, leaving those sent alone; repeatable")
 	durationVar(fs, &f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
 	fs.Var(&f.maxSends, "max-sends", "refuse, before sending anything, a plan with more than `N` sends")
 	fs.BoolVar(&f.noColor, "no-color", false, "turn colour off")
@@ -68,6 +70,7 @@ func (f *planFlags) options() (engine.PlanOptions, error) {
 		{"-target", f.targets, &opts.Targets},
 		{"-exclude", f.excludes, &opts.Excludes},
 		{"-replace", f.replaces, &opts.Replace},
+		{"-replace-unknown", f.replaceUnknowns, &opts.ReplaceUnknown},
 	} {
 		for _, s := range set.in {
 			t, err := addrs.ParseTarget(s)
@@ -97,7 +100,7 @@ func checkTargetNames(dw *diagWriter, cfg *lang.Result, opts engine.PlanOptions)
 	for _, set := range []struct {
 		flag    string
 		targets []addrs.Target
-	}{{"-target", opts.Targets}, {"-exclude", opts.Excludes}, {"-replace", opts.Replace}} {
+	}{{"-target", opts.Targets}, {"-exclude", opts.Excludes}, {"-replace", opts.Replace}, {"-replace-unknown", opts.ReplaceUnknown}} {
 		for _, t := range set.targets {
 			if declared[t.Message.Name] {
 				continue

@@ -110,6 +110,18 @@ func TestPlanActions(t *testing.T) {
 			summary: plans.Summary{Send: 1, Retry: 1, None: 1, Changed: 1, Unknown: 1, NoLongerDeclared: 1},
 		},
 		{
+			name: "replace-unknown resends only the unknown",
+			opts: PlanOptions{ReplaceUnknown: []addrs.Target{mustTarget(t, "message.a")}},
+			want: []string{"+12025550200 send", "+12025550201 retry", "+12025550202 none",
+				"+12025550203 changed", "+12025550204 resend", "+12025550205 send"},
+			summary: plans.Summary{Send: 2, Retry: 1, Resend: 1, None: 1, Changed: 1, NoLongerDeclared: 1},
+		},
+		{
+			name:    "replace-unknown of a sent delivery is an error",
+			opts:    PlanOptions{ReplaceUnknown: []addrs.Target{mustTarget(t, "message.a:+12025550202")}},
+			wantErr: "matches no delivery whose outcome is unknown",
+		},
+		{
 			name:    "replace of nothing is an error",
 			opts:    PlanOptions{Replace: []addrs.Target{mustTarget(t, "message.nope")}},
 			wantErr: "matches no declared delivery",

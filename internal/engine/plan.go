@@ -24,6 +24,10 @@ type PlanOptions struct {
 	// Replace asks to send again deliveries that were sent, changed or
 	// unknown.
 	Replace []addrs.Target
+	// ReplaceUnknown asks to send again only the deliveries whose outcome
+	// is unknown: the way to resend an interrupted apply's unknown sends
+	// without also resending those it did send.
+	ReplaceUnknown []addrs.Target
 }
 
 // Plan chooses an action for every declared delivery by comparing it with
@@ -51,6 +55,7 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 	targetHits := make([]int, len(opts.Targets))
 	excludeHits := make([]int, len(opts.Excludes))
 	replaceHits := make([]int, len(opts.Replace))
+	unknownHits := make([]int, len(opts.ReplaceUnknown))
 	p.Changes = make([]plans.Change, 0, len(cfg.Deliveries))
 	for i := range cfg.Deliveries {
 		d := &cfg.Deliveries[i]
@@ -63,7 +68,12 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 			continue
 		}
 		replace := selected(d, opts.Replace, replaceHits, false)
-		p.Changes = append(p.Changes, decide(d, st.Get(d.Key), replace))
+		prior := st.Get(d.Key)
+		var replaceUnknown bool
+		if prior != nil && prior.Status == states.Unknown {
+			replaceUnknown = selected(d, opts.ReplaceUnknown, unknownHits, false)
+		}
+		p.Changes = append(p.Changes, decide(d, prior, replace, replaceUnknown))
 	}
 	for _, rec := range st.Sorted() {
 		if !declared[rec.Key] {
@@ -75,6 +85,11 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 	for i, n := range replaceHits {
 		if n == 0 {
 			return nil, nil, fmt.Errorf("-replace=%s matches no declared delivery; check the address with \"herald state list\" or the plan", opts.Replace[i])
+		}
+	}
+	for i, n := range unknownHits {
+		if n == 0 {
+			return nil, nil, fmt.Errorf("-replace-unknown=%s matches no delivery whose outcome is unknown; \"herald state list %s\" shows what the state holds there", opts.ReplaceUnknown[i], opts.ReplaceUnknown[i])
 		}
 	}
 	for i, n := range targetHits {
@@ -107,7 +122,7 @@ func selected(d *delivery.Delivery, targets []addrs.Target, hits []int, ifNone b
 }
 
 // decide is DESIGN.md section 4's table.
-func decide(d *delivery.Delivery, prior *states.Delivery, replace bool) plans.Change {
+func decide(d *delivery.Delivery, prior *states.Delivery, replace, replaceUnknown bool) plans.Change {
 	c := plans.Change{Delivery: *d, Prior: prior}
 	switch {
 	case prior == nil:
@@ -117,6 +132,8 @@ func decide(d *delivery.Delivery, prior *states.Delivery, replace bool) plans.Ch
 		c.Reason = "the last attempt was refused" + errorSuffix(prior) + "; nothing was sent"
 	case replace:
 		c.Action, c.Reason = plans.Resend, fmt.Sprintf("-replace asks to send again (was %s)", describePrior(prior, d.Digest))
+	case replaceUnknown:
+		c.Action, c.Reason = plans.Resend, "-replace-unknown asks to send again (was unknown)"
 	case prior.Status == states.Unknown:
 		c.Action = plans.Unknown
 		c.Reason = "the outcome of an earlier send is unknown" + errorSuffix(prior) + "; use -replace to send again"

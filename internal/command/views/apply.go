@@ -181,7 +181,7 @@ func (v *ApplyText) Summary(r engine.Result) {
 	}
 	if r.Unknown > 0 {
 		fmt.Fprintf(&b, "\n%s an unknown outcome: the request may or may not have reached %s, so herald will not send %s again on its own. "+
-			"Check with Kaleyra (\"herald state show ADDRESS\" gives the request ids), and if a message did not arrive, apply with -replace=ADDRESS to send it again.\n",
+			"Check with Kaleyra (\"herald state show ADDRESS\" gives the request ids), and if a message did not arrive, apply with -replace=ADDRESS:+NUMBER to send it again, or -replace-unknown=ADDRESS for every unknown one of a message (never those sent).\n",
 			countNoun(r.Unknown, "delivery has", "deliveries have"), plural(r.Unknown, "its recipient", "their recipients"), itThem(r.Unknown))
 	}
 	if r.Skipped > 0 {

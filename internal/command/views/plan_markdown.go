@@ -226,7 +226,7 @@ func (r *mdRenderer) warnings() string {
 				mdPlural(n, "delivery", "deliveries"), where, itThey(n)+" "+isAre(n))
 		}},
 		{plans.Unknown, func(n int, where string) string {
-			return fmt.Sprintf("**%s an unknown outcome** in %s: %s may have reached %s %s, so herald will not send %s again. Check with Kaleyra, then apply with `-replace=ADDRESS` to send again if needed.",
+			return fmt.Sprintf("**%s an unknown outcome** in %s: %s may have reached %s %s, so herald will not send %s again. Check with Kaleyra, then send again those that did not arrive with `-replace=ADDRESS:+NUMBER`, or `-replace-unknown=ADDRESS` for every unknown one of an instance (never those sent).",
 				mdPlural(n, "delivery has", "deliveries have"), where, itThey(n), itsTheir(n), plural(n, "recipient", "recipients"), itThem(n))
 		}},
 		{plans.Retry, func(n int, where string) string {
@@ -395,7 +395,8 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	}
 
 	addr := inst.addr.String()
-	replace := mdCode(mdReplaceFlag(addr))
+	replace := mdCode(mdAddressFlag("-replace", addr))
+	replaceUnknown := mdCode(mdAddressFlag("-replace-unknown", addr))
 	r.list(&b, inst.byAction[plans.Send], ends, "to send to", "", mdRecipientLine)
 	r.list(&b, inst.byAction[plans.Retry], ends, "to retry",
 		"> [!CAUTION]\n> Kaleyra refused these before, so nothing went out; they will be sent again.\n\n", mdRetryLine)
@@ -404,7 +405,7 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	r.list(&b, inst.byAction[plans.Changed], ends, "changed after sending",
 		fmt.Sprintf("> [!CAUTION]\n> These were sent before with different content and will **not** be sent again. To send the new content, apply with %s.\n\n", replace), mdPriorLine)
 	r.list(&b, inst.byAction[plans.Unknown], ends, "with an unknown outcome",
-		fmt.Sprintf("> [!CAUTION]\n> These may or may not have reached their recipients, so they will **not** be sent again. Check with Kaleyra (request ids below), then apply with %s if they did not arrive.\n\n", replace), mdPriorLine)
+		fmt.Sprintf("> [!CAUTION]\n> These may or may not have reached their recipients, so they will **not** be sent again. Check with Kaleyra (request ids below), then apply with %s to send again those of them that did not arrive (%s sends again the unknown ones only, never those sent).\n\n", mdCode(mdAddressFlag("-replace", addr+":+NUMBER")), replaceUnknown), mdPriorLine)
 	return b.String()
 }
 
@@ -472,14 +473,14 @@ func mdPriorLine(c *plans.Change) string {
 	return s + "  " + strings.Join(facts, ", ")
 }
 
-// mdReplaceFlag is the -replace flag for addr, quoted for a shell when
-// the address has quotes or brackets in it.
-func mdReplaceFlag(addr string) string {
+// mdAddressFlag is an address flag (-replace) for addr, quoted for a
+// shell when the address has quotes or brackets in it.
+func mdAddressFlag(flag, addr string) string {
 	addr = mdShorten(addr, mdValueMax)
 	if strings.ContainsAny(addr, `"[]`) && !strings.Contains(addr, "'") {
-		return "-replace='" + addr + "'"
+		return flag + "='" + addr + "'"
 	}
-	return "-replace=" + addr
+	return flag + "=" + addr
 }
 
 // mdMarker keeps a marker from closing the HTML comment early or spanning

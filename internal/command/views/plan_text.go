@@ -345,7 +345,7 @@ func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 		r.printf("%s %s with an unknown outcome\n\n", r.styled(ansiBold+ansiYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
 		r.printf("  An earlier apply was interrupted or got an unclear answer, so %s may\n", itThey(n))
 		r.printf("  have gone out. herald does not send %s again on its own.\n", itThem(n))
-		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.unknown })
+		r.replaceUnknownHint(groups)
 		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Unknown, g.unknown }, "~", ansiYellow)
 	}
 	if n := sum.Retry; n > 0 {
@@ -370,6 +370,28 @@ func (r *textRenderer) replaceHint(groups []*textGroup, list func(*textGroup) []
 			r.printf("    %-*s  (all of its recipients)\n\n", width, "-replace='"+all+"'")
 			return
 		}
+	}
+}
+
+// replaceUnknownHint tells how to send again deliveries whose outcome is
+// unknown, after checking that they did not arrive: one of them, or all
+// the unknown ones of an instance, never the sent ones beside them.
+func (r *textRenderer) replaceUnknownHint(groups []*textGroup) {
+	for _, g := range groups {
+		if len(g.unknown) == 0 {
+			continue
+		}
+		c := g.unknown[0]
+		one := addrs.Target{Message: c.Delivery.Address.Message, Key: c.Delivery.Address.Key, Recipient: c.Delivery.Key.Recipient}.String()
+		all := g.addr.String()
+		first := "-replace='" + one + "'"
+		second := "-replace-unknown='" + all + "'"
+		width := max(len(first), len(second))
+		r.printf("  Check Kaleyra's delivery reports first. To send again those that did\n")
+		r.printf("  not arrive:\n")
+		r.printf("    %-*s  (one recipient)\n", width, first)
+		r.printf("    %-*s  (its %d unknown, not those sent)\n\n", width, second, g.counts.Unknown)
+		return
 	}
 }
 
