@@ -421,12 +421,29 @@ func (p *Postgres) Write(s *states.State) error {
 			return err
 		}
 	}
-	return p.writeLocked(s, 0)
+	return p.writeLocked(s, 0, false)
+}
+
+// Replace makes s the state, whatever the lineage and serial of the
+// state it replaces: for "herald state push -force". Its serial is still
+// moved past the replaced state's, so that plans saved against that one
+// are stale.
+func (p *Postgres) Replace(s *states.State) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.journal != nil {
+		return fmt.Errorf("cannot replace the state in the %s while its journal is open: close the journal first", p.Where())
+	}
+	if _, err := p.readLocked(); err != nil {
+		return err
+	}
+	return p.writeLocked(s, 0, true)
 }
 
 // writeLocked writes s at serial exact, or when exact is 0 at the larger
 // of s.Serial and one past any serial this value has read or written.
-func (p *Postgres) writeLocked(s *states.State, exact uint64) error {
+// With anyLineage, s may have another lineage than the state it replaces.
+func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) error {
 	ctx, cancel := opContext()
 	defer cancel()
 	conn, err := p.connLocked(ctx)
@@ -450,7 +467,7 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64) error {
 	case err != nil:
 		return p.fail("writing the state", err)
 	}
-	if hasRow && lineage != s.Lineage {
+	if hasRow && lineage != s.Lineage && !anyLineage {
 		return fmt.Errorf("refusing to replace the state in the %s, of lineage %s, with a state of lineage %s", p.Where(), lineage, s.Lineage)
 	}
 	if hasRow && uint64(serial) != p.serial && p.lockInfo == nil {
@@ -483,7 +500,7 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64) error {
 			gone = append(gone, k)
 		}
 	}
-	batch.Queue("INSERT INTO "+p.table("states")+" (state_name, lineage, serial, journaled) VALUES ($1, $2, $3, false) ON CONFLICT (state_name) DO UPDATE SET serial = EXCLUDED.serial, journaled = false",
+	batch.Queue("INSERT INTO "+p.table("states")+" (state_name, lineage, serial, journaled) VALUES ($1, $2, $3, false) ON CONFLICT (state_name) DO UPDATE SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial, journaled = false",
 		p.cfg.StateName, s.Lineage, int64(next))
 	br := tx.SendBatch(ctx, batch)
 	revs := make([]int64, len(written))

@@ -58,7 +58,7 @@ func (p *Postgres) OpenJournal(s *states.State) (Journal, error) {
 		return nil, err
 	}
 	if p.readSerial != p.serial {
-		if err := p.writeLocked(s, p.readSerial); err != nil {
+		if err := p.writeLocked(s, p.readSerial, false); err != nil {
 			return nil, fmt.Errorf("recording the outcome of an interrupted run: %w", err)
 		}
 	}

@@ -1,0 +1,109 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statefile"
+)
+
+var _ = register(&Command{
+	Name:  "state push",
+	Usage: "herald state push [-force] [-lock-timeout=DURATION] FILE",
+	Short: "Replace the state with a state file",
+	Long: `Replaces the state, wherever the configuration keeps it, with the state
+file FILE. Moving a team from the local file to PostgreSQL is: add the
+backend block to the herald block, then
+
+  herald state push herald.state
+
+It refuses a FILE of another lineage than a state already there (another
+ledger), or of an older serial (an old copy, which would forget what was
+sent since), unless -force. The serial moves on either way, so plans
+saved before the push are stale.`,
+	Run: runStatePush,
+})
+
+// replacer is a backend that can take a state of another lineage.
+type replacer interface {
+	Replace(*states.State) error
+}
+
+func runStatePush(env *Env, args []string) int {
+	var (
+		force       bool
+		lockTimeout time.Duration
+	)
+	fs := newFlagSet(env, "state push")
+	fs.BoolVar(&force, "force", false, "replace a state of another lineage or a newer serial")
+	durationVar(fs, &lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	dw := &diagWriter{env: env}
+	if fs.NArg() != 1 {
+		dw.err("Expected one state file", errors.New("state push takes the state file to push, as: herald state push herald.state"))
+		return ExitError
+	}
+	file := env.abs(fs.Arg(0))
+	data, err := os.ReadFile(file)
+	if err != nil {
+		dw.err("Error reading the state file", err)
+		return ExitError
+	}
+	pushed, err := statefile.Parse(data)
+	if err != nil {
+		dw.err("Error reading the state file", fmt.Errorf("%s: %w", fs.Arg(0), err))
+		return ExitError
+	}
+	backend, ok := openStateBackend(env, dw)
+	if !ok {
+		return ExitError
+	}
+	defer closeBackend(env, backend)
+	lock, err := lockState(context.Background(), env, backend, "state push", lockTimeout)
+	if err != nil {
+		dw.err(lockErrorSummary(err), err)
+		return ExitError
+	}
+	defer func() {
+		if err := backend.Unlock(lock.ID); err != nil {
+			dw.err("Error releasing the state lock", err)
+		}
+	}()
+	current, err := backend.Read()
+	if err != nil {
+		dw.err("Error reading the state", err)
+		return ExitError
+	}
+	where := backendWhere(backend, "local state file")
+	empty := current.Serial == 0 && len(current.Deliveries) == 0
+	switch {
+	case !empty && current.Lineage != pushed.Lineage && !force:
+		dw.err("State of another lineage", fmt.Errorf("%s has lineage %s, but the %s has lineage %s: they are different ledgers, and pushing would forget the %d deliveries it records. Add -force to replace it all the same", fs.Arg(0), pushed.Lineage, where, current.Lineage, len(current.Deliveries)))
+		return ExitError
+	case !empty && current.Lineage == pushed.Lineage && pushed.Serial < current.Serial && !force:
+		dw.err("Older state", fmt.Errorf("%s has serial %d, older than the serial %d of the %s: it is an old copy, and pushing it would forget what was recorded since. Run herald state pull to see the newer state, or add -force to replace it all the same", fs.Arg(0), pushed.Serial, current.Serial, where))
+		return ExitError
+	}
+	if current.Lineage != pushed.Lineage {
+		r, ok := backend.(replacer)
+		if !ok {
+			dw.err("Cannot replace the state", fmt.Errorf("the local state file has another lineage; to replace it, move it away and copy %s in its place", fs.Arg(0)))
+			return ExitError
+		}
+		err = r.Replace(pushed)
+	} else {
+		err = backend.Write(pushed)
+	}
+	if err != nil {
+		dw.err("Error writing the state", err)
+		return ExitError
+	}
+	fmt.Fprintf(env.Stdout, "Pushed %d deliveries to the %s (lineage %s, serial %d).\n", len(pushed.Deliveries), where, pushed.Lineage, pushed.Serial)
+	return 0
+}
