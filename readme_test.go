@@ -67,7 +67,8 @@ func TestReadmeConfigurationsLoad(t *testing.T) {
 		switch {
 		case strings.Contains(text, `provider "kaleyra"`) && base == "":
 			base = text
-		case strings.Contains(text, "herald {"):
+		case strings.Contains(text, "herald {") && strings.Contains(text, "provider "):
+			// The reference configuration, not a herald block alone.
 			reference = text
 		}
 	}

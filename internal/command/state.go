@@ -29,6 +29,9 @@ type stateBackend interface {
 // closeBackend.
 func openStateBackend(env *Env, dw *diagWriter) (stateBackend, bool) {
 	settings, diags := lang.ReadStateSettings(env.Dir, os.LookupEnv)
+	if settings.Backend != nil {
+		diags = append(diags, settings.Backend.ConnStrDiags...)
+	}
 	dw.diags(diags)
 	if diags.HasErrors() {
 		return nil, false
@@ -110,6 +113,10 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 		return nil, nil, nil, false
 	}
 	path := env.abs(cfg.StatePath)
+	if cfg.Backend != nil && cfg.Backend.ConnStrDiags.HasErrors() {
+		dw.diags(cfg.Backend.ConnStrDiags)
+		return nil, nil, nil, false
+	}
 	if cfg.Backend == nil {
 		// state_path may name a folder a fresh checkout lacks, as when the
 		// state is kept out of git: make it, private as the state is.

@@ -15,8 +15,12 @@ type Backend struct {
 	// ConnStr is conn_str, else the PG_CONN_STR environment variable, else
 	// empty (libpq's PG* variables alone). It may hold a password: it is
 	// never shown, logged or saved.
-	ConnStr    string
-	SchemaName string
+	ConnStr string
+	// ConnStrDiags is why conn_str could not be evaluated (it read an
+	// unset environment variable, say). Only connecting needs it, so
+	// validate passes without it; the commands that connect report it.
+	ConnStrDiags hcl.Diagnostics
+	SchemaName   string
 	StateName  string
 	DeclRange  hcl.Range
 }
@@ -58,10 +62,15 @@ func evalBackend(dir string, b *configs.Backend, lookupEnv func(string) (string,
 		}
 		return v.AsString(), true
 	}
-	if s, ok := str(b.ConnStr, "conn_str", `env("HERALD_PG_CONN_STR")`); ok {
-		out.ConnStr = s
+	before := len(diags)
+	s, ok := str(b.ConnStr, "conn_str", `env("HERALD_PG_CONN_STR")`)
+	out.ConnStr = s
+	if len(diags) > before {
+		out.ConnStrDiags = diags[before:]
+		explainEnvUnset(out.ConnStrDiags)
+		diags = diags[:before]
 	}
-	if out.ConnStr == "" {
+	if !ok && out.ConnStrDiags == nil {
 		out.ConnStr, _ = lookupEnv("PG_CONN_STR")
 	}
 	for _, f := range []struct {
