@@ -6,10 +6,9 @@ import (
 	"github.com/heraldhq/herald/internal/states/statefile"
 )
 
-var _ = register(&Command{
-	Name:  "state pull",
-	Usage: "herald state pull",
-	Short: "Print the state as a state file",
+var cmdStatePull = &Command{
+	UsageLine: "herald state pull",
+	Short:     "Print the state as a state file",
 	Long: `Prints the whole state, wherever the configuration keeps it, as a state
 file document: the format of the local herald.state
 (schema/state.schema.json). It takes no lock.
@@ -18,7 +17,7 @@ To keep a copy of a PostgreSQL state, or to move it:
 
   herald state pull > herald.state.copy`,
 	Run: runStatePull,
-})
+}
 
 func runStatePull(env *Env, args []string) int {
 	fs := newFlagSet(env, "state pull")

@@ -11,10 +11,9 @@ import (
 	"github.com/heraldhq/herald/internal/states/statefile"
 )
 
-var _ = register(&Command{
-	Name:  "state push",
-	Usage: "herald state push [-force] [-lock-timeout=DURATION] FILE",
-	Short: "Replace the state with a state file",
+var cmdStatePush = &Command{
+	UsageLine: "herald state push [-force] [-lock-timeout=DURATION] FILE",
+	Short:     "Replace the state with a state file",
 	Long: `Replaces the state, wherever the configuration keeps it, with the state
 file FILE. Moving a team from the local file to PostgreSQL is: add the
 backend block to the herald block, then
@@ -26,7 +25,7 @@ ledger), or of an older serial (an old copy, which would forget what was
 sent since), unless -force. The serial moves on either way, so plans
 saved before the push are stale.`,
 	Run: runStatePush,
-})
+}
 
 // replacer is a backend that can take a state of another lineage.
 type replacer interface {

@@ -21,8 +21,8 @@ type Backend struct {
 	// validate passes without it; the commands that connect report it.
 	ConnStrDiags hcl.Diagnostics
 	SchemaName   string
-	StateName  string
-	DeclRange  hcl.Range
+	StateName    string
+	DeclRange    hcl.Range
 }
 
 // StateSettings is where the configuration keeps its state: Backend when
