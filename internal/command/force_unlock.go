@@ -29,7 +29,7 @@ func runForceUnlock(env *Env, args []string) int {
 	}
 	dw := &diagWriter{env: env}
 	if fs.NArg() != 1 {
-		dw.err("Expected one lock ID", fmt.Errorf("force-unlock takes the ID of the lock to release, as the lock error names it"))
+		dw.fail("Expected one lock ID", "The force-unlock command takes the ID of the lock to release, as the lock error names it.")
 		return ExitError
 	}
 	id := fs.Arg(0)
@@ -40,7 +40,7 @@ func runForceUnlock(env *Env, args []string) int {
 	defer closeBackend(env, backend)
 	if !force {
 		if !env.StdinIsTerminal {
-			dw.err("Confirmation needed", fmt.Errorf("force-unlock asks before releasing a lock, and there is no terminal to ask on; add -force to release lock %s without asking", id))
+			dw.fail("Confirmation needed", fmt.Sprintf("The force-unlock command asks before releasing a lock, and there is no terminal to ask on; add -force to release lock %s without asking.", id))
 			return ExitError
 		}
 		holder := "an unknown holder"

@@ -1,8 +1,6 @@
 package command
 
 import (
-	"fmt"
-
 	"github.com/heraldhq/herald/internal/command/views"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states/statefile"
@@ -41,13 +39,13 @@ func runShow(env *Env, args []string) int {
 		return ExitError
 	}
 	if fs.NArg() > 1 {
-		dw.err("Too many arguments", fmt.Errorf("show takes at most one argument, a saved plan file"))
+		dw.fail("Too many arguments", "The show command takes at most one argument, a saved plan file.")
 		return ExitError
 	}
 
 	if fs.NArg() == 0 {
 		if format != "" {
-			dw.err("Nothing to render as Markdown", fmt.Errorf("-format=markdown renders a saved plan: herald show -format=markdown PLANFILE"))
+			dw.fail("Nothing to render as Markdown", "The option -format=markdown renders a saved plan: herald show -format=markdown PLANFILE.")
 			return ExitError
 		}
 		return showState(env, dw, asJSON)

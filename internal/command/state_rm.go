@@ -61,10 +61,10 @@ func runStateRm(env *Env, args []string) int {
 	dw := &diagWriter{env: env}
 	switch {
 	case fs.NArg() == 0 && !f.undeclared:
-		dw.err("Expected at least one address", fmt.Errorf("state rm takes the addresses of the deliveries to forget, such as message.announce:+12025550123 (\"herald state list\" lists them), or -undeclared to prune what the configuration no longer declares"))
+		dw.fail("Expected at least one address", "The state rm command takes the addresses of the deliveries to forget, such as message.announce:+12025550123 (\"herald state list\" lists them), or -undeclared to prune what the configuration no longer declares.")
 		return ExitError
 	case f.olderThan.set && !f.undeclared:
-		dw.err("Invalid option", fmt.Errorf("-older-than goes with -undeclared: it prunes history, while an ADDRESS names deliveries to forget whatever their age"))
+		dw.fail("Invalid option", "The option -older-than goes with -undeclared: it prunes history, while an ADDRESS names deliveries to forget whatever their age.")
 		return ExitError
 	}
 	filter, ok := parseDeliveryFilter(dw, fs.Args(), f.ref)
@@ -98,7 +98,7 @@ func runStateRm(env *Env, args []string) int {
 	if f.undeclared {
 		cfg, ok := loadConfig(env, dw, nil)
 		if !ok {
-			dw.err("Configuration needed", fmt.Errorf("state rm -undeclared removes what the configuration no longer declares, so it must evaluate; fix the errors above, or name the deliveries to remove"))
+			dw.fail("Configuration needed", "The state rm -undeclared command removes what the configuration no longer declares, so the configuration must evaluate; fix the errors above, or name the deliveries to remove.")
 			return ExitError
 		}
 		declared = make(map[delivery.Key]bool, len(cfg.Deliveries))
@@ -137,7 +137,7 @@ func runStateRm(env *Env, args []string) int {
 		if declared != nil {
 			what = "no longer declared delivery"
 		}
-		dw.err("No matching deliveries", fmt.Errorf("no %s in the state matches %s, so nothing was removed. %s", what, filter.describe(unmatched), recordedAddresses(st)))
+		dw.fail("No matching deliveries", fmt.Sprintf("No %s in the state matches %s, so nothing was removed. %s", what, filter.describe(unmatched), recordedAddresses(st)))
 		return ExitError
 	}
 
@@ -163,7 +163,7 @@ func runStateRm(env *Env, args []string) int {
 		}
 		if !f.autoApprove {
 			if !env.StdinIsTerminal || f.noInput {
-				dw.err("No confirmation", fmt.Errorf("state rm -undeclared asks before removing %s, and there is no terminal to ask on (or -input=false); review them with -dry-run, then run with -auto-approve", nounCount(len(remove), "delivery", "deliveries")))
+				dw.fail("No confirmation", fmt.Sprintf("The state rm -undeclared command asks before removing %s, and there is no terminal to ask on (or -input=false); review them with -dry-run, then run with -auto-approve.", nounCount(len(remove), "delivery", "deliveries")))
 				return ExitError
 			}
 			fmt.Fprintf(env.Stdout, "\nRemove these %d from the state? They will no longer count as sent.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", len(remove))

@@ -29,7 +29,7 @@ func runStateShow(env *Env, args []string) int {
 	}
 	dw := &diagWriter{env: env}
 	if fs.NArg() != 1 {
-		dw.err("Expected one address", fmt.Errorf("state show takes exactly one ADDRESS, such as message.announce:+12025550123; \"herald state list\" lists them"))
+		dw.fail("Expected one address", "The state show command takes exactly one ADDRESS, such as message.announce:+12025550123; \"herald state list\" lists them.")
 		return ExitError
 	}
 	filter, ok := parseDeliveryFilter(dw, fs.Args(), ref)
@@ -57,7 +57,7 @@ func runStateShow(env *Env, args []string) int {
 		return ExitError
 	}
 	if n == 0 {
-		dw.err("No matching deliveries", fmt.Errorf("no delivery in the state matches %s. %s", filter.describe(fs.Args()), recordedAddresses(st)))
+		dw.fail("No matching deliveries", fmt.Sprintf("No delivery in the state matches %s. %s", filter.describe(fs.Args()), recordedAddresses(st)))
 		return ExitError
 	}
 	return 0

@@ -51,7 +51,7 @@ func runValidate(env *Env, args []string) int {
 	}
 	if fs.NArg() > 0 {
 		dw := &diagWriter{env: env}
-		dw.err("Unexpected argument", fmt.Errorf("validate takes no arguments, got %q; it validates the working folder (use -chdir=DIR for another)", fs.Arg(0)))
+		dw.fail("Unexpected argument", fmt.Sprintf("The validate command takes no arguments, got %q: it validates the working folder (use -chdir=DIR for another).", fs.Arg(0)))
 		return ExitError
 	}
 

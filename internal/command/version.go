@@ -20,7 +20,7 @@ var cmdVersion = &Command{
 		}
 		if fs.NArg() > 0 {
 			dw := &diagWriter{env: env}
-			dw.err("Unexpected argument", fmt.Errorf("version takes no arguments, got %q", fs.Arg(0)))
+			dw.fail("Unexpected argument", fmt.Sprintf("The version command takes no arguments, got %q.", fs.Arg(0)))
 			return ExitError
 		}
 		if *asJSON {
