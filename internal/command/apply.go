@@ -466,6 +466,11 @@ func (a *applyRun) providers(cfg *lang.Result, p *plans.Plan) (map[string]engine
 			c()
 		}
 	}
+	// Every client cuts every key from what it logs and records.
+	var keys []string
+	for _, s := range cfg.Providers {
+		keys = append(keys, s.APIKey)
+	}
 	out := make(map[string]engine.Provider)
 	for addr := range used {
 		s, ok := cfg.Providers[addr]
@@ -481,7 +486,7 @@ func (a *applyRun) providers(cfg *lang.Result, p *plans.Plan) (map[string]engine
 			}
 			closers = append(closers, closeEmu)
 		}
-		client, err := kaleyra.New(s, kaleyra.Options{Logger: a.env.Logger.Named("kaleyra"), Parallelism: a.parallelism})
+		client, err := kaleyra.New(s, kaleyra.Options{Logger: a.env.Logger.Named("kaleyra"), Parallelism: a.parallelism, Secrets: keys})
 		if err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("provider %s: %w", addr, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/heraldhq/herald/internal/kaleyra/rules"
+	"github.com/heraldhq/herald/internal/redact"
 )
 
 // Options are the caller's choices that are not part of the provider block.
@@ -30,6 +32,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Parallelism is the most requests in flight at once; default 10.
 	Parallelism int
+	// Secrets are cut from answers and logs besides the client's own API
+	// key: the other providers' keys, which a shared proxy might echo.
+	Secrets []string
 }
 
 // DefaultParallelism is the most requests in flight when Options leaves it
@@ -57,6 +62,8 @@ type Client struct {
 	slots    chan struct{}
 	limits   *senderLimits
 	backoff  backoff
+	// secrets finds the API key in what servers and libraries say.
+	secrets *redact.Secrets
 }
 
 // New checks the settings and builds a client for them.
@@ -68,6 +75,9 @@ func New(s Settings, opts Options) (*Client, error) {
 		return nil, errors.New("the provider's api_key is empty")
 	}
 	method, encoding := s.Method, s.Encoding
+	if err := CheckAPIKey(s.APIKey); err != nil {
+		return nil, fmt.Errorf("the provider's api_key %w", err)
+	}
 	if method == "" {
 		method = rules.DefaultMethod
 	}
@@ -112,6 +122,7 @@ func New(s Settings, opts Options) (*Client, error) {
 		slots:    make(chan struct{}, parallelism),
 		limits:   newSenderLimits(mps),
 		backoff:  defaultBackoff,
+		secrets:  redact.New(append([]string{s.APIKey}, opts.Secrets...)...),
 	}, nil
 }
 
@@ -338,6 +349,11 @@ func (c *Client) classify(resp *http.Response, body []byte, readErr error) resul
 		if err != nil {
 			return result{status: Unknown, code: CodeBadAnswer, said: c.scrub(err.Error()), by: byClient}
 		}
+		// The ids are stored in the state.
+		a.ID = c.scrub(a.ID)
+		for i := range a.Data {
+			a.Data[i].MessageID = c.scrub(a.Data[i].MessageID)
+		}
 		return result{status: Sent, answer: &a}
 	}
 
@@ -368,8 +384,22 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// scrub removes the API key from text that came from elsewhere (errors,
-// Kaleyra's answers), in case any of it ever echoes the key.
-func (c *Client) scrub(s string) string {
-	return strings.ReplaceAll(s, c.settings.APIKey, "(sensitive)")
+// scrub removes the API key, in any encoding, from text that came from
+// elsewhere (errors, Kaleyra's answers), in case any of it echoes the key.
+func (c *Client) scrub(s string) string { return c.secrets.String(s) }
+
+// CheckAPIKey says what makes key unusable in the api-key header: a line
+// break (a key read from a file with its newline, say) or another control
+// character. Go's HTTP client refuses such a header before anything is
+// sent, which would otherwise look like a network failure, and be retried.
+func CheckAPIKey(key string) error {
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case c == '\r' || c == '\n':
+			return errors.New("holds a line break (a key read from a file or a variable may keep its final newline; trim it with trimspace)")
+		case c < ' ' && c != '\t' || c == 0x7f:
+			return fmt.Errorf("holds the control character %q, which an HTTP header cannot carry", c)
+		}
+	}
+	return nil
 }

@@ -3,10 +3,15 @@ package kaleyra_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +139,82 @@ func TestAPIKeyNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(produced.String(), "bad key (sensitive)") {
 		t.Errorf("the echoed key was not scrubbed from the outcome:\n%s", produced.String())
+	}
+}
+
+// TestEchoedKeyIsScrubbed: a server that echoes the API key URL-encoded,
+// JSON-escaped, in base64 or in hex, in an error's code or text or in a
+// success's ids, must not get it into the outcome (which the state stores
+// as error_text and ids) or the trace log.
+func TestEchoedKeyIsScrubbed(t *testing.T) {
+	const secret = `sk/live+K3y"<&>-9f2e`
+	unicode := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		return b.String()
+	}
+	jsonString := func(s string) string {
+		b, _ := json.Marshal(s)
+		return string(b)
+	}
+	tests := map[string]struct {
+		status int
+		body   func(key string) string
+	}{
+		"url-encoded text":  {400, func(k string) string { return `{"code":"E999","message":"bad key ` + url.QueryEscape(k) + `"}` }},
+		"json-escaped text": {400, func(k string) string { return `{"error":{"code":"E999","message":"bad key ` + unicode(k) + `"}}` }},
+		"escaped slash":     {401, func(k string) string { return `{"message":` + strings.ReplaceAll(jsonString(k), "/", `\/`) + `}` }},
+		"base64 text": {403, func(k string) string {
+			return `{"message":"Basic ` + base64.StdEncoding.EncodeToString([]byte("u:"+k)) + `"}`
+		}},
+		"key as code":     {400, func(k string) string { return `{"code":` + jsonString(k) + `}` }},
+		"hex, 5xx":        {502, func(k string) string { return `{"message":"` + hex.EncodeToString([]byte(k)) + `"}` }},
+		"plain text, 5xx": {500, func(k string) string { return "upstream said " + url.PathEscape(k) }},
+		"ids of a success": {202, func(k string) string {
+			return `{"id":` + jsonString(k) + `,"data":[{"message_id":"` + unicode(k) + `","recipient":"12025550123"}]}`
+		}},
+		"unreadable success": {200, func(k string) string { return `{"id":"` + url.QueryEscape(k) + `","data":[` }},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			var logs syncBuffer
+			logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: &logs})
+			echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body(r.Header.Get("api-key")))
+			}))
+			defer echo.Close()
+			c, err := kaleyra.New(kaleyra.Settings{SID: testSID, APIKey: secret, Endpoint: echo.URL, MessagesPerSecond: 1000}, kaleyra.Options{Logger: logger})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := c.Send(context.Background(), textBatch("+12025550123"), func() error { return nil })
+			produced := fmt.Sprintf("%+v %v", out, err)
+			if !strings.Contains(logs.String(), "answer") {
+				t.Fatal("no answer in the trace log; is the dump missing?")
+			}
+			for what, text := range map[string]string{"outcome": produced, "trace log": logs.String()} {
+				for _, form := range []string{"K3y", url.QueryEscape(secret), hex.EncodeToString([]byte(secret)), "c2svbGl2ZS", "L2xpdmUr", "9saXZlK0sze"} {
+					if strings.Contains(text, form) {
+						t.Errorf("the %s holds the key as %q:\n%s", what, form, text)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestKeyWithLineBreakIsRefused: a key read with its newline was sent,
+// refused by Go's HTTP client before leaving, and reported as a network
+// failure and retried five times. It is refused when the client is made.
+func TestKeyWithLineBreakIsRefused(t *testing.T) {
+	for _, key := range []string{"abc\n", "ab\r\ncd", "a\x00b"} {
+		_, err := kaleyra.New(kaleyra.Settings{SID: testSID, APIKey: key, Endpoint: "http://127.0.0.1:1"}, kaleyra.Options{})
+		if err == nil || strings.Contains(err.Error(), key) {
+			t.Errorf("key %q: error %v; want one refusing the key without showing it", key, err)
+		}
 	}
 }

@@ -32,7 +32,10 @@ func (c *Client) traceAnswer(resp *http.Response, body []byte) {
 	fmt.Fprintf(&b, "%s\n", resp.Status)
 	writeHeaders(&b, resp.Header)
 	const most = 4096
-	if len(body) > most {
+	if c.secrets.InJSON([]byte(c.scrub(string(body)))) {
+		// JSON can escape the key in more ways than scrub knows.
+		fmt.Fprintf(&b, "(%d bytes withheld: the body holds the API key)\n", len(body))
+	} else if len(body) > most {
 		fmt.Fprintf(&b, "%s... (%d bytes)\n", body[:most], len(body))
 	} else {
 		fmt.Fprintf(&b, "%s\n", body)
