@@ -290,6 +290,17 @@ func (s *scope) evalProvider(p *configs.Provider) (rules.Settings, hcl.Diagnosti
 			Detail:   "The api_key of provider " + p.Addr() + " is empty, and sending through it needs the account's API key. Set the variable it reads, as KALEYRA_API_KEY.",
 			Subject:  keyRange.Ptr(),
 		}}
+	case keyKnown:
+		// Go's HTTP client refuses such a header only when sending, as if
+		// the network had failed.
+		if err := kaleyra.CheckAPIKey(set.APIKey); err != nil {
+			s.credentials[p.Addr()] = hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid api_key",
+				Detail:   "The api_key of provider " + p.Addr() + " " + err.Error() + ". An API key is one line of printable characters.",
+				Subject:  keyRange.Ptr(),
+			}}
+		}
 	}
 	return set, diags
 }

@@ -21,7 +21,7 @@ import (
 // and explicit on purpose: every function is deterministic, so a plan
 // evaluates identically at apply.
 func (s *scope) functions() map[string]function.Function {
-	return map[string]function.Function{
+	funcs := map[string]function.Function{
 		// Strings.
 		"chomp":        stdlib.ChompFunc,
 		"format":       stdlib.FormatFunc,
@@ -90,14 +90,18 @@ func (s *scope) functions() map[string]function.Function {
 		"tostring": stdlib.MakeToFunc(cty.String),
 		"tobool":   stdlib.MakeToFunc(cty.Bool),
 
-		// Errors as values.
-		"can": tryfunc.CanFunc,
-		"try": tryfunc.TryFunc,
-
 		// herald's own.
 		"env":  s.envFunc(),
 		"file": s.fileFunc(),
 	}
+	for name, f := range funcs {
+		funcs[name] = withholdSensitive(f)
+	}
+	// Errors as values: they take expressions, not values, and report no
+	// value of their own.
+	funcs["can"] = tryfunc.CanFunc
+	funcs["try"] = tryfunc.TryFunc
+	return funcs
 }
 
 // envFunc reads an environment variable: env(NAME) fails when NAME is
@@ -117,6 +121,9 @@ func (s *scope) envFunc() function.Function {
 			}
 			name := args[0].AsString()
 			if v, ok := s.lookupEnv(name); ok {
+				if s.credentialEnv[name] {
+					return cty.StringVal(v).Mark(sensitiveMark), nil
+				}
 				return cty.StringVal(v), nil
 			}
 			if len(args) == 2 {

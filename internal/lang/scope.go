@@ -59,6 +59,9 @@ type scope struct {
 	// fileCache keeps file() contents so a file read by many expressions is
 	// read once per Load.
 	fileCache map[string]string
+	// credentialEnv names the environment variables whose env() results
+	// are sensitive; see credentialEnvNames.
+	credentialEnv map[string]bool
 	// credentials holds, by provider address, why a provider's api_key
 	// cannot be used to send; see Result.Credentials.
 	credentials map[string]hcl.Diagnostics
