@@ -75,7 +75,7 @@ func New(s Settings, opts Options) (*Client, error) {
 		return nil, errors.New("the provider's api_key is empty")
 	}
 	method, encoding := s.Method, s.Encoding
-	if err := CheckAPIKey(s.APIKey); err != nil {
+	if err := rules.CheckAPIKey(s.APIKey); err != nil {
 		return nil, fmt.Errorf("the provider's api_key %w", err)
 	}
 	if method == "" {
@@ -387,19 +387,3 @@ func isTimeout(err error) bool {
 // scrub removes the API key, in any encoding, from text that came from
 // elsewhere (errors, Kaleyra's answers), in case any of it echoes the key.
 func (c *Client) scrub(s string) string { return c.secrets.String(s) }
-
-// CheckAPIKey says what makes key unusable in the api-key header: a line
-// break (a key read from a file with its newline, say) or another control
-// character. Go's HTTP client refuses such a header before anything is
-// sent, which would otherwise look like a network failure, and be retried.
-func CheckAPIKey(key string) error {
-	for i := 0; i < len(key); i++ {
-		switch c := key[i]; {
-		case c == '\r' || c == '\n':
-			return errors.New("holds a line break (a key read from a file or a variable may keep its final newline; trim it with trimspace)")
-		case c < ' ' && c != '\t' || c == 0x7f:
-			return fmt.Errorf("holds the control character %q, which an HTTP header cannot carry", c)
-		}
-	}
-	return nil
-}

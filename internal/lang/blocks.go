@@ -293,7 +293,7 @@ func (s *scope) evalProvider(p *configs.Provider) (rules.Settings, hcl.Diagnosti
 	case keyKnown:
 		// Go's HTTP client refuses such a header only when sending, as if
 		// the network had failed.
-		if err := kaleyra.CheckAPIKey(set.APIKey); err != nil {
+		if err := rules.CheckAPIKey(set.APIKey); err != nil {
 			s.credentials[p.Addr()] = hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid api_key",

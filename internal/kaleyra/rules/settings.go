@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -156,4 +157,20 @@ func (s Settings) Destination() string {
 	}
 	return fmt.Sprintf("%s sid=%s method=%s encoding=%s sandbox=%t recipients_per_request=%d",
 		base, s.SID, s.Method, s.Encoding, s.Sandbox, s.RecipientsPerRequest)
+}
+
+// CheckAPIKey says what makes key unusable in the api-key header: a line
+// break (a key read from a file with its newline, say) or another control
+// character. Go's HTTP client refuses such a header before anything is
+// sent, which would otherwise look like a network failure, and be retried.
+func CheckAPIKey(key string) error {
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case c == '\r' || c == '\n':
+			return errors.New("holds a line break (a key read from a file or a variable may keep its final newline; trim it with trimspace)")
+		case c < ' ' && c != '\t' || c == 0x7f:
+			return fmt.Errorf("holds the control character %q, which an HTTP header cannot carry", c)
+		}
+	}
+	return nil
 }
