@@ -1,8 +1,6 @@
 package command
 
 import (
-	"errors"
-
 	"github.com/heraldhq/herald/internal/states/statefile"
 )
 
@@ -26,7 +24,7 @@ func runStatePull(env *Env, args []string) int {
 	}
 	dw := &diagWriter{env: env}
 	if fs.NArg() != 0 {
-		dw.err("Unexpected argument", errors.New("state pull takes no arguments; it prints the whole state"))
+		dw.fail("Unexpected argument", "The state pull command takes no arguments: it prints the whole state.")
 		return ExitError
 	}
 	backend, ok := openStateBackend(env, dw)

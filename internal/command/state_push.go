@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -45,7 +44,7 @@ func runStatePush(env *Env, args []string) int {
 	}
 	dw := &diagWriter{env: env}
 	if fs.NArg() != 1 {
-		dw.err("Expected one state file", errors.New("state push takes the state file to push, as: herald state push herald.state"))
+		dw.fail("Expected one state file", "The state push command takes the state file to push, as: herald state push herald.state.")
 		return ExitError
 	}
 	file := env.abs(fs.Arg(0))
@@ -83,16 +82,16 @@ func runStatePush(env *Env, args []string) int {
 	empty := current.Serial == 0 && len(current.Deliveries) == 0
 	switch {
 	case !empty && current.Lineage != pushed.Lineage && !force:
-		dw.err("State of another lineage", fmt.Errorf("%s has lineage %s, but the %s has lineage %s: they are different ledgers, and pushing would forget the %d deliveries it records. Add -force to replace it all the same", fs.Arg(0), pushed.Lineage, where, current.Lineage, len(current.Deliveries)))
+		dw.fail("State of another lineage", fmt.Sprintf("The file %s has lineage %s, but the %s has lineage %s: they are different ledgers, and pushing would forget the %d deliveries it records. Add -force to replace it all the same.", fs.Arg(0), pushed.Lineage, where, current.Lineage, len(current.Deliveries)))
 		return ExitError
 	case !empty && current.Lineage == pushed.Lineage && pushed.Serial < current.Serial && !force:
-		dw.err("Older state", fmt.Errorf("%s has serial %d, older than the serial %d of the %s: it is an old copy, and pushing it would forget what was recorded since. Run herald state pull to see the newer state, or add -force to replace it all the same", fs.Arg(0), pushed.Serial, current.Serial, where))
+		dw.fail("Older state", fmt.Sprintf("The file %s has serial %d, older than the serial %d of the %s: it is an old copy, and pushing it would forget what was recorded since. Run herald state pull to see the newer state, or add -force to replace it all the same.", fs.Arg(0), pushed.Serial, current.Serial, where))
 		return ExitError
 	}
 	if current.Lineage != pushed.Lineage {
 		r, ok := backend.(replacer)
 		if !ok {
-			dw.err("Cannot replace the state", fmt.Errorf("the local state file has another lineage; to replace it, move it away and copy %s in its place", fs.Arg(0)))
+			dw.fail("Cannot replace the state", fmt.Sprintf("The local state file has another lineage; to replace it, move it away and copy %s in its place.", fs.Arg(0)))
 			return ExitError
 		}
 		err = r.Replace(pushed)
