@@ -212,6 +212,10 @@ func (a *applyRun) applySaved(path string) int {
 		return ExitError
 	}
 	defer unlock()
+	if now := backendIdentity(a.env, cfg); now != p.Backend {
+		a.dw.err("Saved plan is for another state", fmt.Errorf("this plan was made against the state in %s, but the configuration now keeps its state in %s; make a new plan with \"herald plan -out=%s\"", describeIdentity(p.Backend), describeIdentity(now), path))
+		return ExitError
+	}
 	// A plan made when there was no state yet matches while there is still
 	// none; each read of a missing state draws a fresh lineage.
 	neverWritten := p.Serial == 0 && st.Serial == 0 && len(st.Deliveries) == 0

@@ -124,6 +124,7 @@ func planWith(dw *diagWriter, f *planFlags, cfg *lang.Result, st *states.State) 
 	}
 	logPlan(dw.env.Logger, p)
 	p.HeraldVersion = dw.env.Version
+	p.Backend = backendIdentity(dw.env, cfg)
 	for _, w := range warnings {
 		dw.warn("Partial plan", w)
 	}

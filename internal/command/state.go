@@ -52,6 +52,26 @@ func newStateBackend(env *Env, path string, b *lang.Backend) stateBackend {
 	}, env.Logger)
 }
 
+// backendIdentity names where cfg keeps its state, for saved plans:
+// empty for the local state file.
+func backendIdentity(env *Env, cfg *lang.Result) string {
+	if cfg.Backend == nil {
+		return ""
+	}
+	if p, ok := newStateBackend(env, cfg.StatePath, cfg.Backend).(*statemgr.Postgres); ok {
+		return p.Identity()
+	}
+	return ""
+}
+
+// describeIdentity is a backend identity for a message.
+func describeIdentity(id string) string {
+	if id == "" {
+		return "the local state file"
+	}
+	return id
+}
+
 // closeBackend closes the backend's connection, if it has one.
 func closeBackend(env *Env, b statemgr.Backend) {
 	if c, ok := b.(io.Closer); ok {

@@ -62,6 +62,7 @@ type fileHeader struct {
 type filePlan struct {
 	Lineage   string            `json:"lineage"`
 	Serial    uint64            `json:"serial"`
+	Backend   string            `json:"backend,omitempty"`
 	Targeted  bool              `json:"targeted"`
 	Providers map[string]string `json:"providers,omitempty"`
 	Variables []fileVariable    `json:"variables"`
@@ -185,6 +186,7 @@ func encodeFile(p *Plan) ([]byte, error) {
 	fp := filePlan{
 		Lineage:          p.Lineage,
 		Serial:           p.Serial,
+		Backend:          p.Backend,
 		Targeted:         p.Targeted,
 		Providers:        p.Providers,
 		Variables:        make([]fileVariable, 0, len(p.Variables)),
@@ -340,6 +342,7 @@ func (fp *filePlan) plan() (*Plan, error) {
 	p := &Plan{
 		Lineage:          fp.Lineage,
 		Serial:           fp.Serial,
+		Backend:          fp.Backend,
 		Targeted:         fp.Targeted,
 		Providers:        fp.Providers,
 		NoLongerDeclared: fp.NoLongerDeclared,

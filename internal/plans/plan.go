@@ -55,6 +55,10 @@ type Plan struct {
 	// Lineage and Serial identify the state the plan was made against.
 	Lineage string
 	Serial  uint64
+	// Backend identifies where that state is kept, without credentials:
+	// empty for the local state file, else as statemgr's Identity gives
+	// it. A plan is applied only against the backend it was made against.
+	Backend string
 	// Targeted is true when -target or -exclude narrowed the plan.
 	Targeted bool
 	// Providers maps each provider address to where it sends

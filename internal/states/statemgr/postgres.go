@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -125,6 +126,16 @@ func (p *Postgres) Where() string {
 		db = p.pgcfg.Database
 	}
 	return fmt.Sprintf("PostgreSQL database %q on %s, schema %s, state %q", db, host, p.cfg.Schema, p.cfg.StateName)
+}
+
+// Identity names the database, schema and state name as a URL without
+// user or password, for a saved plan to be bound to.
+func (p *Postgres) Identity() string {
+	host, port, db := "", uint16(0), ""
+	if p.pgcfg != nil {
+		host, port, db = p.pgcfg.Host, p.pgcfg.Port, p.pgcfg.Database
+	}
+	return fmt.Sprintf("pg://%s:%d/%s?schema=%s&state=%s", host, port, url.PathEscape(db), url.QueryEscape(p.cfg.Schema), url.QueryEscape(p.cfg.StateName))
 }
 
 // Close releases the lock, if held, and closes the connection.
