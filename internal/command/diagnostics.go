@@ -48,7 +48,9 @@ func (d *diagWriter) jsonToStderr() {
 	}
 }
 
-// err prints an error that has no source location.
+// err prints an error that has no source location and whose text another
+// package wrote, in Go's lowercase style or starting with a file name. A
+// message worded here goes through fail instead, written as sentences.
 func (d *diagWriter) err(summary string, err error) {
 	d.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: capitalise(err.Error()) + "."}})
 }

@@ -120,15 +120,16 @@ func runEmulator(env *Env, args []string) int {
 		return status
 	}
 	a.options.Log = env.Stdout
+	dw := &diagWriter{env: env}
 	server, err := emulator.New(a.options)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+		dw.err("Error opening the outbox", err)
 		return ExitError
 	}
 	url, err := server.Start(a.listen)
 	if err != nil {
 		server.Close()
-		fmt.Fprintf(env.Stderr, "Error: starting the emulator: %s\n", err)
+		dw.err("Error starting the emulator", err)
 		return ExitError
 	}
 	// The URL comes first and alone on its line so that scripts can read it.
@@ -147,11 +148,11 @@ func runEmulator(env *Env, args []string) int {
 	select {
 	case err := <-done:
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+			dw.err("Error stopping the emulator", err)
 			return ExitError
 		}
 	case <-time.After(5 * time.Second):
-		fmt.Fprintln(env.Stderr, "Error: the emulator did not stop within 5s.")
+		dw.fail("Error stopping the emulator", "The emulator did not stop within 5s.")
 		return ExitError
 	}
 	return 0
