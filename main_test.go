@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,6 +70,7 @@ func TestScripts(t *testing.T) {
 			"emulate":  cmdEmulate,
 			"release":  cmdRelease,
 			"waitfile": cmdWaitFile,
+			"sleep":    cmdSleep,
 			"pgstate":  cmdPGState,
 		},
 		Condition: pgCondition,
@@ -160,18 +162,28 @@ var gates sync.Map // *testscript.TestScript -> chan struct{}
 
 // cmdEmulate serves an emulator (outbox emulator.outbox.jsonl in the
 // script's folder) until the script ends, and sets EMULATOR_URL to it:
-// emulate [-hold]. With -hold, every request waits until "release", so a
-// script can look at an apply whose requests are in flight.
+// emulate [-hold] [-api-key=KEY]. With -hold, every request waits until
+// "release", so a script can look at an apply whose requests are in
+// flight; with -api-key, it accepts only that key.
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) > 1 || (len(args) == 1 && args[0] != "-hold") {
-		ts.Fatalf("usage: emulate [-hold]")
+	opts := emulator.Options{Outbox: ts.MkAbs("emulator.outbox.jsonl")}
+	hold := false
+	for _, a := range args {
+		switch key, ok := strings.CutPrefix(a, "-api-key="); {
+		case a == "-hold" && !neg:
+			hold = true
+		case ok && !neg:
+			opts.APIKey = key
+		default:
+			ts.Fatalf("usage: emulate [-hold] [-api-key=KEY]")
+		}
 	}
-	emu, err := emulator.New(emulator.Options{Outbox: ts.MkAbs("emulator.outbox.jsonl")})
+	emu, err := emulator.New(opts)
 	if err != nil {
 		ts.Fatalf("emulate: %v", err)
 	}
 	gate := make(chan struct{})
-	if len(args) == 0 {
+	if !hold {
 		close(gate)
 	}
 	gates.Store(ts, gate)
@@ -227,4 +239,17 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// cmdSleep pauses the script: sleep DURATION. For what a script cannot
+// wait for otherwise, such as a background process taking in a signal.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		ts.Fatalf("sleep: %v", err)
+	}
+	time.Sleep(d)
 }

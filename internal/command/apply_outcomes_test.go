@@ -23,7 +23,7 @@ func TestApplyExitStatusCountsOutcomes(t *testing.T) {
 		summary string
 	}{
 		{"all sent", emulator.Faults{}, "right-key", 0, "Apply complete: 4 sent, 0 failed, 0 unknown."},
-		{"refused: failed", emulator.Faults{}, "wrong-key", ExitError, "Apply complete: 0 sent, 4 failed, 0 unknown."},
+		{"refused: failed, the account stopped at the first", emulator.Faults{}, "wrong-key", ExitError, "Apply complete: 0 sent, 1 failed, 0 unknown, 3 skipped."},
 		{"accepted then 500: unknown", emulator.Faults{Accept500Every: 2}, "right-key", ExitError, "Apply complete: 2 sent, 0 failed, 2 unknown."},
 	}
 	for _, tt := range tests {

@@ -85,9 +85,13 @@ type applier struct {
 	result   Result
 	fatal    error
 	failedBy map[addrs.Message]bool // messages with a send not sent
-	total    int
-	started  time.Time
-	rate     rateMeter
+	// refused holds, by provider, the account-wide code (wrong
+	// credentials, no balance) Kaleyra refused a request with: every
+	// further request through it would be refused the same way.
+	refused map[string]string
+	total   int
+	started time.Time
+	rate    rateMeter
 }
 
 // batch is one request's worth of changes: same message instance, provider,
@@ -110,6 +114,7 @@ type messageWork struct {
 func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, error) {
 	work, order := a.group(p)
 	a.failedBy = make(map[addrs.Message]bool)
+	a.refused = make(map[string]string)
 	a.started = a.now()
 	a.rate.start(a.started)
 
@@ -177,30 +182,41 @@ func (a *applier) feed(ctx context.Context, w *messageWork, work map[addrs.Messa
 	for _, b := range w.batches {
 		pending.Add(1)
 		b.done = pending.Done
-		if a.stopped(ctx) {
-			a.skip(w.message, b.changes, "not sent: apply was interrupted or stopped")
+		if why := a.stopped(ctx, b.provider); why != "" {
+			a.skip(w.message, b.changes, why)
 			pending.Done()
 			continue
 		}
 		select {
 		case queue <- b:
 		case <-ctx.Done():
-			a.skip(w.message, b.changes, "not sent: apply was interrupted")
+			a.skip(w.message, b.changes, reasonInterrupted)
 			pending.Done()
 		}
 	}
 	pending.Wait()
 }
 
-// stopped reports whether no new send may start: interrupted, or a record
-// could not be written.
-func (a *applier) stopped(ctx context.Context) bool {
+// reasonInterrupted is the one reason given for every send an interrupt
+// kept from starting, so that one Ctrl-C is reported once per message.
+const reasonInterrupted = "not sent: apply was interrupted"
+
+// stopped says why no new send may start through provider, or "" when one
+// may: interrupted, a record could not be written, or Kaleyra refused the
+// provider's account, which every further request would repeat.
+func (a *applier) stopped(ctx context.Context, provider string) string {
 	if ctx.Err() != nil {
-		return true
+		return reasonInterrupted
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.fatal != nil
+	if a.fatal != nil {
+		return "not sent: apply stopped after an error it could not go on from"
+	}
+	if code := a.refused[provider]; code != "" {
+		return fmt.Sprintf("not sent: Kaleyra refused the account of provider %s (%s) on an earlier request, so apply stopped sending through it", provider, code)
+	}
+	return ""
 }
 
 // group splits the plan's sends into batches per message, in the order the
@@ -253,8 +269,8 @@ func (a *applier) batchSize(provider string) int {
 // send sends one batch and records its outcomes.
 func (a *applier) send(ctx context.Context, b *batch) {
 	m := b.changes[0].Delivery.Address.Message
-	if a.stopped(ctx) {
-		a.skip(m, b.changes, "not sent: apply was interrupted or stopped")
+	if why := a.stopped(ctx, b.provider); why != "" {
+		a.skip(m, b.changes, why)
 		return
 	}
 	prov, ok := a.opts.Providers[b.provider]
@@ -308,7 +324,7 @@ func (a *applier) send(ctx context.Context, b *batch) {
 	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			a.skip(m, b.changes, "not sent: apply was interrupted")
+			a.skip(m, b.changes, reasonInterrupted)
 			return
 		}
 		var claim *statemgr.ClaimError
@@ -386,6 +402,10 @@ func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outco
 		case states.Failed:
 			a.result.Failed++
 			a.failedBy[m] = true
+			if prov := changes[i].Delivery.Provider; kaleyra.AccountWide(r.ErrorCode) && a.refused[prov] == "" {
+				a.refused[prov] = r.ErrorCode
+				a.logger.Warn("Kaleyra refused the account; no further requests through this provider", "provider", prov, "code", r.ErrorCode)
+			}
 		default:
 			a.result.Unknown++
 			a.failedBy[m] = true

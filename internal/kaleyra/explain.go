@@ -39,6 +39,11 @@ var explanations = map[string]string{
 	"HTTP503":       "Kaleyra was unavailable and kept refusing after several tries, so nothing was sent. Run apply again later.",
 }
 
+// AccountWide reports whether code refuses the account rather than one
+// request (wrong credentials, no balance): every further request would be
+// refused the same way, so apply stops sending through that account.
+func AccountWide(code string) bool { return code == "RBC001" || code == "E110" }
+
 // Explain returns a plain-language sentence saying what an error code means
 // and what to do, or "" for a code herald does not know.
 func Explain(code string) string { return explanations[code] }

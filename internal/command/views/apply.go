@@ -74,6 +74,10 @@ type ApplyText struct {
 	// skipped remembers the (address, reason) pairs already reported, so
 	// that an interrupted apply does not print one line per recipient.
 	skipped map[string]bool
+	// explained remembers the account-wide codes (wrong credentials, no
+	// balance) already explained: requests in flight together all fail
+	// with one, and it is said once.
+	explained map[string]bool
 }
 
 // NewApplyText returns the human apply view writing to w.
@@ -87,7 +91,7 @@ func NewApplyText(w io.Writer, opts ApplyTextOptions) *ApplyText {
 	if opts.Width <= 0 {
 		opts.Width = defaultApplyColumns
 	}
-	return &ApplyText{w: w, opts: opts, lastLine: opts.Now(), skipped: map[string]bool{}}
+	return &ApplyText{w: w, opts: opts, lastLine: opts.Now(), skipped: map[string]bool{}, explained: map[string]bool{}}
 }
 
 // PreSend shows nothing: progress counts sends as they finish.
@@ -108,11 +112,17 @@ func (v *ApplyText) PostSend(c *plans.Change, o kaleyra.Outcome) {
 	if o.Code != "" {
 		line += " (" + o.Code + ")"
 	}
-	if o.Text != "" {
-		line += ": " + applyOneLine(o.Text)
-	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	switch {
+	case kaleyra.AccountWide(o.Code) && v.explained[o.Code]:
+		line += ": as above"
+	case o.Text != "":
+		line += ": " + applyOneLine(o.Text)
+	}
+	if kaleyra.AccountWide(o.Code) {
+		v.explained[o.Code] = true
+	}
 	v.printAboveBar(line)
 }
 
