@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/command/views"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/emulator"
@@ -227,6 +228,10 @@ func (a *applyRun) applySaved(path string) int {
 		a.dw.err("Saved plan does not match the configuration", err)
 		return ExitError
 	}
+	if err := checkActions(p, st); err != nil {
+		a.dw.err("Saved plan does not match the state", err)
+		return ExitError
+	}
 	if !checkCredentials(a.dw, cfg, p) {
 		return ExitError
 	}
@@ -313,6 +318,14 @@ func matchConfig(p *plans.Plan, cfg *lang.Result) error {
 			return fmt.Errorf("provider %s changed since the plan was made: it sent to %s, and now to %s; make a new plan", addr, planned, now)
 		}
 	}
+	// Every provider a send goes through must be one the plan recorded,
+	// or the check above would be skipped by leaving it out.
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if _, ok := p.Providers[c.Delivery.Provider]; c.Action.Sends() && !ok {
+			return fmt.Errorf("the plan sends %s through provider %s but does not record where that provider sent when the plan was made; the file is incomplete or was edited. Make a new plan", c.Delivery.Address, c.Delivery.Provider)
+		}
+	}
 	byKey := make(map[delivery.Key]*delivery.Delivery, len(cfg.Deliveries))
 	for i := range cfg.Deliveries {
 		byKey[cfg.Deliveries[i].Key] = &cfg.Deliveries[i]
@@ -332,6 +345,70 @@ func matchConfig(p *plans.Plan, cfg *lang.Result) error {
 		c.Delivery = *d
 	}
 	return nil
+}
+
+// checkActions checks, under the lock, each action of a saved plan against
+// the state as it is now, as if planning again: whatever the file says (a
+// checksum anyone can recompute guards only against damage), apply never
+// sends a delivery the state records as sent or unknown unless the plan's
+// own -replace or -replace-unknown names it, nor retries one that did not
+// fail.
+func checkActions(p *plans.Plan, st *states.State) error {
+	replace, err := parseTargets("-replace", p.Replace)
+	if err != nil {
+		return err
+	}
+	replaceUnknown, err := parseTargets("-replace-unknown", p.ReplaceUnknown)
+	if err != nil {
+		return err
+	}
+	named := func(ts []addrs.Target, d *delivery.Delivery) bool {
+		for _, t := range ts {
+			if t.Contains(d.Address, d.Key.Recipient) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if !c.Action.Sends() {
+			continue
+		}
+		d := &c.Delivery
+		prior := st.Get(d.Key)
+		var why string
+		switch {
+		case prior == nil && c.Action != plans.Send:
+			why = "the state holds no record of it, so a plan would send it, not " + string(c.Action) + " it"
+		case prior == nil:
+		case prior.Status == states.Failed && c.Action != plans.Retry:
+			why = "the state records it as failed, so a plan would retry it"
+		case prior.Status == states.Failed:
+		case c.Action != plans.Resend:
+			why = fmt.Sprintf("the state records it as %s, and only -replace sends that again", prior.Status)
+		case named(replace, d):
+		case prior.Status == states.Unknown && named(replaceUnknown, d):
+		default:
+			why = fmt.Sprintf("the state records it as %s, and no -replace the plan was made with names it", prior.Status)
+		}
+		if why != "" {
+			return fmt.Errorf("the plan would %s %s to %s, but %s. The plan file was edited, or made by a faulty herald; make a new plan", c.Action, d.Address, d.Key.Recipient, why)
+		}
+	}
+	return nil
+}
+
+func parseTargets(flag string, in []string) ([]addrs.Target, error) {
+	var out []addrs.Target
+	for _, s := range in {
+		t, err := addrs.ParseTarget(s)
+		if err != nil {
+			return nil, fmt.Errorf("the plan's %s=%s: %w", flag, s, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // checkCredentials reports, at their api_key attributes, the providers

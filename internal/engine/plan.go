@@ -43,6 +43,12 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 	for addr, s := range cfg.Providers {
 		p.Providers[addr] = s.Destination()
 	}
+	for _, t := range opts.Replace {
+		p.Replace = append(p.Replace, t.String())
+	}
+	for _, t := range opts.ReplaceUnknown {
+		p.ReplaceUnknown = append(p.ReplaceUnknown, t.String())
+	}
 	for _, v := range cfg.Variables {
 		pv := plans.Variable{Name: v.Name, Sensitive: v.Sensitive}
 		if !v.Sensitive {

@@ -60,12 +60,14 @@ type fileHeader struct {
 }
 
 type filePlan struct {
-	Lineage   string            `json:"lineage"`
-	Serial    uint64            `json:"serial"`
-	Backend   string            `json:"backend,omitempty"`
-	Targeted  bool              `json:"targeted"`
-	Providers map[string]string `json:"providers,omitempty"`
-	Variables []fileVariable    `json:"variables"`
+	Lineage        string            `json:"lineage"`
+	Serial         uint64            `json:"serial"`
+	Backend        string            `json:"backend,omitempty"`
+	Targeted       bool              `json:"targeted"`
+	Replace        []string          `json:"replace,omitempty"`
+	ReplaceUnknown []string          `json:"replace_unknown,omitempty"`
+	Providers      map[string]string `json:"providers,omitempty"`
+	Variables      []fileVariable    `json:"variables"`
 	// Contents holds each distinct non-sensitive content once, by digest:
 	// a message to 10,000 recipients stores its body once, not 10,000 times.
 	Contents         map[delivery.Digest]delivery.Content `json:"contents"`
@@ -188,6 +190,8 @@ func encodeFile(p *Plan) ([]byte, error) {
 		Serial:           p.Serial,
 		Backend:          p.Backend,
 		Targeted:         p.Targeted,
+		Replace:          p.Replace,
+		ReplaceUnknown:   p.ReplaceUnknown,
 		Providers:        p.Providers,
 		Variables:        make([]fileVariable, 0, len(p.Variables)),
 		Contents:         make(map[delivery.Digest]delivery.Content),
@@ -339,11 +343,16 @@ func decodeFile(data []byte) (*Plan, error) {
 // checksum cannot: that a writer with a bug did not store something
 // inconsistent.
 func (fp *filePlan) plan() (*Plan, error) {
+	if fp.Lineage == "" {
+		return nil, fmt.Errorf("it names no state lineage, which every plan records")
+	}
 	p := &Plan{
 		Lineage:          fp.Lineage,
 		Serial:           fp.Serial,
 		Backend:          fp.Backend,
 		Targeted:         fp.Targeted,
+		Replace:          fp.Replace,
+		ReplaceUnknown:   fp.ReplaceUnknown,
 		Providers:        fp.Providers,
 		NoLongerDeclared: fp.NoLongerDeclared,
 	}

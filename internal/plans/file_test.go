@@ -152,6 +152,7 @@ func TestFileSensitive(t *testing.T) {
 		Params: []delivery.Param{{Name: "code", Value: secretParam}}})
 	tmpl.Delivery.Sensitive = true
 	p := &plans.Plan{
+		Lineage:   "l",
 		Variables: []plans.Variable{{Name: "code", Value: cty.StringVal(secretVar), Sensitive: true}},
 		Changes:   []plans.Change{text, tmpl},
 	}

@@ -61,6 +61,11 @@ type Plan struct {
 	Backend string
 	// Targeted is true when -target or -exclude narrowed the plan.
 	Targeted bool
+	// Replace and ReplaceUnknown are the -replace and -replace-unknown
+	// addresses the plan was made with: applying a saved plan sends a
+	// delivery the state records as sent or unknown only when one of them
+	// names it, whatever the file's actions say.
+	Replace, ReplaceUnknown []string
 	// Providers maps each provider address to where it sends
 	// (kaleyra.Settings.Destination, never the key), so that applying a
 	// saved plan can refuse when an account, endpoint or the emulator
