@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald/internal/configs"
 )
 
 // FuzzLoad feeds arbitrary configuration text to Load, as an HCL or a JSON
@@ -25,8 +27,21 @@ func FuzzLoad(f *testing.F) {
 		}
 		f.Add(src, strings.HasSuffix(p, ".json"))
 	}
+	// Nesting just past the limit, in each syntax, so that mutations probe
+	// the depth check and the parsers just under it.
+	deep := func(open, x, close string) string {
+		n := configs.MaxNesting + 1
+		return strings.Repeat(open, n) + x + strings.Repeat(close, n)
+	}
+	f.Add([]byte("locals {\n  x = "+deep("(", "1", ")")+"\n}\n"), false)
+	f.Add([]byte("locals {\n  x = "+deep("[", "1", "]")+"\n}\n"), false)
+	f.Add([]byte("locals {\n  x = "+deep(`"${`, "1", `}"`)+"\n}\n"), false)
+	f.Add([]byte(`{"locals": {"x": `+deep("[", "1", "]")+`}}`), true)
+	f.Add([]byte(`{"locals": {"x": "`+deep("${", "1", "}")+`"}}`), true)
 	f.Fuzz(func(t *testing.T, src []byte, isJSON bool) {
-		if len(src) > 1<<14 {
+		// Large enough for nesting far past the limit; the depth check,
+		// not the input's size, is what keeps the parsers' stacks small.
+		if len(src) > 1<<20 {
 			t.Skip("too long to be interesting")
 		}
 		dir := t.TempDir()
