@@ -1,12 +1,17 @@
 // Package githubactions_test runs the herald commands of the example
 // workflow, exactly as herald.yml writes them, against the example
 // configuration: the plan job's on a copy of notifications/, and the apply
-// job's against the built-in emulator. It keeps the workflow, the
+// job's against the built-in emulator, each with its state in a PostgreSQL
+// database of its own on the test server. It keeps the workflow, the
 // configuration and herald's flags from drifting apart.
 package githubactions_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,9 +19,43 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald/internal/command"
+	"github.com/heraldhq/herald/internal/states/statemgr/statemgrtest"
 )
+
+// newDatabase creates an empty database on the test server, as the
+// README's setup does, and sets HERALD_PG_CONN_STR to it: the secret the
+// workflow passes to herald.
+func newDatabase(t *testing.T) {
+	t.Helper()
+	server := statemgrtest.PostgresURL(t)
+	conn, err := pgx.Connect(context.Background(), server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var b [6]byte
+	rand.Read(b[:])
+	name := "workflow_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(context.Background(), "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), server)
+		if err == nil {
+			conn.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
+			conn.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	t.Setenv("HERALD_PG_CONN_STR", u.String())
+}
 
 // workflow is what the test reads from herald.yml.
 type workflow struct {
@@ -114,6 +153,7 @@ func TestWorkflowPlanJob(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("KALEYRA_SID", "HXAP16XXXXXX17IN")
 	t.Setenv("KALEYRA_API_KEY", "") // the plan job has no key
+	newDatabase(t)
 
 	var ran []string
 	for _, line := range w.runs {
@@ -147,6 +187,7 @@ func TestWorkflowApplyJob(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("KALEYRA_SID", "HXAP16XXXXXX17IN")
 	t.Setenv("KALEYRA_API_KEY", "")
+	newDatabase(t)
 
 	// The example talks to Kaleyra; here it talks to the built-in emulator.
 	providers := filepath.Join(dir, "providers.herald.hcl")
@@ -169,20 +210,34 @@ func TestWorkflowApplyJob(t *testing.T) {
 		t.Fatalf("the apply job runs %q, want -auto-approve and -max-sends", apply)
 	}
 
-	// The first run sends; the second, with the state the workflow commits
-	// back, sends nothing.
-	for _, want := range []string{"Apply complete: 9 sent, 0 failed, 0 unknown.", "Apply complete: 0 sent, 0 failed, 0 unknown."} {
-		status, out := w.run(t, dir, apply)
+	// The first run sends; the second, on another runner (a fresh copy of
+	// the configuration) with the same database, sends nothing.
+	second := t.TempDir()
+	for _, f := range []string{"providers.herald.hcl", "release.herald.hcl"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(second, f), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{"Apply complete: 9 sent, 0 failed, 0 unknown.", "Apply complete: 0 sent, 0 failed, 0 unknown."} {
+		runner := []string{dir, second}[i]
+		status, out := w.run(t, runner, apply)
 		if status != 0 || !strings.Contains(out, want) {
 			t.Fatalf("%s: exit status %d, want 0 and %q:\n%s", apply, status, want, out)
 		}
+		if strings.Contains(out, os.Getenv("HERALD_PG_CONN_STR")) {
+			t.Errorf("apply printed the connection string:\n%s", out)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "herald.state")); err != nil {
-		t.Errorf("no state for the workflow to commit: %s", err)
+	if _, err := os.Stat(filepath.Join(dir, "herald.state")); err == nil {
+		t.Error("the apply wrote a local herald.state; the state belongs in PostgreSQL")
 	}
 
-	// Everything else herald leaves must be ignored by the example's
-	// .gitignore, so that the commit step commits only the state.
+	// Everything herald leaves must be ignored by the example's
+	// .gitignore, so that nothing of a run is ever committed.
 	ignore, err := os.ReadFile(filepath.Join(dir, ".gitignore"))
 	if err != nil {
 		t.Fatal(err)

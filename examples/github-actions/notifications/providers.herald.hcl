@@ -1,3 +1,12 @@
+# Where herald keeps what it has sent: PostgreSQL, so that every runner
+# and every pipeline shares one ledger. The connection string comes from
+# the secret HERALD_PG_CONN_STR; herald never prints or logs it.
+herald {
+  backend "pg" {
+    conn_str = env("HERALD_PG_CONN_STR")
+  }
+}
+
 # The Kaleyra account and the number messages come from.
 #
 # The SID is not secret: it comes from the repository variable KALEYRA_SID.
