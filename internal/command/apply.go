@@ -16,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/command/views"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/emulator"
@@ -52,36 +53,22 @@ delivery failed, became unknown or was skipped.`,
 	HandlesInterrupt: true,
 }
 
-// maxParallelism bounds -parallelism. Every unit of parallelism is a
-// goroutine and a connection; Kaleyra's per-number rate limits keep far
-// fewer than this busy, and a typo of a few more zeros once started a
-// hundred million goroutines.
-const maxParallelism = 1000
-
 func runApply(env *Env, args []string) int {
-	var f planFlags
-	var autoApprove bool
-	var parallelism int
-	fs := newFlagSet(env, "apply")
-	f.register(fs)
-	fs.BoolVar(&autoApprove, "auto-approve", false, "send without asking for confirmation")
-	fs.IntVar(&parallelism, "parallelism", 10, "send at most `N` requests at once")
-	fs.BoolVar(&f.json, "json", false, "print one JSON event per line")
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	f, diags, err := arguments.ParseApply(newFlagSet(env, "apply"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
-	color := env.color(f.noColor)
-	a := &applyRun{env: env, flags: &f, parallelism: parallelism}
+	color := env.color(f.NoColor)
+	a := &applyRun{env: env, args: f}
 	a.dw = &diagWriter{env: env, color: color}
-	if f.json {
+	if f.JSON {
 		a.events = views.NewApplyJSON(env.Stdout, env.Version)
 		a.events.Version()
 		a.dw.json = func(diags hcl.Diagnostics) { a.events.Diagnostics(diags, a.dw.files) }
 	} else {
 		a.text = views.NewApplyText(env.Stdout, views.ApplyTextOptions{Terminal: env.StdoutIsTerminal, Color: color, Width: env.Width})
 	}
-	if parallelism < 1 || parallelism > maxParallelism {
-		a.dw.err("Invalid -parallelism", fmt.Errorf("-parallelism must be from 1 to %d, got %d", maxParallelism, parallelism))
+	if a.dw.diags(diags); diags.HasErrors() {
 		return ExitError
 	}
 
@@ -95,27 +82,17 @@ func runApply(env *Env, args []string) int {
 	a.stop = stop
 	go a.watchInterrupts(cancel, finished)
 
-	switch fs.NArg() {
-	case 0:
-		return a.planAndApply(autoApprove, color)
-	case 1:
-		if len(f.targets)+len(f.excludes)+len(f.replaces)+len(f.replaceUnknowns) > 0 {
-			a.dw.err("Conflicting options", fmt.Errorf("-target, -exclude, -replace and -replace-unknown shape a new plan; a saved plan is applied as it was made"))
-			return ExitError
-		}
-		return a.applySaved(fs.Arg(0))
-	default:
-		a.dw.err("Too many arguments", fmt.Errorf("apply takes at most one argument, a saved plan file"))
-		return ExitError
+	if f.PlanFile != "" {
+		return a.applySaved(f.PlanFile)
 	}
+	return a.planAndApply(f.AutoApprove, color)
 }
 
 // applyRun is one apply: its flags, its output and what it found.
 type applyRun struct {
-	env         *Env
-	flags       *planFlags
-	parallelism int
-	dw          *diagWriter
+	env  *Env
+	args *arguments.Apply
+	dw   *diagWriter
 	// Exactly one of text and events is set: the view that follows the sends.
 	text   *views.ApplyText // set without -json
 	events *views.ApplyJSON // set with -json
@@ -124,16 +101,16 @@ type applyRun struct {
 }
 
 func (a *applyRun) planAndApply(autoApprove, color bool) int {
-	cfg, ok := loadConfig(a.env, a.dw, a.flags.vars.args)
+	cfg, ok := loadConfig(a.env, a.dw, a.args.Vars.Args)
 	if !ok {
 		return ExitError
 	}
-	backend, st, unlock, ok := lockedState(a.stop, a.env, a.dw, cfg, "apply", a.flags.lockTimeout)
+	backend, st, unlock, ok := lockedState(a.stop, a.env, a.dw, cfg, "apply", a.args.LockTimeout)
 	if !ok {
 		return ExitError
 	}
 	defer unlock()
-	p, ok := planWith(a.dw, a.flags, cfg, st)
+	p, ok := planWith(a.dw, &a.args.Operation, cfg, st)
 	if !ok {
 		return ExitError
 	}
@@ -145,7 +122,7 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	if a.events == nil {
 		views.PlanText(a.env.Stdout, p, views.TextOptions{Color: color})
 	}
-	if !a.flags.checkMaxSends(a.dw, p) {
+	if !checkMaxSends(a.dw, &a.args.Operation, p) {
 		return ExitError
 	}
 	if a.events != nil {
@@ -153,7 +130,7 @@ func (a *applyRun) planAndApply(autoApprove, color bool) int {
 	}
 	sends := p.Summary().Sends()
 	if sends > 0 && !autoApprove {
-		if a.flags.noInput {
+		if a.args.NoInput {
 			a.dw.err("No confirmation", fmt.Errorf("apply asks for confirmation before sending, and -input=false says not to ask; review the plan and run with -auto-approve, or apply a saved plan"))
 			return ExitError
 		}
@@ -200,7 +177,7 @@ func (a *applyRun) applySaved(path string) int {
 	// evaluation proves the configuration still says what the plan shows.
 	// -var and -var-file come after them, to supply sensitive values; one
 	// that changes a value the plan recorded is refused below.
-	cfg, ok := loadConfig(a.env, a.dw, append(planVarArgs(p), a.flags.vars.args...))
+	cfg, ok := loadConfig(a.env, a.dw, append(planVarArgs(p), a.args.Vars.Args...))
 	if !ok {
 		return ExitError
 	}
@@ -208,7 +185,7 @@ func (a *applyRun) applySaved(path string) int {
 		a.dw.err("Conflicting options", err)
 		return ExitError
 	}
-	backend, st, unlock, ok := lockedState(a.stop, a.env, a.dw, cfg, "apply", a.flags.lockTimeout)
+	backend, st, unlock, ok := lockedState(a.stop, a.env, a.dw, cfg, "apply", a.args.LockTimeout)
 	if !ok {
 		return ExitError
 	}
@@ -243,7 +220,7 @@ func (a *applyRun) applySaved(path string) int {
 			c.Prior = st.Get(c.Delivery.Key)
 		}
 	}
-	if !a.flags.checkMaxSends(a.dw, p) {
+	if !checkMaxSends(a.dw, &a.args.Operation, p) {
 		return ExitError
 	}
 	if a.events != nil {
@@ -466,7 +443,7 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 	}
 	res, applyErr := engine.Apply(a.stop, p, st, journal, engine.ApplyOptions{
 		Providers:   providers,
-		Parallelism: a.parallelism,
+		Parallelism: a.args.Parallelism,
 		Hooks:       a.hooks(),
 		Logger:      a.env.Logger,
 	})
@@ -567,7 +544,7 @@ func (a *applyRun) providers(cfg *lang.Result, p *plans.Plan) (map[string]engine
 			}
 			closers = append(closers, closeEmu)
 		}
-		client, err := kaleyra.New(s, kaleyra.Options{Logger: a.env.Logger.Named("kaleyra"), Parallelism: a.parallelism, Secrets: keys})
+		client, err := kaleyra.New(s, kaleyra.Options{Logger: a.env.Logger.Named("kaleyra"), Parallelism: a.args.Parallelism, Secrets: keys})
 		if err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("provider %s: %w", addr, err)

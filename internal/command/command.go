@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -211,37 +209,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (status int, ok bool) {
 	return 0, true
 }
 
-// durationVar defines a duration flag like fs.DurationVar, whose error for
-// a bare number names the missing unit: "-lock-timeout=5" is the usual
-// mistake, and "parse error" does not say what is wrong with it.
-func durationVar(fs *flag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
-	*p = value
-	fs.Var(durationValue{p}, name, usage)
-}
-
-type durationValue struct{ d *time.Duration }
-
-func (v durationValue) String() string {
-	if v.d == nil {
-		return time.Duration(0).String() // the flag package's zero, left out of -help
+// flagStatus is the exit status after the flag package stopped a parse:
+// 0 after -help, which printed the help, and ExitError after an error,
+// which it printed as a diagnostic.
+func flagStatus(err error) int {
+	if err == flag.ErrHelp {
+		return 0
 	}
-	return v.d.String()
+	return ExitError
 }
-
-func (v durationValue) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err == nil {
-		*v.d = d
-		return nil
-	}
-	if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
-		return fmt.Errorf("a duration needs its unit, as %ss (seconds) or %sm (minutes)", s, s)
-	}
-	return fmt.Errorf("want a duration with its unit, as 30s, 5m or 1h30m")
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
@@ -60,7 +61,7 @@ func parseEmulatorArguments(env *Env, args []string) (emulatorArguments, int, bo
 	fs.StringVar(&a.options.SID, "sid", "", "accept only this account `SID` in the path (default any)")
 	fs.StringVar(&a.options.APIKey, "api-key", "", "accept only this api-key header `KEY` (default any non-empty key)")
 	fs.StringVar(&a.options.Outbox, "outbox", "", "append each accepted delivery to `FILE` as a JSON line")
-	durationVar(fs, &f.Latency, "latency", 0, "wait `DURATION` before answering each request")
+	arguments.DurationVar(fs, &f.Latency, "latency", 0, "wait `DURATION` before answering each request")
 	fs.IntVar(&f.StatusEvery, "status-every", 0, "answer every `N`th request with the -status code instead of accepting it")
 	fs.IntVar(&f.Status, "status", 0, "the HTTP status `CODE` for -status-every, e.g. 429 or 503")
 	fs.StringVar(&f.RetryAfter, "retry-after", "", "send this Retry-After header `VALUE` with -status answers")

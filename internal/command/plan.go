@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/command/views"
 	"github.com/heraldhq/herald/internal/engine"
 	"github.com/heraldhq/herald/internal/lang"
@@ -30,63 +31,52 @@ message.NAME["KEY"], or either followed by :+NUMBER for one recipient.`,
 }
 
 func runPlan(env *Env, args []string) int {
-	var f planFlags
-	fs := newFlagSet(env, "plan")
-	f.register(fs)
-	fs.StringVar(&f.out, "out", "", "save the plan to `FILE` for \"herald apply FILE\"")
-	fs.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 0 when nothing is to be sent, 2 when something is, 1 on error")
-	fs.BoolVar(&f.json, "json", false, "print the plan as one JSON document")
-	fs.StringVar(&f.format, "format", "", "print the plan as `FORMAT`: markdown, for a pull-request comment")
-	fs.StringVar(&f.marker, "marker", "", markerUsage)
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	f, diags, err := arguments.ParsePlan(newFlagSet(env, "plan"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
-	color := env.color(f.noColor)
+	color := env.color(f.NoColor)
 	dw := &diagWriter{env: env, color: color}
-	if f.json {
+	if f.JSON {
 		dw.jsonToStderr()
 	}
-	if fs.NArg() > 0 {
-		dw.err("Unexpected argument", fmt.Errorf("plan takes no arguments, got %q. To plan another folder, run herald -chdir=DIR plan; to set a variable, use -var NAME=VALUE", fs.Arg(0)))
-		return ExitError
-	}
-	if !checkPlanFormat(dw, f.json, f.format) || !checkMarker(dw, f.format, f.marker) {
+	if dw.diags(diags); diags.HasErrors() {
 		return ExitError
 	}
 
-	p, ok := makePlan(env, dw, &f)
+	p, ok := makePlan(env, dw, f)
 	if !ok {
 		return ExitError
 	}
-	if f.out != "" {
-		if err := plans.WriteFile(f.out, p); err != nil {
+	if f.Out != "" {
+		if err := plans.WriteFile(f.Out, p); err != nil {
 			dw.err("Error saving the plan", err)
 			return ExitError
 		}
 	}
 
 	switch {
-	case f.json:
+	case f.JSON:
 		if err := views.PlanJSON(env.Stdout, p); err != nil {
 			dw.err("Error writing the plan", err)
 			return ExitError
 		}
-	case f.format == "markdown":
-		if err := views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: f.out, Marker: f.marker}); err != nil {
+	case f.Format == "markdown":
+		if err := views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: f.Out, Marker: f.Marker}); err != nil {
 			dw.err("Error writing the plan", err)
 			return ExitError
 		}
 	default:
 		views.PlanText(env.Stdout, p, views.TextOptions{Color: color})
-		if f.out != "" {
-			fmt.Fprintf(env.Stdout, "\nSaved the plan to %s. To send exactly this, run:\n  herald apply %s\n", f.out, f.out)
+		if f.Out != "" {
+			fmt.Fprintf(env.Stdout, "\nSaved the plan to %s. To send exactly this, run:\n  herald apply %s\n", f.Out, f.Out)
 		}
 	}
 
-	if !f.checkMaxSends(dw, p) {
+	if !checkMaxSends(dw, &f.Operation, p) {
 		return ExitError
 	}
-	if f.detailedExitcode && p.Summary().Sends() > 0 {
+	if f.DetailedExitcode && p.Summary().Sends() > 0 {
 		return 2
 	}
 	return 0
@@ -94,26 +84,22 @@ func runPlan(env *Env, args []string) int {
 
 // makePlan loads the configuration and the state and plans, holding the
 // state lock only while it reads.
-func makePlan(env *Env, dw *diagWriter, f *planFlags) (*plans.Plan, bool) {
-	cfg, ok := loadConfig(env, dw, f.vars.args)
+func makePlan(env *Env, dw *diagWriter, f *arguments.Plan) (*plans.Plan, bool) {
+	cfg, ok := loadConfig(env, dw, f.Vars.Args)
 	if !ok {
 		return nil, false
 	}
-	_, st, unlock, ok := lockedState(context.Background(), env, dw, cfg, "plan", f.lockTimeout)
+	_, st, unlock, ok := lockedState(context.Background(), env, dw, cfg, "plan", f.LockTimeout)
 	if !ok {
 		return nil, false
 	}
 	defer unlock()
-	return planWith(dw, f, cfg, st)
+	return planWith(dw, &f.Operation, cfg, st)
 }
 
-// planWith plans cfg against st as the flags ask, printing warnings.
-func planWith(dw *diagWriter, f *planFlags, cfg *lang.Result, st *states.State) (*plans.Plan, bool) {
-	opts, err := f.options()
-	if err != nil {
-		dw.err("Invalid address", err)
-		return nil, false
-	}
+// planWith plans cfg against st as the options ask, printing warnings.
+func planWith(dw *diagWriter, o *arguments.Operation, cfg *lang.Result, st *states.State) (*plans.Plan, bool) {
+	opts := planOptions(o)
 	if !checkTargetNames(dw, cfg, opts) {
 		return nil, false
 	}

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/command/views"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states/statefile"
@@ -19,48 +20,32 @@ is unknown. With -json it prints the state document.`,
 }
 
 func runShow(env *Env, args []string) int {
-	var asJSON, noColor bool
-	var format string
-	fs := newFlagSet(env, "show")
-	fs.BoolVar(&asJSON, "json", false, "print JSON")
-	fs.StringVar(&format, "format", "", "print a plan as `FORMAT`: markdown")
-	var marker string
-	fs.StringVar(&marker, "marker", "", markerUsage)
-	fs.BoolVar(&noColor, "no-color", false, "turn colour off")
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	f, diags, err := arguments.ParseShow(newFlagSet(env, "show"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
-	color := env.color(noColor)
+	color := env.color(f.NoColor)
 	dw := &diagWriter{env: env, color: color}
-	if asJSON {
+	if f.JSON {
 		dw.jsonToStderr()
 	}
-	if !checkPlanFormat(dw, asJSON, format) || !checkMarker(dw, format, marker) {
+	if dw.diags(diags); diags.HasErrors() {
 		return ExitError
 	}
-	if fs.NArg() > 1 {
-		dw.fail("Too many arguments", "The show command takes at most one argument, a saved plan file.")
-		return ExitError
+	if f.PlanFile == "" {
+		return showState(env, dw, f.JSON)
 	}
 
-	if fs.NArg() == 0 {
-		if format != "" {
-			dw.fail("Nothing to render as Markdown", "The option -format=markdown renders a saved plan: herald show -format=markdown PLANFILE.")
-			return ExitError
-		}
-		return showState(env, dw, asJSON)
-	}
-
-	p, err := plans.ReadFile(fs.Arg(0))
+	p, err := plans.ReadFile(f.PlanFile)
 	if err != nil {
 		dw.err("Error reading the saved plan", err)
 		return ExitError
 	}
 	switch {
-	case asJSON:
+	case f.JSON:
 		err = views.PlanJSON(env.Stdout, p)
-	case format == "markdown":
-		err = views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: fs.Arg(0), Marker: marker})
+	case f.Format == "markdown":
+		err = views.PlanMarkdown(env.Stdout, p, views.MarkdownOptions{PlanFile: f.PlanFile, Marker: f.Marker})
 	default:
 		views.PlanText(env.Stdout, p, views.TextOptions{Color: color})
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
 )
@@ -38,7 +39,7 @@ func runStatePush(env *Env, args []string) int {
 	)
 	fs := newFlagSet(env, "state push")
 	fs.BoolVar(&force, "force", false, "replace a state of another lineage or a newer serial")
-	durationVar(fs, &lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
+	arguments.LockTimeoutVar(fs, &lockTimeout)
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -49,12 +50,12 @@ func runStateRm(env *Env, args []string) int {
 	var f stateRmFlags
 	fs := newFlagSet(env, "state rm")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "list what would be removed, and remove nothing")
-	durationVar(fs, &f.lockTimeout, "lock-timeout", 0, "wait up to `DURATION` for the state lock")
+	arguments.LockTimeoutVar(fs, &f.lockTimeout)
 	registerRef(fs, &f.ref)
 	fs.BoolVar(&f.undeclared, "undeclared", false, "remove the deliveries the configuration no longer declares")
 	fs.Var(&f.olderThan, "older-than", "with -undeclared, only those last updated more than `AGE` ago (720h, 30d)")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "with -undeclared, remove without asking")
-	inputFlag(fs, &f.noInput)
+	arguments.InputVar(fs, &f.noInput)
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}

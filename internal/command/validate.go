@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/command/views"
 	"github.com/heraldhq/herald/internal/lang"
 )
@@ -23,13 +24,6 @@ configuration is valid and 1 otherwise.`,
 	Run: runValidate,
 }
 
-// validateArgs are validate's parsed flags.
-type validateArgs struct {
-	json    bool
-	noColor bool
-	vars    varFlags
-}
-
 // validateJSON is validate -json's output, in Terraform's shape.
 type validateJSON struct {
 	FormatVersion string                 `json:"format_version"`
@@ -41,28 +35,23 @@ type validateJSON struct {
 }
 
 func runValidate(env *Env, args []string) int {
-	var a validateArgs
-	fs := newFlagSet(env, "validate")
-	fs.BoolVar(&a.json, "json", false, "print the result as JSON")
-	fs.BoolVar(&a.noColor, "no-color", false, "turn colour off")
-	a.vars.register(fs)
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	a, diags, err := arguments.ParseValidate(newFlagSet(env, "validate"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
-	if fs.NArg() > 0 {
-		dw := &diagWriter{env: env}
-		dw.fail("Unexpected argument", fmt.Sprintf("The validate command takes no arguments, got %q: it validates the working folder (use -chdir=DIR for another).", fs.Arg(0)))
+	if diags.HasErrors() {
+		(&diagWriter{env: env}).diags(diags)
 		return ExitError
 	}
 
-	res, files, diags := lang.Load(lang.Options{Dir: env.Dir, Args: a.vars.args})
+	res, files, diags := lang.Load(lang.Options{Dir: env.Dir, Args: a.Vars.Args})
 	deliveries := 0
 	if res != nil {
 		deliveries = len(res.Deliveries)
 	}
 	valid := !diags.HasErrors()
 
-	if a.json {
+	if a.JSON {
 		out := validateJSON{
 			FormatVersion: "1.0",
 			Valid:         valid,
@@ -79,7 +68,7 @@ func runValidate(env *Env, args []string) int {
 			return ExitError
 		}
 	} else {
-		color := env.color(a.noColor)
+		color := env.color(a.NoColor)
 		views.Diagnostics(env.Stderr, files, diags, color, env.Width)
 		if valid {
 			fmt.Fprintf(env.Stdout, "Success! The configuration is valid (%s).\n", nounCount(deliveries, "delivery", "deliveries"))

@@ -69,7 +69,7 @@ func Apply(ctx context.Context, p *plans.Plan, st *states.State, j statemgr.Jour
 		a.logger = hclog.NewNullLogger()
 	}
 	if a.opts.Parallelism <= 0 {
-		a.opts.Parallelism = 10
+		a.opts.Parallelism = kaleyra.DefaultParallelism
 	}
 	return a.run(ctx, p)
 }
