@@ -6,6 +6,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/addrs"
@@ -63,12 +64,16 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 	replaceHits := make([]int, len(opts.Replace))
 	unknownHits := make([]int, len(opts.ReplaceUnknown))
 	p.Changes = make([]plans.Change, 0, len(cfg.Deliveries))
+	// A target brings the messages it depends on, as in Terraform: its
+	// sends must not go out before theirs, which a plan without them
+	// could not hold back.
+	deps := targetDependencies(cfg, opts.Targets)
 	for i := range cfg.Deliveries {
 		d := &cfg.Deliveries[i]
 		declared[d.Key] = true
 		// Both are counted for every delivery, so that an -exclude that
 		// only overlaps what -target left out is not reported as a typo.
-		targeted := selected(d, opts.Targets, targetHits, true)
+		targeted := selected(d, opts.Targets, targetHits, true) || deps[d.Address.Message]
 		excluded := selected(d, opts.Excludes, excludeHits, false)
 		if !targeted || excluded {
 			continue
@@ -81,6 +86,10 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 		}
 		p.Changes = append(p.Changes, decide(d, prior, replace, replaceUnknown))
 	}
+	for m := range deps {
+		p.TargetDependencies = append(p.TargetDependencies, m)
+	}
+	slices.SortFunc(p.TargetDependencies, func(a, b addrs.Message) int { return strings.Compare(a.Name, b.Name) })
 	for _, rec := range st.Sorted() {
 		if !declared[rec.Key] {
 			p.NoLongerDeclared = append(p.NoLongerDeclared, rec)
@@ -109,6 +118,39 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 		}
 	}
 	return p, warnings, nil
+}
+
+// targetDependencies returns the messages that the messages of targets
+// depend on, directly or through others, and that no target names itself.
+func targetDependencies(cfg *lang.Result, targets []addrs.Target) map[addrs.Message]bool {
+	if len(targets) == 0 {
+		return nil
+	}
+	dependsOn := map[addrs.Message][]addrs.Message{}
+	for i := range cfg.Deliveries {
+		d := &cfg.Deliveries[i]
+		if _, seen := dependsOn[d.Address.Message]; !seen {
+			dependsOn[d.Address.Message] = d.DependsOn
+		}
+	}
+	named := map[addrs.Message]bool{}
+	var queue []addrs.Message
+	for _, t := range targets {
+		named[t.Message] = true
+		queue = append(queue, t.Message)
+	}
+	out := map[addrs.Message]bool{}
+	for len(queue) > 0 {
+		m := queue[0]
+		queue = queue[1:]
+		for _, dep := range dependsOn[m] {
+			if !out[dep] && !named[dep] {
+				out[dep] = true
+				queue = append(queue, dep)
+			}
+		}
+	}
+	return out
 }
 
 // selected reports whether d falls in any of targets, counting hits; with

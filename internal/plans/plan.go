@@ -6,6 +6,7 @@ package plans
 import (
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -66,6 +67,10 @@ type Plan struct {
 	// delivery the state records as sent or unknown only when one of them
 	// names it, whatever the file's actions say.
 	Replace, ReplaceUnknown []string
+	// TargetDependencies are the messages the plan holds only because a
+	// -target depends on them, for views to say so. Saved plans do not
+	// keep it: their changes already hold those messages' deliveries.
+	TargetDependencies []addrs.Message
 	// Providers maps each provider address to where it sends
 	// (kaleyra.Settings.Destination, never the key), so that applying a
 	// saved plan can refuse when an account, endpoint or the emulator

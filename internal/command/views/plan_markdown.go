@@ -176,7 +176,15 @@ func (r *mdRenderer) head() string {
 		b.WriteString("No one will receive a message when this plan is applied.\n\n")
 	}
 	if r.plan.Targeted {
-		b.WriteString("> [!NOTE]\n> This plan was narrowed with `-target` or `-exclude`: messages outside the targets were not considered.\n\n")
+		b.WriteString("> [!NOTE]\n> This plan was narrowed with `-target` or `-exclude`: messages outside the targets were not considered.")
+		if deps := r.plan.TargetDependencies; len(deps) > 0 {
+			names := make([]string, len(deps))
+			for i, m := range deps {
+				names[i] = mdCode(m.String())
+			}
+			fmt.Fprintf(&b, " It includes %s, which the targets depend on (`depends_on`), so that their sends go first.", mdNames(names))
+		}
+		b.WriteString("\n\n")
 	}
 
 	b.WriteString("| Deliveries | Count |\n|:--|--:|\n")

@@ -147,6 +147,14 @@ func (r *textRenderer) render(p *plans.Plan) {
 		r.block()
 		r.printf("%s this plan is limited by -target or -exclude: deliveries outside it are\n", r.styled(ansiBold, "Note:"))
 		r.printf("not shown and will not be sent.\n")
+		if deps := p.TargetDependencies; len(deps) > 0 {
+			names := make([]string, len(deps))
+			for i, m := range deps {
+				names[i] = m.String()
+			}
+			r.printf("It includes %s: a target depends on %s (depends_on), and\n", strings.Join(names, ", "), itThem(len(deps)))
+			r.printf("%s sends go first.\n", itsTheir(len(deps)))
+		}
 	}
 	if sum.Sends() > 0 {
 		r.legend(sum)
