@@ -8,13 +8,20 @@ import (
 // recipients, once per for_each element when for_each is set. Absent
 // optional attributes are nil.
 type Message struct {
-	Name        string
-	ForEach     hcl.Expression
-	From        hcl.Expression
-	To          hcl.Expression
-	Template    hcl.Expression
-	Body        hcl.Expression
-	Params      hcl.Expression
+	Name     string
+	ForEach  hcl.Expression
+	From     hcl.Expression
+	To       hcl.Expression
+	Template hcl.Expression
+	Body     hcl.Expression
+	Params   hcl.Expression
+	// Media is a media message's { url, caption }.
+	Media hcl.Expression
+	// Header is the header of a template that declares one: { media_url }
+	// for an image, video or document header, { text } for a text header.
+	Header hcl.Expression
+	// ButtonURL is the dynamic part of the template's URL button.
+	ButtonURL   hcl.Expression
 	Ref         hcl.Expression
 	Ref1        hcl.Expression
 	Ref2        hcl.Expression
@@ -41,6 +48,9 @@ var messageSchema = &hcl.BodySchema{
 		{Name: "template"},
 		{Name: "body"},
 		{Name: "params"},
+		{Name: "media"},
+		{Name: "header"},
+		{Name: "button_url"},
 		{Name: "ref", Required: true},
 		{Name: "ref1"},
 		{Name: "ref2"},
@@ -60,6 +70,9 @@ func decodeMessageBlock(block *hcl.Block) (*Message, hcl.Diagnostics) {
 		Template:    attrExpr(attrs, "template"),
 		Body:        attrExpr(attrs, "body"),
 		Params:      attrExpr(attrs, "params"),
+		Media:       attrExpr(attrs, "media"),
+		Header:      attrExpr(attrs, "header"),
+		ButtonURL:   attrExpr(attrs, "button_url"),
 		Ref:         attrExpr(attrs, "ref"),
 		Ref1:        attrExpr(attrs, "ref1"),
 		Ref2:        attrExpr(attrs, "ref2"),

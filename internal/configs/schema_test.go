@@ -75,9 +75,29 @@ func TestSchemaRejects(t *testing.T) {
 		"body and template":  `{"message": {"m": {"from": "x", "to": [], "body": "x", "template": "${template.t}", "ref": "r"}}}`,
 		"unknown argument":   `{"sender": {"s": {"number": "+12025550100", "nmber": "x"}}}`,
 		"bad depends_on":     `{"message": {"m": {"from": "x", "to": [], "body": "x", "ref": "r", "depends_on": ["sender.ops"]}}}`,
+		"media and body":     `{"message": {"m": {"from": "x", "to": [], "body": "x", "media": {"url": "https://c.example/n.pdf"}, "ref": "r"}}}`,
+		"media and template": `{"message": {"m": {"from": "x", "to": [], "template": "${template.t}", "media": {"url": "https://c.example/n.pdf"}, "ref": "r"}}}`,
+		"media without url":  `{"message": {"m": {"from": "x", "to": [], "media": {"caption": "c"}, "ref": "r"}}}`,
+		"header both kinds":  `{"message": {"m": {"from": "x", "to": [], "template": "${template.t}", "header": {"text": "a", "media_url": "b"}, "ref": "r"}}}`,
+		"template header":    `{"template": {"t": {"name": "t", "header": "audio"}}}`,
+		"template button":    `{"template": {"t": {"name": "t", "button": "phone"}}}`,
 	} {
 		if err := validateJSON(sch, src); err == nil {
 			t.Errorf("%s: the schema accepted %s", name, src)
+		}
+	}
+}
+
+// TestSchemaAcceptsRichMessages checks the rich forms the language takes.
+func TestSchemaAcceptsRichMessages(t *testing.T) {
+	sch := compileConfigSchema(t)
+	for name, src := range map[string]string{
+		"media":          `{"message": {"m": {"from": "x", "to": [], "media": {"url": "https://c.example/n.pdf", "caption": "Notes"}, "ref": "r"}}}`,
+		"media template": `{"template": {"t": {"name": "t", "header": "image", "button": "url"}}, "message": {"m": {"from": "x", "to": [], "template": "${template.t}", "header": {"media_url": "https://c.example/b.png"}, "button_url": "v2", "ref": "r"}}}`,
+		"text header":    `{"message": {"m": {"from": "x", "to": [], "template": "${template.t}", "header": {"text": "Today"}, "ref": "r"}}}`,
+	} {
+		if err := validateJSON(sch, src); err != nil {
+			t.Errorf("%s: the schema refused %s: %v", name, src, err)
 		}
 	}
 }

@@ -11,7 +11,13 @@ type Template struct {
 	TemplateName hcl.Expression
 	Language     hcl.Expression // nil when absent
 	Params       hcl.Expression // nil when absent
-	DeclRange    hcl.Range
+	// Header is the kind of header the template declares: "text",
+	// "image", "video" or "document"; nil when it has none.
+	Header hcl.Expression
+	// Button is "url" when the template has a URL button with a dynamic
+	// part; nil when it has none.
+	Button    hcl.Expression
+	DeclRange hcl.Range
 }
 
 var templateSchema = &hcl.BodySchema{
@@ -19,6 +25,8 @@ var templateSchema = &hcl.BodySchema{
 		{Name: "name", Required: true},
 		{Name: "language"},
 		{Name: "params"},
+		{Name: "header"},
+		{Name: "button"},
 	},
 }
 
@@ -29,6 +37,8 @@ func decodeTemplateBlock(block *hcl.Block) (*Template, hcl.Diagnostics) {
 		TemplateName: attrExpr(content.Attributes, "name"),
 		Language:     attrExpr(content.Attributes, "language"),
 		Params:       attrExpr(content.Attributes, "params"),
+		Header:       attrExpr(content.Attributes, "header"),
+		Button:       attrExpr(content.Attributes, "button"),
 		DeclRange:    block.DefRange,
 	}, diags
 }

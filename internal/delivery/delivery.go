@@ -23,8 +23,18 @@ import (
 type Type string
 
 const (
-	Text     Type = rules.TypeText
-	Template Type = rules.TypeTemplate
+	Text          Type = rules.TypeText
+	Template      Type = rules.TypeTemplate
+	Media         Type = rules.TypeMedia
+	MediaTemplate Type = rules.TypeMediaTemplate
+)
+
+// Header kinds a template may declare.
+const (
+	HeaderText     = "text"
+	HeaderImage    = "image"
+	HeaderVideo    = "video"
+	HeaderDocument = "document"
 )
 
 // Key identifies a delivery across runs: the tuple Kaleyra sees as "this
@@ -67,14 +77,34 @@ type Content struct {
 	TemplateName string  `json:"template_name,omitempty"`
 	Language     string  `json:"language,omitempty"`
 	Params       []Param `json:"params,omitempty"`
+	// MediaURL is a media message's file, or the file a template's media
+	// header shows; Caption goes with a media message.
+	MediaURL string `json:"media_url,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	// Header is the kind of header the template declares (HeaderText,
+	// HeaderImage, ...), "" for none; HeaderText is a text header's
+	// parameter.
+	Header     string `json:"header,omitempty"`
+	HeaderText string `json:"header_text,omitempty"`
+	// ButtonURL is the dynamic part of the template's URL button.
+	ButtonURL string `json:"button_url,omitempty"`
+}
+
+// rich tells whether c uses any field of a media message or of a template
+// with a header or button.
+func (c Content) rich() bool {
+	return c.MediaURL != "" || c.Caption != "" || c.Header != "" || c.HeaderText != "" || c.ButtonURL != ""
 }
 
 // Digest is the hex SHA-256 of a Content's canonical encoding.
 type Digest string
 
 // Digest fingerprints what the recipient sees: type, body, template name,
-// language and params in order. Each field is length-prefixed so that no two
-// different contents share an encoding.
+// language and params in order, then, for rich content, the media URL,
+// caption, header and button part. Each field is length-prefixed so that no
+// two different contents share an encoding. Plain text and template
+// contents keep the encoding they always had, so that upgrading herald
+// never shows a delivery already sent as changed.
 func (c Content) Digest() Digest {
 	h := sha256.New()
 	field := func(s string) {
@@ -89,6 +119,14 @@ func (c Content) Digest() Digest {
 	field(c.TemplateName)
 	field(c.Language)
 	writeParams(h, field, c.Params)
+	if c.rich() {
+		field("rich")
+		field(c.MediaURL)
+		field(c.Caption)
+		field(c.Header)
+		field(c.HeaderText)
+		field(c.ButtonURL)
+	}
 	return Digest(hex.EncodeToString(h.Sum(nil)))
 }
 

@@ -48,3 +48,42 @@ func TestInstanceKey(t *testing.T) {
 		t.Error("instances with different ref2 share key fields")
 	}
 }
+
+func TestDigestCoversRichContent(t *testing.T) {
+	media := Content{Type: Media, MediaURL: "https://cdn.example.com/notes.pdf", Caption: "Notes"}
+	mt := Content{Type: MediaTemplate, TemplateName: "launch", Header: HeaderImage,
+		MediaURL: "https://cdn.example.com/v2.png", ButtonURL: "v2"}
+	tests := map[string][2]Content{
+		"media URL":    {media, {Type: Media, MediaURL: "https://cdn.example.com/notes2.pdf", Caption: "Notes"}},
+		"caption":      {media, {Type: Media, MediaURL: media.MediaURL, Caption: "Notes!"}},
+		"header URL":   {mt, {Type: MediaTemplate, TemplateName: "launch", Header: HeaderImage, MediaURL: "https://cdn.example.com/v3.png", ButtonURL: "v2"}},
+		"header kind":  {mt, {Type: MediaTemplate, TemplateName: "launch", Header: HeaderDocument, MediaURL: mt.MediaURL, ButtonURL: "v2"}},
+		"button part":  {mt, {Type: MediaTemplate, TemplateName: "launch", Header: HeaderImage, MediaURL: mt.MediaURL, ButtonURL: "v3"}},
+		"header text":  {{Type: Template, TemplateName: "t", Header: HeaderText, HeaderText: "a"}, {Type: Template, TemplateName: "t", Header: HeaderText, HeaderText: "b"}},
+		"button added": {{Type: Template, TemplateName: "t"}, {Type: Template, TemplateName: "t", ButtonURL: "x"}},
+		"boundary":     {{Type: Media, MediaURL: "ab", Caption: "c"}, {Type: Media, MediaURL: "a", Caption: "bc"}},
+	}
+	for name, pair := range tests {
+		if pair[0].Digest() == pair[1].Digest() {
+			t.Errorf("changing the %s did not change the digest", name)
+		}
+	}
+}
+
+// TestDigestStable pins the digests of plain contents, as herald has always
+// computed them: a change would show every delivery already sent as changed.
+func TestDigestStable(t *testing.T) {
+	tests := []struct {
+		c    Content
+		want Digest
+	}{
+		{Content{Type: Text, Body: "hello"}, "2b6d701fea2447968ad008d1c8ef0dfcb12f8401df001b5626378c1de5cb82da"},
+		{Content{Type: Template, TemplateName: "release", Language: "en", Params: []Param{{"version", "v1"}}},
+			"f3c88e14f80e179216728d99a9c4bd330754cac27375fb442fdf54629dfeb91c"},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Digest(); got != tt.want {
+			t.Errorf("%+v: %s, want %s", tt.c, got, tt.want)
+		}
+	}
+}

@@ -29,6 +29,10 @@ type message struct {
 	templateName string
 	params       []string
 	langCode     string
+	mediaURL     string
+	caption      string
+	paramHeader  string
+	paramURL     string
 	source       string
 
 	// Set by accept.
@@ -135,6 +139,10 @@ func checkFields(v url.Values, numbers *rules.NumberCache) (*message, *apiError)
 		body:         v.Get("body"),
 		templateName: v.Get("template_name"),
 		langCode:     v.Get("lang_code"),
+		mediaURL:     v.Get("media_url"),
+		caption:      v.Get("caption"),
+		paramHeader:  v.Get("param_header"),
+		paramURL:     v.Get("param_url"),
 		source:       v.Get("source"),
 	}
 	for _, name := range []string{"to", "type", "channel", "from"} {
@@ -154,7 +162,7 @@ func checkFields(v url.Values, numbers *rules.NumberCache) (*message, *apiError)
 	for _, raw := range strings.Split(v.Get("to"), ",") {
 		m.to = append(m.to, number(raw))
 	}
-	if m.typ == rules.TypeTemplate {
+	if m.typ == rules.TypeTemplate || m.typ == rules.TypeMediaTemplate {
 		params, err := kaleyra.DecodeParams(v.Get("params"))
 		if err != nil {
 			return nil, badRequest(rules.CodeBadField, "The field \"params\" cannot be read: %v.", err)
@@ -164,6 +172,7 @@ func checkFields(v url.Values, numbers *rules.NumberCache) (*message, *apiError)
 	rm := rules.Message{
 		Type: m.typ, Channel: m.channel, From: m.from, To: m.to,
 		Body: m.body, TemplateName: m.templateName, Language: m.langCode, Params: m.params,
+		MediaURL: m.mediaURL, Caption: m.caption, ParamHeader: m.paramHeader, ParamURL: m.paramURL,
 		Ref: m.ref, Ref1: m.ref1, Ref2: m.ref2, CallbackURL: m.callbackURL,
 	}
 	if ps := rm.Check(numbers); len(ps) > 0 {

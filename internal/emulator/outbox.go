@@ -28,6 +28,10 @@ type Record struct {
 	Template    string    `json:"template_name,omitempty"`
 	Params      []string  `json:"params,omitempty"`
 	LangCode    string    `json:"lang_code,omitempty"`
+	MediaURL    string    `json:"media_url,omitempty"`
+	Caption     string    `json:"caption,omitempty"`
+	ParamHeader string    `json:"param_header,omitempty"`
+	ParamURL    string    `json:"param_url,omitempty"`
 	Ref         string    `json:"ref,omitempty"`
 	Ref1        string    `json:"ref1,omitempty"`
 	Ref2        string    `json:"ref2,omitempty"`
@@ -70,6 +74,7 @@ func (o *outbox) write(m *message) error {
 			Time: m.created, RequestID: m.id, MessageID: m.messageID[i], SID: m.sid,
 			Channel: strings.ToLower(m.channel), From: m.from, To: to, Type: m.typ,
 			Body: m.body, Template: m.templateName, Params: m.params, LangCode: m.langCode,
+			MediaURL: m.mediaURL, Caption: m.caption, ParamHeader: m.paramHeader, ParamURL: m.paramURL,
 			Ref: m.ref, Ref1: m.ref1, Ref2: m.ref2, CallbackURL: m.callbackURL,
 			Sandbox: m.source == "sandbox",
 		}
@@ -108,8 +113,9 @@ func (r Record) readable() string {
 	var b strings.Builder
 	b.WriteString(r.Time.Local().Format("15:04:05"))
 	b.WriteString(" " + r.From + " -> " + r.To + " ")
-	if r.Type == rules.TypeTemplate {
-		b.WriteString("template " + r.Template)
+	switch r.Type {
+	case rules.TypeTemplate, rules.TypeMediaTemplate:
+		b.WriteString(r.Type + " " + r.Template)
 		if r.LangCode != "" {
 			b.WriteString(" (" + r.LangCode + ")")
 		}
@@ -121,7 +127,21 @@ func (r Record) readable() string {
 			b.WriteString(strconv.Quote(p))
 		}
 		b.WriteString("]")
-	} else {
+		if r.ParamHeader != "" {
+			b.WriteString(" header=" + strconv.Quote(r.ParamHeader))
+		}
+		if r.MediaURL != "" {
+			b.WriteString(" media=" + r.MediaURL)
+		}
+		if r.ParamURL != "" {
+			b.WriteString(" button=" + strconv.Quote(r.ParamURL))
+		}
+	case rules.TypeMedia:
+		b.WriteString("media " + r.MediaURL)
+		if r.Caption != "" {
+			b.WriteString(" caption=" + strconv.Quote(r.Caption))
+		}
+	default:
 		b.WriteString("text " + strconv.Quote(r.Body))
 	}
 	for _, ref := range []struct{ name, value string }{{"ref", r.Ref}, {"ref1", r.Ref1}, {"ref2", r.Ref2}} {

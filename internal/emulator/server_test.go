@@ -77,6 +77,21 @@ func do(t *testing.T, req *http.Request) (int, map[string]any) {
 	return resp.StatusCode, body
 }
 
+// media and mediaTemplate are valid rich requests, changed by edit.
+func media(edit func(url.Values)) url.Values {
+	v := form("to", "+12025550123", "type", "media", "channel", "whatsapp", "from", "+12025550100",
+		"media_url", "https://cdn.example.com/notes.pdf", "caption", "Notes <b>v2</b>", "ref", "r1")
+	edit(v)
+	return v
+}
+
+func mediaTemplate(edit func(url.Values)) url.Values {
+	v := form("to", "+12025550123", "type", "mediatemplate", "channel", "whatsapp", "from", "+12025550100",
+		"template_name", "launch", "params", `"v2"`, "media_url", "https://cdn.example.com/v2.png", "param_url", "v2", "ref", "r1")
+	edit(v)
+	return v
+}
+
 func TestChecks(t *testing.T) {
 	_, ts := newServer(t, Options{})
 	path := "/v1/" + sid + "/messages"
@@ -110,6 +125,17 @@ func TestChecks(t *testing.T) {
 		{"other type", path, key, with(func(v url.Values) { v.Set("type", "image") }), 400, "E400"},
 		{"bad callback", path, key, with(func(v url.Values) { v.Set("callback_url", "ftp://x") }), 400, "E400"},
 		{"bad source", path, key, with(func(v url.Values) { v.Set("source", "prod") }), 400, "E400"},
+		{"media without URL", path, key, media(func(v url.Values) { v.Del("media_url") }), 400, "E400"},
+		{"media over http to a public host", path, key, media(func(v url.Values) { v.Set("media_url", "http://cdn.example.com/n.pdf") }), 400, "E400"},
+		{"caption of 1,025 characters", path, key, media(func(v url.Values) { v.Set("caption", strings.Repeat("é", 1025)) }), 400, "E400"},
+		{"html in media_url", path, key, media(func(v url.Values) { v.Set("media_url", "https://cdn.example.com/<b>x</b>") }), 400, "E413"},
+		{"media template without URL", path, key, mediaTemplate(func(v url.Values) { v.Del("media_url") }), 400, "E400"},
+		{"html in param_url", path, key, mediaTemplate(func(v url.Values) { v.Set("param_url", "<a>v2</a>") }), 400, "E413"},
+		{"html in param_header", path, key, mediaTemplate(func(v url.Values) { v.Set("param_header", "<i>x</i>") }), 400, "E413"},
+		{"media is fine", path, key, media(func(url.Values) {}), 202, ""},
+		{"caption of 1,024 characters with tags is fine", path, key, media(func(v url.Values) { v.Set("caption", "<b>"+strings.Repeat("é", 1017)+"</b>") }), 202, ""},
+		{"loopback http media is fine", path, key, media(func(v url.Values) { v.Set("media_url", "http://127.0.0.1:9000/n.pdf") }), 202, ""},
+		{"media template is fine", path, key, mediaTemplate(func(url.Values) {}), 202, ""},
 		{"other path", "/v2/messages", key, validText(), 404, "E404"},
 		{"html in body is fine", path, key, validText(), 202, ""},
 		{"ref 255 long is fine", path, key, with(func(v url.Values) { v.Set("ref", strings.Repeat("é", 255)) }), 202, ""},

@@ -157,6 +157,72 @@ func TestEveryEncodingDelivers(t *testing.T) {
 	}
 }
 
+// Rich content travels in every encoding: a media message's URL and
+// caption, and a media template's header URL, text header and button part.
+func TestEveryEncodingDeliversRichContent(t *testing.T) {
+	media := kaleyra.Batch{Channel: "whatsapp", From: sender, To: []string{"+12025550123"}, Ref: "notes-v2",
+		Content: delivery.Content{Type: delivery.Media, MediaURL: "https://cdn.example.com/notes-v2.pdf", Caption: "Notes for <b>v2</b>, \"final\""}}
+	launch := kaleyra.Batch{Channel: "whatsapp", From: sender, To: []string{"+12025550124"}, Ref: "launch-v2",
+		Content: delivery.Content{Type: delivery.MediaTemplate, TemplateName: "launch_banner", Header: delivery.HeaderImage,
+			Params: []delivery.Param{{Name: "version", Value: "v2"}}, MediaURL: "https://cdn.example.com/v2.png", ButtonURL: "v2?from=wa&x=1"}}
+	textHeader := kaleyra.Batch{Channel: "whatsapp", From: sender, To: []string{"+12025550125"}, Ref: "launch-v2",
+		Content: delivery.Content{Type: delivery.Template, TemplateName: "launch_text", Header: delivery.HeaderText, HeaderText: "Today: v2"}}
+	want := []emulator.Record{
+		{SID: testSID, Channel: "whatsapp", From: sender, To: "+12025550123", Type: "media",
+			MediaURL: "https://cdn.example.com/notes-v2.pdf", Caption: "Notes for <b>v2</b>, \"final\"", Ref: "notes-v2"},
+		{SID: testSID, Channel: "whatsapp", From: sender, To: "+12025550124", Type: "mediatemplate", Template: "launch_banner",
+			Params: []string{"v2"}, MediaURL: "https://cdn.example.com/v2.png", ParamURL: "v2?from=wa&x=1", Ref: "launch-v2"},
+		{SID: testSID, Channel: "whatsapp", From: sender, To: "+12025550125", Type: "template", Template: "launch_text",
+			ParamHeader: "Today: v2", Ref: "launch-v2"},
+	}
+	ignoreIDs := cmp.Transformer("noIDs", func(r emulator.Record) emulator.Record {
+		r.Time, r.RequestID, r.MessageID = time.Time{}, "", ""
+		return r
+	})
+	for _, wire := range []struct{ method, encoding string }{
+		{"POST", "form"}, {"POST", "multipart"}, {"POST", "json"}, {"GET", ""},
+	} {
+		t.Run(wire.method+" "+wire.encoding, func(t *testing.T) {
+			_, url, outbox := emu(t, emulator.Faults{})
+			c := client(t, url, func(s *kaleyra.Settings) { s.Method, s.Encoding = wire.method, wire.encoding })
+			for _, b := range []kaleyra.Batch{media, launch, textHeader} {
+				if out := send(t, c, b); out[0].Status != kaleyra.Sent {
+					t.Errorf("%s: outcome %+v, want sent", b.Content.Type, out[0])
+				}
+			}
+			if diff := cmp.Diff(want, readOutbox(t, outbox), ignoreIDs); diff != "" {
+				t.Errorf("outbox (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The client refuses rich content that breaks a rule before sending it.
+func TestRichContentRefusedBeforeSending(t *testing.T) {
+	s, url, _ := emu(t, emulator.Faults{})
+	c := client(t, url, nil)
+	long := strings.Repeat("x", 1025)
+	for name, content := range map[string]delivery.Content{
+		"http media URL to a public host": {Type: delivery.Media, MediaURL: "http://cdn.example.com/n.pdf"},
+		"caption over the limit":          {Type: delivery.Media, MediaURL: "https://cdn.example.com/n.pdf", Caption: long},
+		"media template without a URL":    {Type: delivery.MediaTemplate, TemplateName: "t", Header: delivery.HeaderImage},
+		"tag in the button part":          {Type: delivery.Template, TemplateName: "t", ButtonURL: "<a>x</a>"},
+		"tag in the text header":          {Type: delivery.Template, TemplateName: "t", Header: delivery.HeaderText, HeaderText: "<b>x</b>"},
+	} {
+		b := kaleyra.Batch{Channel: "whatsapp", From: sender, To: []string{"+12025550123"}, Ref: "r", Content: content}
+		out, err := c.Send(context.Background(), b, func() error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out[0].Status != kaleyra.Failed || out[0].Code == "" {
+			t.Errorf("%s: outcome %+v, want failed with a code", name, out[0])
+		}
+	}
+	if n := s.Requests(); n != 0 {
+		t.Errorf("the emulator saw %d requests, want none", n)
+	}
+}
+
 func TestBatchOfHundred(t *testing.T) {
 	_, url, outbox := emu(t, emulator.Faults{})
 	c := client(t, url, nil)

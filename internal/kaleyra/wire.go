@@ -19,7 +19,7 @@ import (
 // dumps read like the API documentation.
 type field struct{ name, value string }
 
-// fields lists a batch's request parameters as DESIGN.md section 6 names
+// fields lists a batch's request parameters as Kaleyra's messages API names
 // them, leaving out the optional ones that are unset.
 func fields(b Batch, sandbox bool) []field {
 	channel := b.Channel
@@ -41,15 +41,24 @@ func fields(b Batch, sandbox bool) []field {
 	optional("ref", b.Ref)
 	optional("ref1", b.Ref1)
 	optional("ref2", b.Ref2)
-	switch b.Content.Type {
-	case delivery.Template:
-		fs = append(fs, field{"template_name", b.Content.TemplateName})
-		if len(b.Content.Params) > 0 {
-			fs = append(fs, field{"params", EncodeParams(b.Content.Params)})
+	c := b.Content
+	switch c.Type {
+	case delivery.Template, delivery.MediaTemplate:
+		fs = append(fs, field{"template_name", c.TemplateName})
+		if len(c.Params) > 0 {
+			fs = append(fs, field{"params", EncodeParams(c.Params)})
 		}
-		optional("lang_code", b.Content.Language)
+		optional("lang_code", c.Language)
+		if c.Type == delivery.MediaTemplate {
+			fs = append(fs, field{"media_url", c.MediaURL})
+		}
+		optional("param_header", c.HeaderText)
+		optional("param_url", c.ButtonURL)
+	case delivery.Media:
+		fs = append(fs, field{"media_url", c.MediaURL})
+		optional("caption", c.Caption)
 	default:
-		fs = append(fs, field{"body", b.Content.Body})
+		fs = append(fs, field{"body", c.Body})
 	}
 	if sandbox {
 		fs = append(fs, field{"source", "sandbox"})
@@ -74,11 +83,17 @@ func (b Batch) message() rules.Message {
 		m.Channel = rules.ChannelWhatsApp
 	}
 	switch b.Content.Type {
-	case delivery.Template:
+	case delivery.Template, delivery.MediaTemplate:
 		m.TemplateName, m.Language = b.Content.TemplateName, b.Content.Language
 		for _, p := range b.Content.Params {
 			m.Params = append(m.Params, p.Value)
 		}
+		m.ParamHeader, m.ParamURL = b.Content.HeaderText, b.Content.ButtonURL
+		if b.Content.Type == delivery.MediaTemplate {
+			m.MediaURL = b.Content.MediaURL
+		}
+	case delivery.Media:
+		m.MediaURL, m.Caption = b.Content.MediaURL, b.Content.Caption
 	default:
 		m.Body = b.Content.Body
 	}

@@ -61,12 +61,31 @@ func TestFields(t *testing.T) {
 	tmpl := Batch{Channel: "whatsapp", From: "+12025550100", To: []string{"+12025550123"}, CallbackURL: "https://example.com/cb",
 		Content: delivery.Content{Type: delivery.Template, TemplateName: "t", Language: "en",
 			Params: []delivery.Param{{Name: "version", Value: "v1"}, {Name: "eta", Value: "today"}}}, Ref: "r", Ref1: "r1"}
+	one := func(c delivery.Content) Batch {
+		return Batch{From: "+12025550100", To: []string{"+12025550123"}, Content: c, Ref: "r"}
+	}
+	head := []field{{"to", "+12025550123"}, {"type", ""}, {"channel", "whatsapp"}, {"from", "+12025550100"}, {"ref", "r"}}
+	with := func(typ string, fs ...field) []field {
+		out := append([]field(nil), head...)
+		out[1].value = typ
+		return append(out, fs...)
+	}
 	tests := []struct {
 		name    string
 		b       Batch
 		sandbox bool
 		want    []field
 	}{
+		{"media", one(delivery.Content{Type: delivery.Media, MediaURL: "https://cdn.example.com/n.pdf", Caption: "Notes <b>v2</b>"}),
+			false, with("media", field{"media_url", "https://cdn.example.com/n.pdf"}, field{"caption", "Notes <b>v2</b>"})},
+		{"media without caption", one(delivery.Content{Type: delivery.Media, MediaURL: "https://cdn.example.com/n.pdf"}),
+			false, with("media", field{"media_url", "https://cdn.example.com/n.pdf"})},
+		{"media template", one(delivery.Content{Type: delivery.MediaTemplate, TemplateName: "launch", Header: delivery.HeaderImage,
+			Params: []delivery.Param{{Name: "version", Value: "v2"}}, MediaURL: "https://cdn.example.com/v2.png", ButtonURL: "v2"}),
+			false, with("mediatemplate", field{"template_name", "launch"}, field{"params", `"v2"`},
+				field{"media_url", "https://cdn.example.com/v2.png"}, field{"param_url", "v2"})},
+		{"text header", one(delivery.Content{Type: delivery.Template, TemplateName: "t", Header: delivery.HeaderText, HeaderText: "Today"}),
+			false, with("template", field{"template_name", "t"}, field{"param_header", "Today"})},
 		{"text", text, false, []field{
 			{"to", "+12025550123,+12025550124"}, {"type", "text"}, {"channel", "whatsapp"}, {"from", "+12025550100"},
 			{"ref", "r"}, {"ref2", "r2"}, {"body", "hello"}}},

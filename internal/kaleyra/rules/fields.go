@@ -22,13 +22,17 @@ const (
 	FieldRef1         = "ref1"
 	FieldRef2         = "ref2"
 	FieldCallbackURL  = "callback_url"
+	FieldParamHeader  = "param_header"
+	FieldParamURL     = "param_url"
 )
 
 // Message types and the one channel herald sends on.
 const (
-	TypeText        = "text"
-	TypeTemplate    = "template"
-	ChannelWhatsApp = "whatsapp"
+	TypeText          = "text"
+	TypeTemplate      = "template"
+	TypeMedia         = "media"
+	TypeMediaTemplate = "mediatemplate"
+	ChannelWhatsApp   = "whatsapp"
 )
 
 // Limits on a field's length, in characters (not bytes).
@@ -105,7 +109,7 @@ func CheckChannel(value string) *Problem {
 
 // CheckType requires a type herald sends.
 func CheckType(value string) *Problem {
-	return oneOf(FieldType, value, []string{TypeText, TypeTemplate})
+	return oneOf(FieldType, value, []string{TypeText, TypeTemplate, TypeMedia, TypeMediaTemplate})
 }
 
 // checkLength counts characters, not bytes: Kaleyra and WhatsApp limit
@@ -135,6 +139,10 @@ type Message struct {
 	TemplateName string
 	Language     string
 	Params       []string
+	MediaURL     string
+	Caption      string
+	ParamHeader  string
+	ParamURL     string
 	Ref          string
 	Ref1         string
 	Ref2         string
@@ -152,6 +160,7 @@ func (m Message) Check(numbers *NumberCache) Problems {
 		{FieldType, m.Type}, {FieldChannel, m.Channel}, {FieldFrom, m.From},
 		{FieldTemplateName, m.TemplateName}, {FieldLanguage, m.Language},
 		{FieldRef, m.Ref}, {FieldRef1, m.Ref1}, {FieldRef2, m.Ref2}, {FieldCallbackURL, m.CallbackURL},
+		{FieldMediaURL, m.MediaURL}, {FieldParamHeader, m.ParamHeader}, {FieldParamURL, m.ParamURL},
 	} {
 		ps.add(CheckNoHTML(f.name, f.value))
 	}
@@ -180,6 +189,12 @@ func (m Message) Check(numbers *NumberCache) Problems {
 		ps.add(CheckBody(m.Body))
 	case TypeTemplate:
 		ps.add(CheckTemplateName(m.TemplateName))
+	case TypeMedia:
+		ps.add(CheckMediaURL(m.MediaURL))
+		ps.add(CheckCaption(m.Caption))
+	case TypeMediaTemplate:
+		ps.add(CheckTemplateName(m.TemplateName))
+		ps.add(CheckMediaURL(m.MediaURL))
 	default:
 		ps.add(CheckType(m.Type))
 	}
