@@ -92,7 +92,7 @@ func TestReadmeConfigurationsLoad(t *testing.T) {
 		t.Run(strings.Fields(text)[0]+"_"+string(rune('a'+i)), func(t *testing.T) {
 			switch {
 			case strings.Contains(text, `provider "kaleyra"`):
-				if res := load(t, map[string]string{"main.herald.hcl": text}); len(res.Deliveries) == 0 {
+				if res := load(t, map[string]string{"main.herald.hcl": text}); res.DeliveryCount() == 0 {
 					t.Error("a whole example declares no deliveries")
 				}
 			case !blockHeader.MatchString(text):

@@ -215,9 +215,12 @@ func (a *applyRun) applySaved(path string) int {
 	// The plan file keeps only what explains each prior record; the state,
 	// unchanged since the plan was made, has the rest (attempts, first
 	// attempt), which apply carries over into the new record.
-	for i := range p.Changes {
-		if c := &p.Changes[i]; c.Action.Sends() {
-			c.Prior = st.Get(c.Delivery.Key)
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		for j := range ic.Changes {
+			if c := &ic.Changes[j]; c.Action.Sends() {
+				c.Prior = st.Get(ic.Key(c))
+			}
 		}
 	}
 	if !checkMaxSends(a.dw, &a.args.Operation, p) {
@@ -297,29 +300,67 @@ func matchConfig(p *plans.Plan, cfg *lang.Result) error {
 	}
 	// Every provider a send goes through must be one the plan recorded,
 	// or the check above would be skipped by leaving it out.
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if _, ok := p.Providers[c.Delivery.Provider]; c.Action.Sends() && !ok {
-			return fmt.Errorf("the plan sends %s through provider %s but does not record where that provider sent when the plan was made; the file is incomplete or was edited. Make a new plan", c.Delivery.Address, c.Delivery.Provider)
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		if _, ok := p.Providers[ic.Instance.Provider]; !ok && ic.Summary().Sends() > 0 {
+			return fmt.Errorf("the plan sends %s through provider %s but does not record where that provider sent when the plan was made; the file is incomplete or was edited. Make a new plan", ic.Instance.Address, ic.Instance.Provider)
 		}
 	}
-	byKey := make(map[delivery.Key]*delivery.Delivery, len(cfg.Deliveries))
-	for i := range cfg.Deliveries {
-		byKey[cfg.Deliveries[i].Key] = &cfg.Deliveries[i]
+	byAddr := make(map[addrs.MessageInstance]*delivery.Instance, len(cfg.Instances))
+	for _, in := range cfg.Instances {
+		byAddr[in.Address] = in
 	}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if !c.Action.Sends() {
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		var sends []string
+		for _, c := range ic.Changes {
+			if c.Action.Sends() {
+				sends = append(sends, c.Recipient)
+			}
+		}
+		if len(sends) == 0 {
 			continue
 		}
-		d, ok := byKey[c.Delivery.Key]
-		if !ok {
-			return fmt.Errorf("the plan sends %s to %s, which the configuration no longer declares; make a new plan", c.Delivery.Address, c.Delivery.Key.Recipient)
+		planned := ic.Instance
+		in := declaring(cfg, byAddr, planned, sends)
+		if in == nil {
+			return fmt.Errorf("the plan sends %s to %s, which the configuration no longer declares; make a new plan", planned.Address, sends[0])
 		}
-		if d.Digest != c.Delivery.Digest || d.CallbackURL != c.Delivery.CallbackURL || d.Provider != c.Delivery.Provider {
-			return fmt.Errorf("the content of %s to %s changed since the plan was made; make a new plan", c.Delivery.Address, c.Delivery.Key.Recipient)
+		if in.Digest != planned.Digest || in.CallbackURL != planned.CallbackURL || in.Provider != planned.Provider {
+			return fmt.Errorf("the content of %s to %s changed since the plan was made; make a new plan", planned.Address, sends[0])
 		}
-		c.Delivery = *d
+		ic.Instance = in
+	}
+	return nil
+}
+
+// declaring finds the configured instance that declares every delivery
+// the plan sends for planned: the one at its address, or, for a block
+// renamed since the plan was made, one with the same key fields (the key,
+// not the name, identifies a delivery). It is nil when there is none.
+func declaring(cfg *lang.Result, byAddr map[addrs.MessageInstance]*delivery.Instance, planned *delivery.Instance, sends []string) *delivery.Instance {
+	declares := func(in *delivery.Instance) bool {
+		if in == nil || !in.SameKeyFields(planned) {
+			return false
+		}
+		have := make(map[string]bool, len(in.Recipients))
+		for _, r := range in.Recipients {
+			have[r] = true
+		}
+		for _, r := range sends {
+			if !have[r] {
+				return false
+			}
+		}
+		return true
+	}
+	if in := byAddr[planned.Address]; declares(in) {
+		return in
+	}
+	for _, in := range cfg.Instances {
+		if in.Address != planned.Address && declares(in) {
+			return in
+		}
 	}
 	return nil
 }
@@ -339,38 +380,41 @@ func checkActions(p *plans.Plan, st *states.State) error {
 	if err != nil {
 		return err
 	}
-	named := func(ts []addrs.Target, d *delivery.Delivery) bool {
+	named := func(ts []addrs.Target, addr addrs.MessageInstance, recipient string) bool {
 		for _, t := range ts {
-			if t.Contains(d.Address, d.Key.Recipient) {
+			if t.Contains(addr, recipient) {
 				return true
 			}
 		}
 		return false
 	}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if !c.Action.Sends() {
-			continue
-		}
-		d := &c.Delivery
-		prior := st.Get(d.Key)
-		var why string
-		switch {
-		case prior == nil && c.Action != plans.Send:
-			why = "the state holds no record of it, so a plan would send it, not " + string(c.Action) + " it"
-		case prior == nil:
-		case prior.Status == states.Failed && c.Action != plans.Retry:
-			why = "the state records it as failed, so a plan would retry it"
-		case prior.Status == states.Failed:
-		case c.Action != plans.Resend:
-			why = fmt.Sprintf("the state records it as %s, and only -replace sends that again", prior.Status)
-		case named(replace, d):
-		case prior.Status == states.Unknown && named(replaceUnknown, d):
-		default:
-			why = fmt.Sprintf("the state records it as %s, and no -replace the plan was made with names it", prior.Status)
-		}
-		if why != "" {
-			return fmt.Errorf("the plan would %s %s to %s, but %s. The plan file was edited, or made by a faulty herald; make a new plan", c.Action, d.Address, d.Key.Recipient, why)
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		addr := ic.Instance.Address
+		for j := range ic.Changes {
+			c := &ic.Changes[j]
+			if !c.Action.Sends() {
+				continue
+			}
+			prior := st.Get(ic.Key(c))
+			var why string
+			switch {
+			case prior == nil && c.Action != plans.Send:
+				why = "the state holds no record of it, so a plan would send it, not " + c.Action.String() + " it"
+			case prior == nil:
+			case prior.Status == states.Failed && c.Action != plans.Retry:
+				why = "the state records it as failed, so a plan would retry it"
+			case prior.Status == states.Failed:
+			case c.Action != plans.Resend:
+				why = fmt.Sprintf("the state records it as %s, and only -replace sends that again", prior.Status)
+			case named(replace, addr, c.Recipient):
+			case prior.Status == states.Unknown && named(replaceUnknown, addr, c.Recipient):
+			default:
+				why = fmt.Sprintf("the state records it as %s, and no -replace the plan was made with names it", prior.Status)
+			}
+			if why != "" {
+				return fmt.Errorf("the plan would %s %s to %s, but %s. The plan file was edited, or made by a faulty herald; make a new plan", c.Action, addr, c.Recipient, why)
+			}
 		}
 	}
 	return nil
@@ -394,13 +438,14 @@ func parseTargets(flag string, in []string) ([]addrs.Target, error) {
 func checkCredentials(dw *diagWriter, cfg *lang.Result, p *plans.Plan) bool {
 	var diags hcl.Diagnostics
 	seen := map[string]bool{}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if !c.Action.Sends() || seen[c.Delivery.Provider] {
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		provider := ic.Instance.Provider
+		if seen[provider] || ic.Summary().Sends() == 0 {
 			continue
 		}
-		seen[c.Delivery.Provider] = true
-		diags = append(diags, cfg.Credentials(c.Delivery.Provider)...)
+		seen[provider] = true
+		diags = append(diags, cfg.Credentials(provider)...)
 	}
 	// In source order, whatever order the plan reached the providers in.
 	slices.SortFunc(diags, func(a, b *hcl.Diagnostic) int {
@@ -441,7 +486,7 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 		a.dw.err("Error opening the state journal", err)
 		return ExitError
 	}
-	res, applyErr := engine.Apply(a.stop, p, st, journal, engine.ApplyOptions{
+	res, applyDiags := engine.Apply(a.stop, p, st, journal, engine.ApplyOptions{
 		Providers:   providers,
 		Parallelism: a.args.Parallelism,
 		Hooks:       a.hooks(),
@@ -453,11 +498,14 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 	writeErr := backend.Write(st)
 	a.summary(res)
 	status := 0
+	if applyDiags.HasErrors() {
+		status = ExitError
+	}
+	a.dw.diags(applyDiags)
 	for _, e := range []struct {
 		summary string
 		err     error
 	}{
-		{"Error recording sends", applyErr},
 		{"Error closing the state journal", closeErr},
 		{"Error saving the state", writeErr},
 	} {
@@ -513,9 +561,9 @@ func (a *applyRun) watchInterrupts(stopSends func(), finished <-chan struct{}) {
 // starting the built-in emulator for those that ask for it.
 func (a *applyRun) providers(cfg *lang.Result, p *plans.Plan) (map[string]engine.Provider, func(), error) {
 	used := map[string]bool{}
-	for i := range p.Changes {
-		if c := &p.Changes[i]; c.Action.Sends() {
-			used[c.Delivery.Provider] = true
+	for i := range p.Instances {
+		if ic := &p.Instances[i]; ic.Summary().Sends() > 0 {
+			used[ic.Instance.Provider] = true
 		}
 	}
 	var closers []func()

@@ -31,7 +31,7 @@ func logConfig(log hclog.Logger, dir string, files int, cfg *lang.Result) {
 	}
 	sort.Strings(providers)
 	log.Debug("read the configuration", "dir", dir, "files", files, "variables", strings.Join(vars, ","),
-		"providers", strings.Join(providers, "; "), "deliveries", len(cfg.Deliveries), "state_path", cfg.StatePath)
+		"providers", strings.Join(providers, "; "), "instances", len(cfg.Instances), "deliveries", cfg.DeliveryCount(), "state_path", cfg.StatePath)
 }
 
 // logState logs the state a command read.
@@ -53,34 +53,23 @@ func logPlan(log hclog.Logger, p *plans.Plan) {
 	if !log.IsDebug() {
 		return
 	}
-	type group struct {
-		addr    string
-		reasons map[string]int
-		order   []string
-	}
-	var groups []*group
-	byAddr := map[string]*group{}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		addr := c.Delivery.Address.String()
-		g := byAddr[addr]
-		if g == nil {
-			g = &group{addr: addr, reasons: map[string]int{}}
-			byAddr[addr] = g
-			groups = append(groups, g)
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		// Counts by action and reason, in the order they first occur.
+		counts := map[[2]uint8]int{}
+		var order []plans.Change
+		for _, c := range ic.Changes {
+			k := [2]uint8{uint8(c.Action), uint8(c.Reason)}
+			if counts[k] == 0 {
+				order = append(order, c)
+			}
+			counts[k]++
 		}
-		why := string(c.Action) + " (" + fmt.Sprint(c.Reason) + ")"
-		if g.reasons[why] == 0 {
-			g.order = append(g.order, why)
+		parts := make([]string, len(order))
+		for j, c := range order {
+			parts[j] = fmt.Sprintf("%d %s (%s)", counts[[2]uint8{uint8(c.Action), uint8(c.Reason)}], c.Action, c.Reason)
 		}
-		g.reasons[why]++
-	}
-	for _, g := range groups {
-		parts := make([]string, len(g.order))
-		for i, why := range g.order {
-			parts[i] = fmt.Sprintf("%d %s", g.reasons[why], why)
-		}
-		log.Debug("planned", "instance", g.addr, "deliveries", strings.Join(parts, "; "))
+		log.Debug("planned", "instance", ic.Instance.Address.String(), "deliveries", strings.Join(parts, "; "))
 	}
 	sum := p.Summary()
 	log.Debug("plan made", "send", sum.Send, "retry", sum.Retry, "resend", sum.Resend, "already_sent", sum.None,

@@ -103,16 +103,13 @@ func planWith(dw *diagWriter, o *arguments.Operation, cfg *lang.Result, st *stat
 	if !checkTargetNames(dw, cfg, opts) {
 		return nil, false
 	}
-	p, warnings, err := engine.Plan(cfg, st, opts)
-	if err != nil {
-		dw.err("Invalid -replace", err)
+	p, diags := engine.Plan(cfg, st, opts)
+	dw.diags(diags)
+	if diags.HasErrors() {
 		return nil, false
 	}
 	logPlan(dw.env.Logger, p)
 	p.HeraldVersion = dw.env.Version
 	p.Backend = backendIdentity(dw.env, cfg)
-	for _, w := range warnings {
-		dw.warn("Partial plan", w)
-	}
 	return p, true
 }

@@ -24,8 +24,8 @@ func planOptions(o *arguments.Operation) engine.PlanOptions {
 func checkTargetNames(dw *diagWriter, cfg *lang.Result, opts engine.PlanOptions) bool {
 	declared := map[string]bool{}
 	var names []string
-	for i := range cfg.Deliveries {
-		if n := cfg.Deliveries[i].Address.Message.Name; !declared[n] {
+	for _, in := range cfg.Instances {
+		if n := in.Address.Message.Name; !declared[n] {
 			declared[n] = true
 			names = append(names, n)
 		}

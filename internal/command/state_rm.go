@@ -102,9 +102,11 @@ func runStateRm(env *Env, args []string) int {
 			dw.fail("Configuration needed", "The state rm -undeclared command removes what the configuration no longer declares, so the configuration must evaluate; fix the errors above, or name the deliveries to remove.")
 			return ExitError
 		}
-		declared = make(map[delivery.Key]bool, len(cfg.Deliveries))
-		for i := range cfg.Deliveries {
-			declared[cfg.Deliveries[i].Key] = true
+		declared = make(map[delivery.Key]bool, cfg.DeliveryCount())
+		for _, in := range cfg.Instances {
+			for _, r := range in.Recipients {
+				declared[in.Key(r)] = true
+			}
 		}
 	} else {
 		followConfig(env, st)

@@ -50,8 +50,8 @@ func tamperPlan(t *testing.T, path string, edit func(payload map[string]any)) {
 // setActions sets every delivery's action in a plan payload.
 func setActions(action string) func(map[string]any) {
 	return func(payload map[string]any) {
-		for _, run := range payload["runs"].([]any) {
-			for _, d := range run.(map[string]any)["deliveries"].([]any) {
+		for _, inst := range payload["instances"].([]any) {
+			for _, d := range inst.(map[string]any)["changes"].([]any) {
 				d.(map[string]any)["action"] = action
 			}
 		}

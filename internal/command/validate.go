@@ -47,7 +47,7 @@ func runValidate(env *Env, args []string) int {
 	res, files, diags := lang.Load(lang.Options{Dir: env.Dir, Args: a.Vars.Args})
 	deliveries := 0
 	if res != nil {
-		deliveries = len(res.Deliveries)
+		deliveries = res.DeliveryCount()
 	}
 	valid := !diags.HasErrors()
 

@@ -15,7 +15,6 @@ import (
 	"hash"
 	"strings"
 
-	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
@@ -138,26 +137,4 @@ func writeParams(h hash.Hash, field func(string), params []Param) {
 		field(p.Name)
 		field(p.Value)
 	}
-}
-
-// Delivery is one message to one recipient, fully evaluated: what the plan
-// engine compares against state and what apply sends.
-type Delivery struct {
-	// Address is the message instance that declared this delivery.
-	Address addrs.MessageInstance
-	Key     Key
-	Content Content
-	Digest  Digest
-	// Sensitive is true when the content derives from a sensitive variable;
-	// views then show "(sensitive)" in place of the body and params.
-	Sensitive   bool
-	CallbackURL string
-	// Provider is the provider configuration's address: "kaleyra" or
-	// "kaleyra.ALIAS".
-	Provider string
-	// SenderName is the sender block's name, for display.
-	SenderName string
-	// DependsOn lists the messages whose sends must all finish, and succeed,
-	// before this delivery is sent.
-	DependsOn []addrs.Message
 }

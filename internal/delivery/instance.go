@@ -39,7 +39,8 @@ type Instance struct {
 	DependsOn []addrs.Message
 
 	// Recipients are E.164 numbers in the order the configuration lists
-	// them, each once.
+	// them, each once. Instances to one recipients block share its slice,
+	// so it is never modified.
 	Recipients []string
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/lang"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -14,22 +13,14 @@ import (
 // declare keep the address they were last sent from.
 func FollowAddresses(cfg *lang.Result, st *states.State) int {
 	changed := 0
-	// Deliveries of one instance are consecutive and share its address:
-	// render it once per run of them.
-	var last addrs.MessageInstance
-	var lastString string
-	for i := range cfg.Deliveries {
-		d := &cfg.Deliveries[i]
-		rec := st.Get(d.Key)
-		if rec == nil {
-			continue
-		}
-		if lastString == "" || d.Address != last {
-			last, lastString = d.Address, d.Address.String()
-		}
-		if rec.Address != lastString {
-			rec.Address = lastString
-			changed++
+	for _, in := range cfg.Instances {
+		address := in.Address.String()
+		for _, r := range in.Recipients {
+			rec := st.Get(in.Key(r))
+			if rec != nil && rec.Address != address {
+				rec.Address = address
+				changed++
+			}
 		}
 	}
 	return changed

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
@@ -51,10 +52,10 @@ type ApplyOptions struct {
 // request leaves, and its outcome when the answer comes.
 //
 // Cancelling ctx stops new sends from starting; sends already in flight
-// finish and are recorded. Apply returns an error only when recording
-// failed: then it stops at once, since a send it cannot record must not
-// happen.
-func Apply(ctx context.Context, p *plans.Plan, st *states.State, j statemgr.Journal, opts ApplyOptions) (Result, error) {
+// finish and are recorded. Apply returns an error diagnostic when a send
+// could not be recorded, or could not be made at all: then it stops
+// starting sends at once, since a send it cannot record must not happen.
+func Apply(ctx context.Context, p *plans.Plan, st *states.State, j statemgr.Journal, opts ApplyOptions) (Result, hcl.Diagnostics) {
 	a := &applier{
 		st:      st,
 		journal: j,
@@ -83,7 +84,7 @@ type applier struct {
 
 	mu       sync.Mutex // guards st, result, fatal, failedBy
 	result   Result
-	fatal    error
+	fatal    *hcl.Diagnostic
 	failedBy map[addrs.Message]bool // messages with a send not sent
 	// refused holds, by provider, the account-wide code (wrong
 	// credentials, no balance) Kaleyra refused a request with: every
@@ -94,11 +95,10 @@ type applier struct {
 	rate    rateMeter
 }
 
-// batch is one request's worth of changes: same message instance, provider,
-// sender, content and ref fields.
+// batch is one request's worth of one instance's changes.
 type batch struct {
-	provider string
-	changes  []*plans.Change
+	inst    *delivery.Instance
+	changes []*plans.Change
 	// done is called when every change of the batch has an outcome.
 	done func()
 }
@@ -111,7 +111,7 @@ type messageWork struct {
 	done      chan struct{}
 }
 
-func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, error) {
+func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnostics) {
 	work, order := a.group(p)
 	a.failedBy = make(map[addrs.Message]bool)
 	a.refused = make(map[string]string)
@@ -151,7 +151,10 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, error) {
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.result, a.fatal
+	if a.fatal != nil {
+		return a.result, hcl.Diagnostics{a.fatal}
+	}
+	return a.result, nil
 }
 
 // feed waits for w's dependencies, then queues its batches and waits for
@@ -162,18 +165,17 @@ func (a *applier) feed(ctx context.Context, w *messageWork, work map[addrs.Messa
 			<-d.done
 		}
 	}
-	var blockedBy []string
+	var blockedBy []addrs.Message
 	a.mu.Lock()
 	for _, dep := range w.dependsOn {
 		if a.failedBy[dep] {
-			blockedBy = append(blockedBy, dep.String())
+			blockedBy = append(blockedBy, dep)
 		}
 	}
 	a.mu.Unlock()
 	if len(blockedBy) > 0 {
-		reason := fmt.Sprintf("not sent because %s, which it depends on, did not send everything", strings.Join(blockedBy, ", "))
 		for _, b := range w.batches {
-			a.skip(w.message, b.changes, reason)
+			a.skip(b, Skip{Cause: DependencyFailed, BlockedBy: blockedBy})
 		}
 		return
 	}
@@ -182,79 +184,71 @@ func (a *applier) feed(ctx context.Context, w *messageWork, work map[addrs.Messa
 	for _, b := range w.batches {
 		pending.Add(1)
 		b.done = pending.Done
-		if why := a.stopped(ctx, b.provider); why != "" {
-			a.skip(w.message, b.changes, why)
+		if why := a.stopped(ctx, b.inst.Provider); why.Cause != 0 {
+			a.skip(b, why)
 			pending.Done()
 			continue
 		}
 		select {
 		case queue <- b:
 		case <-ctx.Done():
-			a.skip(w.message, b.changes, reasonInterrupted)
+			a.skip(b, Skip{Cause: Interrupted})
 			pending.Done()
 		}
 	}
 	pending.Wait()
 }
 
-// reasonInterrupted is the one reason given for every send an interrupt
-// kept from starting, so that one Ctrl-C is reported once per message.
-const reasonInterrupted = "not sent: apply was interrupted"
-
-// stopped says why no new send may start through provider, or "" when one
-// may: interrupted, a record could not be written, or Kaleyra refused the
-// provider's account, which every further request would repeat.
-func (a *applier) stopped(ctx context.Context, provider string) string {
+// stopped says why no new send may start through provider, or has no
+// Cause when one may: interrupted, a record could not be written, or
+// Kaleyra refused the provider's account, which every further request
+// would repeat. Every send an interrupt kept from starting gets the same
+// Skip, so that one Ctrl-C is reported once per message.
+func (a *applier) stopped(ctx context.Context, provider string) Skip {
 	if ctx.Err() != nil {
-		return reasonInterrupted
+		return Skip{Cause: Interrupted}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.fatal != nil {
-		return "not sent: apply stopped after an error it could not go on from"
+		return Skip{Cause: Stopped}
 	}
 	if code := a.refused[provider]; code != "" {
-		return fmt.Sprintf("not sent: Kaleyra refused the account of provider %s (%s) on an earlier request, so apply stopped sending through it", provider, code)
+		return Skip{Cause: AccountRefused, Provider: provider, Code: code}
 	}
-	return ""
+	return Skip{}
 }
 
 // group splits the plan's sends into batches per message, in the order the
-// messages first appear.
+// messages first appear. A batch is a run of one instance's sends, at most
+// as many as its provider takes in one request.
 func (a *applier) group(p *plans.Plan) (map[addrs.Message]*messageWork, []addrs.Message) {
-	type batchKey struct {
-		instance    addrs.MessageInstance
-		provider    string
-		sender      string
-		digest      delivery.Digest
-		ref         [3]string
-		callbackURL string
-	}
 	work := make(map[addrs.Message]*messageWork)
 	var order []addrs.Message
-	open := make(map[batchKey]*batch)
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if !c.Action.Sends() {
-			continue
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		in := ic.Instance
+		size := a.batchSize(in.Provider)
+		var b *batch
+		for j := range ic.Changes {
+			c := &ic.Changes[j]
+			if !c.Action.Sends() {
+				continue
+			}
+			a.total++
+			m := in.Address.Message
+			w := work[m]
+			if w == nil {
+				w = &messageWork{message: m, dependsOn: in.DependsOn, done: make(chan struct{})}
+				work[m] = w
+				order = append(order, m)
+			}
+			if b == nil || len(b.changes) >= size {
+				b = &batch{inst: in, changes: make([]*plans.Change, 0, min(size, len(ic.Changes)-j))}
+				w.batches = append(w.batches, b)
+			}
+			b.changes = append(b.changes, c)
 		}
-		a.total++
-		d := &c.Delivery
-		m := d.Address.Message
-		w := work[m]
-		if w == nil {
-			w = &messageWork{message: m, dependsOn: d.DependsOn, done: make(chan struct{})}
-			work[m] = w
-			order = append(order, m)
-		}
-		k := batchKey{d.Address, d.Provider, d.Key.Sender, d.Digest, [3]string{d.Key.Ref, d.Key.Ref1, d.Key.Ref2}, d.CallbackURL}
-		b := open[k]
-		if b == nil || len(b.changes) >= a.batchSize(d.Provider) {
-			b = &batch{provider: d.Provider}
-			open[k] = b
-			w.batches = append(w.batches, b)
-		}
-		b.changes = append(b.changes, c)
 	}
 	return work, order
 }
@@ -268,29 +262,33 @@ func (a *applier) batchSize(provider string) int {
 
 // send sends one batch and records its outcomes.
 func (a *applier) send(ctx context.Context, b *batch) {
-	m := b.changes[0].Delivery.Address.Message
-	if why := a.stopped(ctx, b.provider); why != "" {
-		a.skip(m, b.changes, why)
+	if why := a.stopped(ctx, b.inst.Provider); why.Cause != 0 {
+		a.skip(b, why)
 		return
 	}
-	prov, ok := a.opts.Providers[b.provider]
+	in := b.inst
+	prov, ok := a.opts.Providers[in.Provider]
 	if !ok || prov.Sender == nil {
-		a.setFatal(fmt.Errorf("no client for provider %q", b.provider))
-		a.skip(m, b.changes, "not sent: no client for provider "+b.provider)
+		a.setFatal(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No client for provider",
+			Detail:   fmt.Sprintf("No client was set up for provider %q, which %s sends through.", in.Provider, in.Address),
+		})
+		a.skip(b, Skip{Cause: NoClient, Provider: in.Provider})
 		return
 	}
-	first := &b.changes[0].Delivery
 	req := kaleyra.Batch{
-		Channel:     first.Key.Channel,
-		From:        first.Key.Sender,
-		Content:     first.Content,
-		Ref:         first.Key.Ref,
-		Ref1:        first.Key.Ref1,
-		Ref2:        first.Key.Ref2,
-		CallbackURL: first.CallbackURL,
+		Channel:     in.Channel,
+		From:        in.Sender,
+		Content:     in.Content,
+		Ref:         in.Ref,
+		Ref1:        in.Ref1,
+		Ref2:        in.Ref2,
+		CallbackURL: in.CallbackURL,
+		To:          make([]string, len(b.changes)),
 	}
-	for _, c := range b.changes {
-		req.To = append(req.To, c.Delivery.Key.Recipient)
+	for i, c := range b.changes {
+		req.To[i] = c.Recipient
 	}
 
 	recorded := false // in flight in the journal: the request may leave
@@ -299,18 +297,17 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		recs := make([]states.Delivery, len(b.changes))
 		now := a.now()
 		readyAt = now
+		address := in.Address.String()
 		for i, c := range b.changes {
-			recs[i] = a.record(c, now)
+			recs[i] = a.record(in, address, c, now)
 			recs[i].Status = statemgr.InFlight
 		}
 		if err := a.journal.Record(recs...); err != nil {
-			return fmt.Errorf("recording sends in flight: %w", err)
+			return &recordError{err}
 		}
 		recorded = true
 		if a.opts.Hooks != nil {
-			for _, c := range b.changes {
-				a.opts.Hooks.PreSend(c)
-			}
+			a.opts.Hooks.PreSend(in, b.changes)
 		}
 		return nil
 	}
@@ -319,12 +316,12 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		// The Sender broke its contract: its request may have left, so the
 		// deliveries are unknown, never dropped (which would send them again).
 		a.logger.Error("the sender failed after its request was made ready", "error", err)
-		a.recordOutcomes(m, b.changes, nil, readyAt)
+		a.recordOutcomes(b, nil, readyAt)
 		return
 	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			a.skip(m, b.changes, reasonInterrupted)
+			a.skip(b, Skip{Cause: Interrupted})
 			return
 		}
 		var claim *statemgr.ClaimError
@@ -333,24 +330,43 @@ func (a *applier) send(ctx context.Context, b *batch) {
 			// it was recorded, so nothing leaves; the rest stays planned
 			// and goes with the next run.
 			a.logger.Warn("skipping a request whose deliveries another run claimed", "error", err)
-			a.skip(m, b.changes, "not sent: "+claim.Error())
+			a.skip(b, Skip{Cause: Claimed, Err: claim})
 			return
 		}
-		a.setFatal(err)
-		a.skip(m, b.changes, "not sent: "+err.Error())
+		a.setFatal(sendError(err))
+		a.skip(b, Skip{Cause: SendFailed, Err: err})
 		return
 	}
-	a.recordOutcomes(m, b.changes, outcomes, readyAt)
+	a.recordOutcomes(b, outcomes, readyAt)
 }
 
-// record makes the state record of c as of now, carrying over what the
-// state knew of its key.
-func (a *applier) record(c *plans.Change, now time.Time) states.Delivery {
-	d := &c.Delivery
+// recordError is the journal's refusal of a batch's in-flight records, as
+// ready returns it through the Sender, so that send can tell it from the
+// client's own errors.
+type recordError struct{ err error }
+
+func (e *recordError) Error() string { return "recording sends in flight: " + e.err.Error() }
+func (e *recordError) Unwrap() error { return e.err }
+
+// sendError is the diagnostic for a batch that could not be sent: the
+// journal refused its in-flight records, or the client refused the request
+// before it left.
+func sendError(err error) *hcl.Diagnostic {
+	summary, detail := "Error sending", "The request could not be made: "+err.Error()
+	var rec *recordError
+	if errors.As(err, &rec) {
+		summary, detail = "Error recording sends", "Recording sends in flight: "+rec.err.Error()
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: strings.TrimSuffix(detail, ".") + "."}
+}
+
+// record makes the state record of in's delivery c as of now, carrying
+// over what the state knew of its key. address is in.Address.String().
+func (a *applier) record(in *delivery.Instance, address string, c *plans.Change, now time.Time) states.Delivery {
 	rec := states.Delivery{
-		Key:       d.Key,
-		Address:   d.Address.String(),
-		Digest:    d.Digest,
+		Key:       in.Key(c.Recipient),
+		Address:   address,
+		Digest:    in.Digest,
 		FirstSent: now,
 		UpdatedAt: now,
 	}
@@ -363,15 +379,17 @@ func (a *applier) record(c *plans.Change, now time.Time) states.Delivery {
 	return rec
 }
 
-// recordOutcomes records the answer to a request made ready at readyAt,
+// recordOutcomes records the answer to b's request made ready at readyAt,
 // which is a first send's first attempt.
-func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outcomes []kaleyra.Outcome, readyAt time.Time) {
+func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt time.Time) {
 	now := a.now()
-	recs := make([]states.Delivery, len(changes))
-	found := make([]kaleyra.Outcome, len(changes))
-	for i, c := range changes {
-		o := outcomeFor(outcomes, i, c.Delivery.Key.Recipient)
-		rec := a.record(c, now)
+	in := b.inst
+	address := in.Address.String()
+	recs := make([]states.Delivery, len(b.changes))
+	found := make([]kaleyra.Outcome, len(b.changes))
+	for i, c := range b.changes {
+		o := outcomeFor(outcomes, i, c.Recipient)
+		rec := a.record(in, address, c, now)
 		if (c.Prior == nil || c.Prior.FirstSent.IsZero()) && !readyAt.IsZero() {
 			rec.FirstSent = readyAt
 		}
@@ -392,6 +410,7 @@ func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outco
 	}
 	err := a.journal.Record(recs...)
 
+	m := in.Address.Message
 	a.mu.Lock()
 	for i := range recs {
 		r := recs[i]
@@ -402,7 +421,7 @@ func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outco
 		case states.Failed:
 			a.result.Failed++
 			a.failedBy[m] = true
-			if prov := changes[i].Delivery.Provider; kaleyra.AccountWide(r.ErrorCode) && a.refused[prov] == "" {
+			if prov := in.Provider; kaleyra.AccountWide(r.ErrorCode) && a.refused[prov] == "" {
 				a.refused[prov] = r.ErrorCode
 				a.logger.Warn("Kaleyra refused the account; no further requests through this provider", "provider", prov, "code", r.ErrorCode)
 			}
@@ -413,14 +432,16 @@ func (a *applier) recordOutcomes(m addrs.Message, changes []*plans.Change, outco
 	}
 	a.rate.add(now, len(recs))
 	if err != nil && a.fatal == nil {
-		a.fatal = fmt.Errorf("recording outcomes: %w", err)
+		a.fatal = &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Error recording sends",
+			Detail:   "Recording outcomes: " + strings.TrimSuffix(err.Error(), ".") + ".",
+		}
 	}
 	a.mu.Unlock()
 
 	if a.opts.Hooks != nil {
-		for i, c := range changes {
-			a.opts.Hooks.PostSend(c, found[i])
-		}
+		a.opts.Hooks.PostSend(in, b.changes, found)
 	}
 }
 
@@ -440,23 +461,23 @@ func outcomeFor(outcomes []kaleyra.Outcome, i int, recipient string) kaleyra.Out
 		Text: "the client returned no outcome for this recipient"}
 }
 
-func (a *applier) skip(m addrs.Message, changes []*plans.Change, reason string) {
+// skip counts b's changes as not sent, which also holds back whatever
+// depends on their message.
+func (a *applier) skip(b *batch, why Skip) {
 	a.mu.Lock()
-	a.result.Skipped += len(changes)
-	a.failedBy[m] = true
+	a.result.Skipped += len(b.changes)
+	a.failedBy[b.inst.Address.Message] = true
 	a.mu.Unlock()
 	if a.opts.Hooks != nil {
-		for _, c := range changes {
-			a.opts.Hooks.Skipped(c, reason)
-		}
+		a.opts.Hooks.Skipped(b.inst, b.changes, why)
 	}
 }
 
-func (a *applier) setFatal(err error) {
+func (a *applier) setFatal(d *hcl.Diagnostic) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.fatal == nil {
-		a.fatal = err
+		a.fatal = d
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
@@ -20,56 +21,67 @@ import (
 	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
-// deliveries builds n deliveries of message name (instance key optional)
-// to +1202555010x-style recipients.
-func deliveries(name, key string, n int, body string, deps ...string) []delivery.Delivery {
-	inst := addrs.Message{Name: name}.Instance(addrs.NoKey)
+// instance builds message name (instance key optional) with n
+// +1202555020x-style recipients.
+func instance(name, key string, n int, body string, deps ...string) *delivery.Instance {
+	addr := addrs.Message{Name: name}.Instance(addrs.NoKey)
 	if key != "" {
-		inst = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
+		addr = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
 	}
 	content := delivery.Content{Type: delivery.Text, Body: body}
-	var out []delivery.Delivery
+	in := &delivery.Instance{
+		Address:  addr,
+		Channel:  "whatsapp",
+		Sender:   "+12025550100",
+		Ref:      name + key,
+		Content:  content,
+		Digest:   content.Digest(),
+		Provider: "kaleyra",
+	}
 	for i := 0; i < n; i++ {
-		d := delivery.Delivery{
-			Address: inst,
-			Key: delivery.Key{Channel: "whatsapp", Sender: "+12025550100",
-				Recipient: fmt.Sprintf("+1202555%04d", 200+i), Ref: name + key},
-			Content:  content,
-			Digest:   content.Digest(),
-			Provider: "kaleyra",
-		}
-		for _, dep := range deps {
-			d.DependsOn = append(d.DependsOn, addrs.Message{Name: dep})
-		}
-		out = append(out, d)
+		in.Recipients = append(in.Recipients, fmt.Sprintf("+1202555%04d", 200+i))
+	}
+	for _, dep := range deps {
+		in.DependsOn = append(in.DependsOn, addrs.Message{Name: dep})
+	}
+	return in
+}
+
+// keys are the keys of in's deliveries, in order.
+func keys(in *delivery.Instance) []delivery.Key {
+	out := make([]delivery.Key, len(in.Recipients))
+	for i, r := range in.Recipients {
+		out[i] = in.Key(r)
 	}
 	return out
 }
 
-func record(d delivery.Delivery, status states.Status, digest delivery.Digest) *states.Delivery {
-	return &states.Delivery{Key: d.Key, Address: d.Address.String(), Digest: digest, Status: status, Attempts: 1}
+func record(in *delivery.Instance, i int, status states.Status, digest delivery.Digest) *states.Delivery {
+	return &states.Delivery{Key: in.Key(in.Recipients[i]), Address: in.Address.String(), Digest: digest, Status: status, Attempts: 1}
 }
 
 func actions(p *plans.Plan) []string {
 	var out []string
-	for _, c := range p.Changes {
-		out = append(out, c.Delivery.Key.Recipient+" "+string(c.Action))
+	for _, ic := range p.Instances {
+		for _, c := range ic.Changes {
+			out = append(out, c.Recipient+" "+c.Action.String())
+		}
 	}
 	return out
 }
 
 func TestPlanActions(t *testing.T) {
-	ds := deliveries("a", "", 6, "hello")
+	ds := instance("a", "", 6, "hello")
 	other := delivery.Content{Type: delivery.Text, Body: "old"}.Digest()
 	st := states.New("L")
 	st.Serial = 7
-	st.Set(record(ds[1], states.Failed, ds[1].Digest))
-	st.Set(record(ds[2], states.Sent, ds[2].Digest))
-	st.Set(record(ds[3], states.Sent, other))
-	st.Set(record(ds[4], states.Unknown, ds[4].Digest))
-	gone := deliveries("gone", "", 1, "x")[0]
-	st.Set(record(gone, states.Sent, gone.Digest))
-	cfg := &lang.Result{Deliveries: ds}
+	st.Set(record(ds, 1, states.Failed, ds.Digest))
+	st.Set(record(ds, 2, states.Sent, ds.Digest))
+	st.Set(record(ds, 3, states.Sent, other))
+	st.Set(record(ds, 4, states.Unknown, ds.Digest))
+	gone := instance("gone", "", 1, "x")
+	st.Set(record(gone, 0, states.Sent, gone.Digest))
+	cfg := &lang.Result{Instances: []*delivery.Instance{ds}}
 
 	tests := []struct {
 		name    string
@@ -129,15 +141,18 @@ func TestPlanActions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, _, err := Plan(cfg, st, tt.opts)
+			p, diags := Plan(cfg, st, tt.opts)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				if !diags.HasErrors() || !strings.Contains(diags.Error(), tt.wantErr) || p != nil {
+					t.Fatalf("got %v and plan %v, want no plan and an error containing %q", diags, p, tt.wantErr)
+				}
+				if d := diags[0]; !strings.HasPrefix(d.Summary, "Invalid -replace") {
+					t.Errorf("error summary %q, want Invalid -replace or -replace-unknown", d.Summary)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
+			if len(diags) > 0 {
+				t.Fatal(diags.Error())
 			}
 			if diff := cmp.Diff(tt.want, actions(p)); diff != "" {
 				t.Errorf("actions (-want +got):\n%s", diff)
@@ -153,7 +168,7 @@ func TestPlanActions(t *testing.T) {
 }
 
 func TestPlanWarnsOfAddressesThatMatchNothing(t *testing.T) {
-	cfg := &lang.Result{Deliveries: append(deliveries("a", "", 2, "x"), deliveries("b", "", 2, "y")...)}
+	cfg := &lang.Result{Instances: []*delivery.Instance{instance("a", "", 2, "x"), instance("b", "", 2, "y")}}
 	tests := []struct {
 		name string
 		opts PlanOptions
@@ -171,9 +186,13 @@ func TestPlanWarnsOfAddressesThatMatchNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, warnings, err := Plan(cfg, states.New("L"), tt.opts)
-			if err != nil {
-				t.Fatal(err)
+			_, diags := Plan(cfg, states.New("L"), tt.opts)
+			var warnings []string
+			for _, d := range diags {
+				if d.Severity != hcl.DiagWarning || d.Summary != "Partial plan" {
+					t.Fatalf("got severity %d %q, want only Partial plan warnings", d.Severity, d.Summary)
+				}
+				warnings = append(warnings, d.Detail)
 			}
 			if diff := cmp.Diff(tt.want, warnings); diff != "" {
 				t.Errorf("warnings (-want +got):\n%s", diff)
@@ -183,18 +202,16 @@ func TestPlanWarnsOfAddressesThatMatchNothing(t *testing.T) {
 }
 
 func TestPlanRenamedBlockSendsNothing(t *testing.T) {
-	before := deliveries("old_name", "", 3, "hi")
+	before := instance("old_name", "", 3, "hi")
 	st := states.New("L")
-	for _, d := range before {
-		st.Set(record(d, states.Sent, d.Digest))
+	for i := range before.Recipients {
+		st.Set(record(before, i, states.Sent, before.Digest))
 	}
-	after := deliveries("new_name", "", 3, "hi")
-	for i := range after {
-		after[i].Key.Ref = before[i].Key.Ref // the ref is what identifies it
-	}
-	p, _, err := Plan(&lang.Result{Deliveries: after}, st, PlanOptions{})
-	if err != nil {
-		t.Fatal(err)
+	after := instance("new_name", "", 3, "hi")
+	after.Ref = before.Ref // the ref is what identifies it
+	p, diags := Plan(&lang.Result{Instances: []*delivery.Instance{after}}, st, PlanOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
 	}
 	if s := p.Summary(); s.Sends() != 0 || s.None != 3 || s.NoLongerDeclared != 0 {
 		t.Errorf("renaming a block planned %+v, want 3 already sent and nothing to send", s)
@@ -278,32 +295,28 @@ func (j *memJournal) Close() error { return nil }
 
 var _ statemgr.Journal = (*memJournal)(nil)
 
-func planFor(t *testing.T, st *states.State, ds ...[]delivery.Delivery) *plans.Plan {
+func planFor(t *testing.T, st *states.State, ins ...*delivery.Instance) *plans.Plan {
 	t.Helper()
-	var all []delivery.Delivery
-	for _, d := range ds {
-		all = append(all, d...)
-	}
-	p, _, err := Plan(&lang.Result{Deliveries: all}, st, PlanOptions{})
-	if err != nil {
-		t.Fatal(err)
+	p, diags := Plan(&lang.Result{Instances: ins}, st, PlanOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
 	}
 	return p
 }
 
 func TestApplySendsAndRecords(t *testing.T) {
 	st := states.New("L")
-	a := deliveries("a", "", 5, "one")
-	b := deliveries("b", "", 3, "two", "a")
+	a := instance("a", "", 5, "one")
+	b := instance("b", "", 3, "two", "a")
 	p := planFor(t, st, b, a) // b first in the file; it must still wait for a
 	f := &fakeSender{delay: 5 * time.Millisecond}
 	j := &memJournal{}
-	res, err := Apply(context.Background(), p, st, j, ApplyOptions{
+	res, diags := Apply(context.Background(), p, st, j, ApplyOptions{
 		Providers:   map[string]Provider{"kaleyra": {Sender: f, RecipientsPerRequest: 2}},
 		Parallelism: 4,
 	})
-	if err != nil {
-		t.Fatal(err)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
 	}
 	if res != (Result{Sent: 8}) {
 		t.Errorf("result %+v, want 8 sent", res)
@@ -320,10 +333,12 @@ func TestApplySendsAndRecords(t *testing.T) {
 			t.Fatalf("message a sent after message b started: %v", f.order)
 		}
 	}
-	for _, d := range append(a, b...) {
-		rec := st.Get(d.Key)
-		if rec == nil || rec.Status != states.Sent || rec.MessageID == "" || rec.Digest != d.Digest {
-			t.Errorf("state for %s: %+v", d.Key.Recipient, rec)
+	for _, in := range []*delivery.Instance{a, b} {
+		for _, k := range keys(in) {
+			rec := st.Get(k)
+			if rec == nil || rec.Status != states.Sent || rec.MessageID == "" || rec.Digest != in.Digest {
+				t.Errorf("state for %s: %+v", k.Recipient, rec)
+			}
 		}
 	}
 	// Each delivery is journalled in flight, then with its outcome.
@@ -346,29 +361,29 @@ func TestApplySendsAndRecords(t *testing.T) {
 
 func TestApplySkipsDependentsOfFailures(t *testing.T) {
 	st := states.New("L")
-	a := deliveries("a", "", 2, "one")
-	b := deliveries("b", "", 2, "two", "a")
-	c := deliveries("c", "", 1, "three")
-	f := &fakeSender{status: map[string]kaleyra.Status{a[1].Key.Recipient: kaleyra.Failed}}
+	a := instance("a", "", 2, "one")
+	b := instance("b", "", 2, "two", "a")
+	c := instance("c", "", 1, "three")
+	f := &fakeSender{status: map[string]kaleyra.Status{a.Recipients[1]: kaleyra.Failed}}
 	var h recordingHooks
-	res, err := Apply(context.Background(), planFor(t, st, a, b, c), st, &memJournal{}, ApplyOptions{
+	res, diags := Apply(context.Background(), planFor(t, st, a, b, c), st, &memJournal{}, ApplyOptions{
 		Providers: map[string]Provider{"kaleyra": {Sender: f}},
 		Hooks:     &h,
 	})
-	if err != nil {
-		t.Fatal(err)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
 	}
 	want := Result{Sent: 2, Failed: 1, Skipped: 2}
 	if res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
-	if st.Get(b[0].Key) != nil {
+	if st.Get(keys(b)[0]) != nil {
 		t.Error("a skipped delivery was recorded in state")
 	}
-	if len(h.skipped) != 2 || !strings.Contains(h.skipped[0], "message.a") {
+	if len(h.skipped) != 2 || h.skipped[0].Cause != DependencyFailed || len(h.skipped[0].BlockedBy) != 1 || h.skipped[0].BlockedBy[0].String() != "message.a" {
 		t.Errorf("skipped reasons %v", h.skipped)
 	}
-	if got := st.Get(a[1].Key); got == nil || got.Status != states.Failed || got.ErrorCode != "E13009" {
+	if got := st.Get(keys(a)[1]); got == nil || got.Status != states.Failed || got.ErrorCode != "E13009" {
 		t.Errorf("failed delivery recorded as %+v", got)
 	}
 }
@@ -376,12 +391,12 @@ func TestApplySkipsDependentsOfFailures(t *testing.T) {
 func TestApplyHonoursParallelism(t *testing.T) {
 	st := states.New("L")
 	f := &fakeSender{delay: 10 * time.Millisecond}
-	_, err := Apply(context.Background(), planFor(t, st, deliveries("a", "", 40, "x")), st, &memJournal{}, ApplyOptions{
+	_, diags := Apply(context.Background(), planFor(t, st, instance("a", "", 40, "x")), st, &memJournal{}, ApplyOptions{
 		Providers:   map[string]Provider{"kaleyra": {Sender: f}},
 		Parallelism: 3,
 	})
-	if err != nil {
-		t.Fatal(err)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
 	}
 	if f.maxSeen > 3 || f.maxSeen < 2 {
 		t.Errorf("saw %d requests in flight at once, want at most 3 (and some overlap)", f.maxSeen)
@@ -397,13 +412,13 @@ func TestApplyStopsWhenInterrupted(t *testing.T) {
 			cancel()
 		}
 	}}
-	res, err := Apply(ctx, planFor(t, st, deliveries("a", "", 50, "x")), st, &memJournal{}, ApplyOptions{
+	res, diags := Apply(ctx, planFor(t, st, instance("a", "", 50, "x")), st, &memJournal{}, ApplyOptions{
 		Providers:   map[string]Provider{"kaleyra": {Sender: f}},
 		Parallelism: 1,
 		Hooks:       h,
 	})
-	if err != nil {
-		t.Fatal(err)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
 	}
 	if res.Sent < 3 || res.Sent > 4 || res.Sent+res.Skipped != 50 {
 		t.Errorf("after interrupt: %+v; want the 3 or 4 begun sent and the rest skipped", res)
@@ -417,11 +432,11 @@ func TestApplyStopsWhenJournalFails(t *testing.T) {
 	st := states.New("L")
 	f := &fakeSender{}
 	j := &memJournal{fail: errors.New("disk full")}
-	res, err := Apply(context.Background(), planFor(t, st, deliveries("a", "", 5, "x")), st, j, ApplyOptions{
+	res, diags := Apply(context.Background(), planFor(t, st, instance("a", "", 5, "x")), st, j, ApplyOptions{
 		Providers: map[string]Provider{"kaleyra": {Sender: f}},
 	})
-	if err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Fatalf("got %v, want the journal's error", err)
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "disk full") || diags[0].Summary != "Error recording sends" {
+		t.Fatalf("got %v, want the journal's error as Error recording sends", diags)
 	}
 	if len(f.requests) != 0 {
 		t.Errorf("%d requests left although nothing could be recorded", len(f.requests))
@@ -433,26 +448,30 @@ func TestApplyStopsWhenJournalFails(t *testing.T) {
 
 type recordingHooks struct {
 	mu       sync.Mutex
-	skipped  []string
+	skipped  []Skip
 	posts    int
 	onPost   func(n int)
 	progress []Progress
 }
 
-func (h *recordingHooks) PreSend(*plans.Change) {}
-func (h *recordingHooks) PostSend(*plans.Change, kaleyra.Outcome) {
-	h.mu.Lock()
-	h.posts++
-	n := h.posts
-	h.mu.Unlock()
-	if h.onPost != nil {
-		h.onPost(n)
+func (h *recordingHooks) PreSend(*delivery.Instance, []*plans.Change) {}
+func (h *recordingHooks) PostSend(_ *delivery.Instance, changes []*plans.Change, _ []kaleyra.Outcome) {
+	for range changes {
+		h.mu.Lock()
+		h.posts++
+		n := h.posts
+		h.mu.Unlock()
+		if h.onPost != nil {
+			h.onPost(n)
+		}
 	}
 }
-func (h *recordingHooks) Skipped(c *plans.Change, reason string) {
+func (h *recordingHooks) Skipped(_ *delivery.Instance, changes []*plans.Change, why Skip) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.skipped = append(h.skipped, reason)
+	for range changes {
+		h.skipped = append(h.skipped, why)
+	}
 }
 func (h *recordingHooks) Progress(p Progress) {
 	h.mu.Lock()

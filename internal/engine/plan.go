@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/lang"
@@ -32,9 +34,10 @@ type PlanOptions struct {
 }
 
 // Plan chooses an action for every declared delivery by comparing it with
-// the state (DESIGN.md section 4). It returns warnings alongside the plan;
-// an error means no plan could be made.
-func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []string, error) {
+// the state, as the plans package doc's table says. A -target or -exclude
+// that matches nothing is a warning; a -replace that matches nothing is an
+// error, and then there is no plan.
+func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hcl.Diagnostics) {
 	p := &plans.Plan{
 		Lineage:   st.Lineage,
 		Serial:    st.Serial,
@@ -58,33 +61,43 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 		p.Variables = append(p.Variables, pv)
 	}
 
-	declared := make(map[delivery.Key]bool, len(cfg.Deliveries))
+	total := cfg.DeliveryCount()
+	declared := make(map[delivery.Key]bool, total)
 	targetHits := make([]int, len(opts.Targets))
 	excludeHits := make([]int, len(opts.Excludes))
 	replaceHits := make([]int, len(opts.Replace))
 	unknownHits := make([]int, len(opts.ReplaceUnknown))
-	p.Changes = make([]plans.Change, 0, len(cfg.Deliveries))
 	// A target brings the messages it depends on, as in Terraform: its
 	// sends must not go out before theirs, which a plan without them
 	// could not hold back.
 	deps := targetDependencies(cfg, opts.Targets)
-	for i := range cfg.Deliveries {
-		d := &cfg.Deliveries[i]
-		declared[d.Key] = true
-		// Both are counted for every delivery, so that an -exclude that
-		// only overlaps what -target left out is not reported as a typo.
-		targeted := selected(d, opts.Targets, targetHits, true) || deps[d.Address.Message]
-		excluded := selected(d, opts.Excludes, excludeHits, false)
-		if !targeted || excluded {
-			continue
+	// Every instance's changes are cut from one array: one allocation for
+	// the whole plan rather than one per instance.
+	all := make([]plans.Change, 0, total)
+	for _, in := range cfg.Instances {
+		start := len(all)
+		dep := deps[in.Address.Message]
+		for _, r := range in.Recipients {
+			key := in.Key(r)
+			declared[key] = true
+			// Both are counted for every delivery, so that an -exclude that
+			// only overlaps what -target left out is not reported as a typo.
+			targeted := selected(in.Address, r, opts.Targets, targetHits, true) || dep
+			excluded := selected(in.Address, r, opts.Excludes, excludeHits, false)
+			if !targeted || excluded {
+				continue
+			}
+			replace := selected(in.Address, r, opts.Replace, replaceHits, false)
+			prior := st.Get(key)
+			var replaceUnknown bool
+			if prior != nil && prior.Status == states.Unknown {
+				replaceUnknown = selected(in.Address, r, opts.ReplaceUnknown, unknownHits, false)
+			}
+			all = append(all, decide(in, r, prior, replace, replaceUnknown))
 		}
-		replace := selected(d, opts.Replace, replaceHits, false)
-		prior := st.Get(d.Key)
-		var replaceUnknown bool
-		if prior != nil && prior.Status == states.Unknown {
-			replaceUnknown = selected(d, opts.ReplaceUnknown, unknownHits, false)
+		if len(all) > start {
+			p.Instances = append(p.Instances, plans.InstanceChange{Instance: in, Changes: all[start:len(all):len(all)]})
 		}
-		p.Changes = append(p.Changes, decide(d, prior, replace, replaceUnknown))
 	}
 	for m := range deps {
 		p.TargetDependencies = append(p.TargetDependencies, m)
@@ -95,29 +108,56 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, []
 			p.NoLongerDeclared = append(p.NoLongerDeclared, rec)
 		}
 	}
+	diags := unmatched(opts, targetHits, excludeHits, replaceHits, unknownHits)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return p, diags
+}
 
-	var warnings []string
+// unmatched reports the addresses that matched no declared delivery.
+func unmatched(opts PlanOptions, targetHits, excludeHits, replaceHits, unknownHits []int) hcl.Diagnostics {
+	// A -replace or -replace-unknown that matches nothing is an error, and
+	// reported alone: with no plan, the warnings about the others do not
+	// matter.
+	var diags hcl.Diagnostics
 	for i, n := range replaceHits {
 		if n == 0 {
-			return nil, nil, fmt.Errorf("-replace=%s matches no declared delivery; check the address with \"herald state list\" or the plan", opts.Replace[i])
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid -replace",
+				Detail:   fmt.Sprintf("-replace=%s matches no declared delivery; check the address with \"herald state list\" or the plan.", opts.Replace[i]),
+			})
 		}
 	}
 	for i, n := range unknownHits {
 		if n == 0 {
-			return nil, nil, fmt.Errorf("-replace-unknown=%s matches no delivery whose outcome is unknown; \"herald state list %s\" shows what the state holds there", opts.ReplaceUnknown[i], opts.ReplaceUnknown[i])
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid -replace-unknown",
+				Detail:   fmt.Sprintf("-replace-unknown=%s matches no delivery whose outcome is unknown; \"herald state list %s\" shows what the state holds there.", opts.ReplaceUnknown[i], opts.ReplaceUnknown[i]),
+			})
 		}
 	}
-	for i, n := range targetHits {
-		if n == 0 {
-			warnings = append(warnings, fmt.Sprintf("-target=%s matches no declared delivery.", opts.Targets[i]))
+	if diags.HasErrors() {
+		return diags
+	}
+	for _, set := range []struct {
+		flag    string
+		targets []addrs.Target
+		hits    []int
+	}{{"-target", opts.Targets, targetHits}, {"-exclude", opts.Excludes, excludeHits}} {
+		for i, n := range set.hits {
+			if n == 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Partial plan",
+					Detail:   fmt.Sprintf("%s=%s matches no declared delivery.", set.flag, set.targets[i]),
+				})
+			}
 		}
 	}
-	for i, n := range excludeHits {
-		if n == 0 {
-			warnings = append(warnings, fmt.Sprintf("-exclude=%s matches no declared delivery.", opts.Excludes[i]))
-		}
-	}
-	return p, warnings, nil
+	return diags
 }
 
 // targetDependencies returns the messages that the messages of targets
@@ -127,10 +167,9 @@ func targetDependencies(cfg *lang.Result, targets []addrs.Target) map[addrs.Mess
 		return nil
 	}
 	dependsOn := map[addrs.Message][]addrs.Message{}
-	for i := range cfg.Deliveries {
-		d := &cfg.Deliveries[i]
-		if _, seen := dependsOn[d.Address.Message]; !seen {
-			dependsOn[d.Address.Message] = d.DependsOn
+	for _, in := range cfg.Instances {
+		if _, seen := dependsOn[in.Address.Message]; !seen {
+			dependsOn[in.Address.Message] = in.DependsOn
 		}
 	}
 	named := map[addrs.Message]bool{}
@@ -153,15 +192,15 @@ func targetDependencies(cfg *lang.Result, targets []addrs.Target) map[addrs.Mess
 	return out
 }
 
-// selected reports whether d falls in any of targets, counting hits; with
-// none given it returns ifNone.
-func selected(d *delivery.Delivery, targets []addrs.Target, hits []int, ifNone bool) bool {
+// selected reports whether the delivery of addr to recipient falls in any
+// of targets, counting hits; with none given it returns ifNone.
+func selected(addr addrs.MessageInstance, recipient string, targets []addrs.Target, hits []int, ifNone bool) bool {
 	if len(targets) == 0 {
 		return ifNone
 	}
 	in := false
 	for i, t := range targets {
-		if t.Contains(d.Address, d.Key.Recipient) {
+		if t.Contains(addr, recipient) {
 			hits[i]++
 			in = true
 		}
@@ -169,52 +208,29 @@ func selected(d *delivery.Delivery, targets []addrs.Target, hits []int, ifNone b
 	return in
 }
 
-// decide is DESIGN.md section 4's table.
-func decide(d *delivery.Delivery, prior *states.Delivery, replace, replaceUnknown bool) plans.Change {
-	c := plans.Change{Delivery: *d, Prior: prior}
+// decide chooses the action for in's delivery to recipient, following the
+// table in the plans package doc: its rows are the cases below, in order.
+func decide(in *delivery.Instance, recipient string, prior *states.Delivery, replace, replaceUnknown bool) plans.Change {
+	c := plans.Change{Recipient: recipient, Prior: prior}
 	switch {
 	case prior == nil:
-		c.Action, c.Reason = plans.Send, "not sent before"
+		c.Action, c.Reason = plans.Send, plans.NotInState
 	case prior.Status == states.Failed:
-		c.Action = plans.Retry
-		c.Reason = "the last attempt was refused" + errorSuffix(prior) + "; nothing was sent"
+		c.Action, c.Reason = plans.Retry, plans.FailedBefore
+	case replace && prior.Status == states.Unknown:
+		c.Action, c.Reason = plans.Resend, plans.ReplaceUnknown
+	case replace && prior.Digest != in.Digest:
+		c.Action, c.Reason = plans.Resend, plans.ReplaceChanged
 	case replace:
-		c.Action, c.Reason = plans.Resend, fmt.Sprintf("-replace asks to send again (was %s)", describePrior(prior, d.Digest))
+		c.Action, c.Reason = plans.Resend, plans.ReplaceSent
 	case replaceUnknown:
-		c.Action, c.Reason = plans.Resend, "-replace-unknown asks to send again (was unknown)"
+		c.Action, c.Reason = plans.Resend, plans.ResendUnknown
 	case prior.Status == states.Unknown:
-		c.Action = plans.Unknown
-		c.Reason = "the outcome of an earlier send is unknown" + errorSuffix(prior) + "; use -replace to send again"
-	case prior.Digest != d.Digest:
-		c.Action = plans.Changed
-		c.Reason = "already sent, and the content has changed since; use -replace to send again"
+		c.Action, c.Reason = plans.Unknown, plans.OutcomeUnknown
+	case prior.Digest != in.Digest:
+		c.Action, c.Reason = plans.Changed, plans.ContentChanged
 	default:
-		c.Action, c.Reason = plans.None, "already sent"
+		c.Action, c.Reason = plans.None, plans.AlreadySent
 	}
 	return c
-}
-
-func describePrior(prior *states.Delivery, digest delivery.Digest) string {
-	switch {
-	case prior.Status == states.Unknown:
-		return "unknown"
-	case prior.Digest != digest:
-		return "sent, content changed since"
-	default:
-		return "sent"
-	}
-}
-
-func errorSuffix(prior *states.Delivery) string {
-	var parts []string
-	if prior.ErrorCode != "" {
-		parts = append(parts, prior.ErrorCode)
-	}
-	if prior.ErrorText != "" {
-		parts = append(parts, prior.ErrorText)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, ": ") + ")"
 }

@@ -50,16 +50,16 @@ func TestApplyRecordsEveryDeliveryThatWasInFlight(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			st := states.New("L")
-			ds := deliveries("a", "", 2, "x")
+			ds := instance("a", "", 2, "x")
 			res, _ := Apply(context.Background(), planFor(t, st, ds), st, &memJournal{}, ApplyOptions{
 				Providers: map[string]Provider{"kaleyra": {Sender: tt.sender, RecipientsPerRequest: 2}},
 			})
 			if res.Sent != tt.sent || res.Unknown != tt.unkwn {
 				t.Errorf("result %+v, want %d sent and %d unknown", res, tt.sent, tt.unkwn)
 			}
-			for _, d := range ds {
-				if rec := st.Get(d.Key); rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
-					t.Errorf("state for %s: %+v; want sent or unknown", d.Key.Recipient, rec)
+			for _, k := range keys(ds) {
+				if rec := st.Get(k); rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
+					t.Errorf("state for %s: %+v; want sent or unknown", k.Recipient, rec)
 				}
 			}
 		})
@@ -70,7 +70,7 @@ func TestApplyRecordsEveryDeliveryThatWasInFlight(t *testing.T) {
 // first attempt, not the time the answer came.
 func TestApplyFirstAttemptIsWhenTheRequestLeft(t *testing.T) {
 	st := states.New("L")
-	ds := deliveries("a", "", 1, "x")
+	ds := instance("a", "", 1, "x")
 	var mu sync.Mutex
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tick := func() time.Time { // every reading is a second later
@@ -80,14 +80,14 @@ func TestApplyFirstAttemptIsWhenTheRequestLeft(t *testing.T) {
 		return clock
 	}
 	var journal memJournal
-	if _, err := Apply(context.Background(), planFor(t, st, ds), st, &journal, ApplyOptions{
+	if _, diags := Apply(context.Background(), planFor(t, st, ds), st, &journal, ApplyOptions{
 		Providers: map[string]Provider{"kaleyra": {Sender: &fakeSender{}}},
 		Now:       tick,
-	}); err != nil {
-		t.Fatal(err)
+	}); diags.HasErrors() {
+		t.Fatal(diags.Error())
 	}
 	inFlight := journal.records[0]
-	rec := st.Get(ds[0].Key)
+	rec := st.Get(keys(ds)[0])
 	if !rec.FirstSent.Equal(inFlight.FirstSent) || !rec.FirstSent.Before(rec.UpdatedAt) {
 		t.Errorf("first attempt %v, in flight at %v, answered %v; want the first attempt when it went in flight", rec.FirstSent, inFlight.FirstSent, rec.UpdatedAt)
 	}

@@ -20,8 +20,8 @@ func BenchmarkLoad(b *testing.B) {
 		if diags.HasErrors() {
 			b.Fatal(diags.Error())
 		}
-		if len(res.Deliveries) != 100000 {
-			b.Fatalf("got %d deliveries", len(res.Deliveries))
+		if n := res.DeliveryCount(); n != 100000 {
+			b.Fatalf("got %d deliveries", n)
 		}
 	}
 }

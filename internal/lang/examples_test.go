@@ -26,7 +26,7 @@ func TestExamples(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())
 			}
-			if len(res.Deliveries) == 0 {
+			if res.DeliveryCount() == 0 {
 				t.Error("no deliveries")
 			}
 			if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {

@@ -2,7 +2,6 @@ package lang
 
 import (
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -59,7 +58,10 @@ func Load(opts Options) (*Result, map[string]*hcl.File, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, parser.Files(), diags
 	}
-	res.Deliveries = deliveries(insts)
+	res.Instances = make([]*delivery.Instance, len(insts))
+	for i, inst := range insts {
+		res.Instances[i] = &inst.Instance
+	}
 	return res, parser.Files(), diags
 }
 
@@ -118,51 +120,6 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 	diags = append(diags, moreDiags...)
 	s.locateValues(diags)
 	return res, insts, diags
-}
-
-// collectBeforeDeliveries is the number of deliveries above which Load
-// collects garbage before allocating them. The deliveries are by far the
-// largest allocation (320 bytes each); by then the evaluation's values and
-// libphonenumber's considerable garbage are unreachable, and collecting
-// them first keeps peak memory near the result's own size rather than
-// adding the two.
-const collectBeforeDeliveries = 20000
-
-// deliveries expands instances into one delivery per recipient, in
-// declaration order. Deliveries of one instance share its content, digest
-// and strings.
-func deliveries(insts []*instance) []delivery.Delivery {
-	total := 0
-	for _, inst := range insts {
-		total += len(inst.recipients)
-	}
-	if total > collectBeforeDeliveries {
-		runtime.GC()
-	}
-	out := make([]delivery.Delivery, 0, total)
-	for _, inst := range insts {
-		for _, n := range inst.recipients {
-			out = append(out, delivery.Delivery{
-				Address: inst.addr,
-				Key: delivery.Key{
-					Channel:   inst.sender.channel,
-					Sender:    inst.sender.number,
-					Recipient: n,
-					Ref:       inst.ref,
-					Ref1:      inst.ref1,
-					Ref2:      inst.ref2,
-				},
-				Content:     inst.content,
-				Digest:      inst.digest,
-				Sensitive:   inst.sensitive,
-				CallbackURL: inst.callback,
-				Provider:    inst.sender.provider,
-				SenderName:  inst.sender.name,
-				DependsOn:   inst.dependsOn,
-			})
-		}
-	}
-	return out
 }
 
 // statePath evaluates state_path, which must be a literal: it is read

@@ -109,35 +109,43 @@ message "done" {
 		Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
 		Params: []delivery.Param{{Name: "version", Value: "v1"}, {Name: "eta", Value: "today"}},
 	}
-	announce := func(to string) delivery.Delivery {
-		return delivery.Delivery{
-			Address:     addrs.Message{Name: "announce"}.Instance(addrs.NoKey),
-			Key:         delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: to, Ref: "release-v1", Ref1: "rollout"},
-			Content:     notice,
-			Digest:      notice.Digest(),
-			CallbackURL: "https://hooks.example.com/k",
-			Provider:    "kaleyra",
-			SenderName:  "ops",
-		}
-	}
-	done := func(key, to string) delivery.Delivery {
+	done := func(key, to string) *delivery.Instance {
 		c := delivery.Content{Type: delivery.Text, Body: "Wave " + key + " done"}
-		return delivery.Delivery{
+		return &delivery.Instance{
 			Address:    addrs.Message{Name: "done"}.Instance(addrs.StringKey(key)),
-			Key:        delivery.Key{Channel: "whatsapp", Sender: "+12025550101", Recipient: to, Ref: "done", Ref2: key},
+			Channel:    "whatsapp",
+			Sender:     "+12025550101",
+			Ref:        "done",
+			Ref2:       key,
 			Content:    c,
 			Digest:     c.Digest(),
 			Provider:   "kaleyra.eu",
 			SenderName: "eu",
 			DependsOn:  []addrs.Message{{Name: "announce"}},
+			Recipients: []string{to},
 		}
 	}
-	want := []delivery.Delivery{
-		announce("+12025550123"), announce("+12025550124"), announce("+12025550199"),
+	want := []*delivery.Instance{
+		{
+			Address:     addrs.Message{Name: "announce"}.Instance(addrs.NoKey),
+			Channel:     "whatsapp",
+			Sender:      "+12025550100",
+			Ref:         "release-v1",
+			Ref1:        "rollout",
+			Content:     notice,
+			Digest:      notice.Digest(),
+			CallbackURL: "https://hooks.example.com/k",
+			Provider:    "kaleyra",
+			SenderName:  "ops",
+			Recipients:  []string{"+12025550123", "+12025550124", "+12025550199"},
+		},
 		done("a", "+12025550123"), done("b", "+12025550124"),
 	}
-	if diff := cmp.Diff(want, res.Deliveries, cmp.AllowUnexported(addrs.InstanceKey{})); diff != "" {
-		t.Errorf("deliveries (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, res.Instances, cmp.AllowUnexported(addrs.InstanceKey{})); diff != "" {
+		t.Errorf("instances (-want +got):\n%s", diff)
+	}
+	if n := res.DeliveryCount(); n != 5 {
+		t.Errorf("DeliveryCount = %d, want 5", n)
 	}
 	if got := res.Providers["kaleyra.eu"]; got.APIKey != "secret" || got.Region != "eu" || got.SID != "HXTEST0002EU" {
 		t.Errorf("provider kaleyra.eu = %#v", got)
@@ -163,8 +171,9 @@ message "` + name + `" {
 	}
 	a := mustLoad(t, Options{Dir: writeConfig(t, map[string]string{"m.herald.hcl": msg("first")})})
 	b := mustLoad(t, Options{Dir: writeConfig(t, map[string]string{"m.herald.hcl": msg("renamed")})})
-	if a.Deliveries[0].Key != b.Deliveries[0].Key || a.Deliveries[0].Digest != b.Deliveries[0].Digest {
-		t.Errorf("renaming a block changed key or digest: %v / %v", a.Deliveries[0], b.Deliveries[0])
+	ai, bi := a.Instances[0], b.Instances[0]
+	if ai.Key(ai.Recipients[0]) != bi.Key(bi.Recipients[0]) || ai.Digest != bi.Digest {
+		t.Errorf("renaming a block changed key or digest: %v / %v", ai, bi)
 	}
 }
 
@@ -333,7 +342,7 @@ message "ref_only" {
 `})
 	res := mustLoad(t, Options{Dir: dir})
 	want := map[string]bool{"body": true, "params": true, "ref_only": false}
-	for _, d := range res.Deliveries {
+	for _, d := range res.Instances {
 		if d.Sensitive != want[d.Address.Message.Name] {
 			t.Errorf("%s: Sensitive = %v", d.Address, d.Sensitive)
 		}
@@ -365,8 +374,8 @@ message "m" {
 	})
 	res := mustLoad(t, Options{Dir: dir})
 	var got []string
-	for _, d := range res.Deliveries {
-		got = append(got, d.Key.Recipient)
+	for _, in := range res.Instances {
+		got = append(got, in.Recipients...)
 	}
 	if diff := cmp.Diff([]string{"+12025550123", "+12025550124", "+12025550199"}, got); diff != "" {
 		t.Errorf("recipients (-want +got):\n%s", diff)
@@ -391,11 +400,12 @@ func TestLargeConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := mustLoad(t, Options{Dir: dir})
-	if len(res.Deliveries) != 3000 {
-		t.Fatalf("got %d deliveries, want 3000", len(res.Deliveries))
+	if n := res.DeliveryCount(); n != 3000 {
+		t.Fatalf("got %d deliveries, want 3000", n)
 	}
-	if d := res.Deliveries[2999]; d.Key.Recipient != langtest.Number(999) || d.Address.String() != "message.m2" {
-		t.Errorf("last delivery = %s %s", d.Address, d.Key)
+	last := res.Instances[len(res.Instances)-1]
+	if r := last.Recipients[len(last.Recipients)-1]; r != langtest.Number(999) || last.Address.String() != "message.m2" {
+		t.Errorf("last delivery = %s %s", last.Address, last.Key(r))
 	}
 }
 

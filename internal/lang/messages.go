@@ -14,20 +14,10 @@ import (
 	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
-// instance is one evaluated instance of a message block: the content and
-// key fields it sends to each of its recipients.
+// instance is one evaluated instance of a message block, with where its
+// ref was written.
 type instance struct {
-	addr       addrs.MessageInstance
-	sender     *sender
-	recipients []string
-	content    delivery.Content
-	digest     delivery.Digest
-	sensitive  bool
-	ref        string
-	ref1       string
-	ref2       string
-	callback   string
-	dependsOn  []addrs.Message
+	delivery.Instance
 	// refRange points at the ref attribute, where duplicate keys are
 	// reported since a different ref is the usual fix.
 	refRange hcl.Range
@@ -162,8 +152,8 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 			break
 		}
 		if inst != nil {
-			inst.addr = addrs.Message{Name: m.Name}.Instance(ev.key)
-			inst.dependsOn = dependsOn
+			inst.Address = addrs.Message{Name: m.Name}.Instance(ev.key)
+			inst.DependsOn = dependsOn
 			out = append(out, inst)
 		}
 	}
@@ -234,6 +224,7 @@ func (s *scope) dependsOnTarget(trav hcl.Traversal) (string, hcl.Diagnostics) {
 func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders map[string]*sender) (*instance, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	inst := &instance{refRange: m.Ref.Range()}
+	var snd *sender
 
 	// from: a sender.
 	from, moreDiags := eval(m.From, ctx, cty.DynamicPseudoType)
@@ -249,12 +240,12 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 				Detail: "The from argument takes a sender block, " + refSyntax(m.From, "sender.NAME") + "; this is " + describe(from) + ".", Subject: m.From.Range().Ptr(),
 			})
 		default:
-			inst.sender = senders[from.GetAttr("name").AsString()]
+			snd = senders[from.GetAttr("name").AsString()]
 		}
 	}
 
 	// to: recipients blocks and numbers.
-	inst.recipients, moreDiags = s.evalTo(m.To, ctx)
+	inst.Recipients, moreDiags = s.evalTo(m.To, ctx)
 	diags = append(diags, moreDiags...)
 
 	// Content.
@@ -269,12 +260,12 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		if ok {
 			diags = append(diags, ruleDiag(rules.CheckBody(body), rules.FieldBody, sensitive, m.Body.Range())...)
 		}
-		inst.content = delivery.Content{Type: delivery.Text, Body: body}
-		inst.sensitive = sensitive
+		inst.Content = delivery.Content{Type: delivery.Text, Body: body}
+		inst.Sensitive = sensitive
 	} else {
 		content, sensitive, moreDiags := evalTemplateContent(m, ctx)
 		diags = append(diags, moreDiags...)
-		inst.content, inst.sensitive = content, sensitive
+		inst.Content, inst.Sensitive = content, sensitive
 	}
 
 	// Key fields and callback. A key field that is unknown stands in for
@@ -317,21 +308,23 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		diags = append(diags, ruleDiag(rules.CheckNoHTML(name, v), name, sensitive, expr.Range())...)
 		*dst = v
 	}
-	keyField("ref", m.Ref, &inst.ref, true)
-	keyField("ref1", m.Ref1, &inst.ref1, false)
-	keyField("ref2", m.Ref2, &inst.ref2, false)
+	keyField("ref", m.Ref, &inst.Ref, true)
+	keyField("ref1", m.Ref1, &inst.Ref1, false)
+	keyField("ref2", m.Ref2, &inst.Ref2, false)
 	if cb, sensitive, ok, moreDiags := evalString(m.CallbackURL, ctx); ok {
 		diags = append(diags, ruleDiag(rules.CheckCallbackURL(cb), rules.FieldCallbackURL, sensitive, m.CallbackURL.Range())...)
 		diags = append(diags, ruleDiag(rules.CheckNoHTML(rules.FieldCallbackURL, cb), rules.FieldCallbackURL, sensitive, m.CallbackURL.Range())...)
-		inst.callback = cb
+		inst.CallbackURL = cb
 	} else {
 		diags = append(diags, moreDiags...)
 	}
 
-	if diags.HasErrors() || inst.sender == nil || unknownKey {
+	if diags.HasErrors() || snd == nil || unknownKey {
 		return nil, diags
 	}
-	inst.digest = inst.content.Digest()
+	inst.Provider, inst.SenderName = snd.provider, snd.name
+	inst.Channel, inst.Sender = snd.channel, snd.number
+	inst.Digest = inst.Content.Digest()
 	return inst, diags
 }
 
@@ -576,7 +569,7 @@ func checkDuplicateKeys(insts []*instance) hcl.Diagnostics {
 	byNumber := map[group]map[string]int{}
 	var diags hcl.Diagnostics
 	for i, inst := range insts {
-		g := group{inst.sender.channel, inst.sender.number, inst.ref, inst.ref1, inst.ref2}
+		g := group{inst.Channel, inst.Sender, inst.Ref, inst.Ref1, inst.Ref2}
 		prev := firsts[g]
 		firsts[g] = append(prev, i)
 		if len(prev) == 0 {
@@ -585,25 +578,25 @@ func checkDuplicateKeys(insts []*instance) hcl.Diagnostics {
 		owners := byNumber[g]
 		if owners == nil {
 			owners = map[string]int{}
-			for _, n := range insts[prev[0]].recipients {
+			for _, n := range insts[prev[0]].Recipients {
 				owners[n] = prev[0]
 			}
 			byNumber[g] = owners
 		}
 		reported := false
-		for _, n := range inst.recipients {
+		for _, n := range inst.Recipients {
 			if j, dup := owners[n]; dup && !reported {
 				other := insts[j]
-				key := delivery.Key{Channel: g.channel, Sender: g.sender, Recipient: n, Ref: g.ref, Ref1: g.ref1, Ref2: g.ref2}
+				key := inst.Key(n)
 				advice := "give one of them a different ref, ref1 or ref2."
-				if inst.addr.Message == other.addr.Message {
+				if inst.Address.Message == other.Address.Message {
 					// Two instances of one for_each block: one ref fits all.
 					advice = "use each.key in ref, ref1 or ref2 so that each instance has its own."
 				}
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Duplicate delivery key",
-					Detail: inst.addr.String() + " and " + other.addr.String() + " (its ref at " + other.refRange.String() + ") both deliver " + key.String() +
+					Detail: inst.Address.String() + " and " + other.Address.String() + " (its ref at " + other.refRange.String() + ") both deliver " + key.String() +
 						". A key identifies one delivery, so the second would never be sent; " + advice,
 					Subject: inst.refRange.Ptr(),
 				})

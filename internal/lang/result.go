@@ -19,9 +19,9 @@ type Result struct {
 	// Providers maps each provider address ("kaleyra", "kaleyra.eu") to its
 	// settings.
 	Providers map[string]rules.Settings
-	// Deliveries in declaration order: by file, then block, then for_each
-	// key, then recipient as listed.
-	Deliveries []delivery.Delivery
+	// Instances in declaration order: by file, then block, then for_each
+	// key. Each delivery is an instance and one of its recipients.
+	Instances []*delivery.Instance
 	// Variables are the declared input variables with their final values,
 	// sorted by name.
 	Variables []Variable
@@ -42,4 +42,14 @@ type Variable struct {
 	Name      string
 	Value     cty.Value
 	Sensitive bool
+}
+
+// DeliveryCount is the number of deliveries the configuration declares:
+// every instance's recipients.
+func (r *Result) DeliveryCount() int {
+	n := 0
+	for _, in := range r.Instances {
+		n += len(in.Recipients)
+	}
+	return n
 }

@@ -142,8 +142,8 @@ message "m" {
 	if got := res.Providers["kaleyra"].APIKey; got != "key" {
 		t.Errorf("api key %q, want %q", got, "key")
 	}
-	if len(res.Deliveries) != 1 || res.Deliveries[0].Sensitive || res.Deliveries[0].Key.Ref != "r-42" {
-		t.Errorf("deliveries %+v; want one, not sensitive, with ref r-42", res.Deliveries)
+	if res.DeliveryCount() != 1 || res.Instances[0].Sensitive || res.Instances[0].Ref != "r-42" {
+		t.Errorf("instances %+v; want one delivery, not sensitive, with ref r-42", res.Instances)
 	}
 }
 

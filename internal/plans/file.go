@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -38,7 +37,10 @@ const (
 	fileKind = "herald plan"
 	// FileFormatVersion is the saved-plan format this herald writes and
 	// reads. Bump it on any change that an older reader would misread.
-	FileFormatVersion = 1
+	// Format 2 stores a plan by message instance, each with its recipients'
+	// actions and reasons as tokens; format 1 stored runs of deliveries with
+	// a sentence per recipient.
+	FileFormatVersion = 2
 	checksumPrefix    = "sha256:"
 )
 
@@ -69,9 +71,9 @@ type filePlan struct {
 	Providers      map[string]string `json:"providers,omitempty"`
 	Variables      []fileVariable    `json:"variables"`
 	// Contents holds each distinct non-sensitive content once, by digest:
-	// a message to 10,000 recipients stores its body once, not 10,000 times.
+	// instances that say the same thing store it once.
 	Contents         map[delivery.Digest]delivery.Content `json:"contents"`
-	Runs             []fileRun                            `json:"runs"`
+	Instances        []fileInstance                       `json:"instances"`
 	NoLongerDeclared []*states.Delivery                   `json:"no_longer_declared"`
 }
 
@@ -84,27 +86,25 @@ type fileVariable struct {
 	Value json.RawMessage `json:"value,omitempty"`
 }
 
-// fileRun is a run of consecutive changes that share everything but the
-// recipient, the action and the prior record: in practice, one message
-// instance. Storing runs keeps a 100,000-delivery plan small and quick to
-// read, and keeps the plan's order exactly.
-type fileRun struct {
+// fileInstance is one InstanceChange: what its deliveries share once, then
+// a short entry per planned recipient.
+type fileInstance struct {
 	Address   string          `json:"address"`
-	Key       fileRunKey      `json:"key"`
+	Key       fileKey         `json:"key"`
 	Digest    delivery.Digest `json:"digest"`
 	Sensitive bool            `json:"sensitive,omitempty"`
-	// ContentType is the only part of a sensitive delivery's content that is
-	// stored; a non-sensitive one's content is in filePlan.Contents.
-	ContentType delivery.Type  `json:"content_type,omitempty"`
-	CallbackURL string         `json:"callback_url,omitempty"`
-	Provider    string         `json:"provider"`
-	SenderName  string         `json:"sender_name"`
-	DependsOn   []string       `json:"depends_on,omitempty"`
-	Deliveries  []fileDelivery `json:"deliveries"`
+	// ContentType is the only part of a sensitive instance's content that
+	// is stored; a non-sensitive one's content is in filePlan.Contents.
+	ContentType delivery.Type `json:"content_type,omitempty"`
+	CallbackURL string        `json:"callback_url,omitempty"`
+	Provider    string        `json:"provider"`
+	SenderName  string        `json:"sender_name"`
+	DependsOn   []string      `json:"depends_on,omitempty"`
+	Changes     []fileChange  `json:"changes"`
 }
 
-// fileRunKey is a delivery key without its recipient.
-type fileRunKey struct {
+// fileKey is a delivery key without its recipient.
+type fileKey struct {
 	Channel string `json:"channel"`
 	Sender  string `json:"sender"`
 	Ref     string `json:"ref"`
@@ -112,10 +112,10 @@ type fileRunKey struct {
 	Ref2    string `json:"ref2,omitempty"`
 }
 
-type fileDelivery struct {
+type fileChange struct {
 	Recipient string     `json:"recipient"`
 	Action    Action     `json:"action"`
-	Reason    string     `json:"reason"`
+	Reason    Reason     `json:"reason"`
 	Prior     *filePrior `json:"prior,omitempty"`
 }
 
@@ -124,7 +124,7 @@ type fileDelivery struct {
 // holds that).
 type filePrior struct {
 	Status states.Status `json:"status"`
-	// Digest and Address are absent when they equal the delivery's, as
+	// Digest and Address are absent when they equal the instance's, as
 	// they do for nearly every record.
 	Digest    *delivery.Digest `json:"digest,omitempty"`
 	Address   *string          `json:"address,omitempty"`
@@ -195,7 +195,6 @@ func encodeFile(p *Plan) ([]byte, error) {
 		Providers:        p.Providers,
 		Variables:        make([]fileVariable, 0, len(p.Variables)),
 		Contents:         make(map[delivery.Digest]delivery.Content),
-		Runs:             []fileRun{},
 		NoLongerDeclared: p.NoLongerDeclared,
 	}
 	if fp.NoLongerDeclared == nil {
@@ -208,31 +207,15 @@ func encodeFile(p *Plan) ([]byte, error) {
 		}
 		fp.Variables = append(fp.Variables, fv)
 	}
-	var run *fileRun
-	var runOf *delivery.Delivery // the first delivery of run
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		d := &c.Delivery
-		if run == nil || !sameRun(runOf, d) {
-			fp.Runs = append(fp.Runs, newFileRun(d))
-			run, runOf = &fp.Runs[len(fp.Runs)-1], d
-			if !d.Sensitive {
-				if _, seen := fp.Contents[d.Digest]; !seen {
-					fp.Contents[d.Digest] = d.Content
-				}
+	fp.Instances = make([]fileInstance, len(p.Instances))
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		fp.Instances[i] = newFileInstance(ic)
+		if in := ic.Instance; !in.Sensitive {
+			if _, seen := fp.Contents[in.Digest]; !seen {
+				fp.Contents[in.Digest] = in.Content
 			}
 		}
-		fd := fileDelivery{Recipient: d.Key.Recipient, Action: c.Action, Reason: c.Reason}
-		if pr := c.Prior; pr != nil {
-			fd.Prior = &filePrior{Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
-			if pr.Digest != d.Digest {
-				fd.Prior.Digest = &pr.Digest
-			}
-			if pr.Address != run.Address {
-				fd.Prior.Address = &pr.Address
-			}
-		}
-		run.Deliveries = append(run.Deliveries, fd)
 	}
 	payload, err := json.Marshal(fp)
 	if err != nil {
@@ -255,33 +238,39 @@ func encodeFile(p *Plan) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-func newFileRun(d *delivery.Delivery) fileRun {
-	run := fileRun{
-		Address:     d.Address.String(),
-		Key:         fileRunKey{Channel: d.Key.Channel, Sender: d.Key.Sender, Ref: d.Key.Ref, Ref1: d.Key.Ref1, Ref2: d.Key.Ref2},
-		Digest:      d.Digest,
-		Sensitive:   d.Sensitive,
-		CallbackURL: d.CallbackURL,
-		Provider:    d.Provider,
-		SenderName:  d.SenderName,
+func newFileInstance(ic *InstanceChange) fileInstance {
+	in := ic.Instance
+	fi := fileInstance{
+		Address:     in.Address.String(),
+		Key:         fileKey{Channel: in.Channel, Sender: in.Sender, Ref: in.Ref, Ref1: in.Ref1, Ref2: in.Ref2},
+		Digest:      in.Digest,
+		Sensitive:   in.Sensitive,
+		CallbackURL: in.CallbackURL,
+		Provider:    in.Provider,
+		SenderName:  in.SenderName,
+		Changes:     make([]fileChange, len(ic.Changes)),
 	}
-	if d.Sensitive {
-		run.ContentType = d.Content.Type
+	if in.Sensitive {
+		fi.ContentType = in.Content.Type
 	}
-	for _, m := range d.DependsOn {
-		run.DependsOn = append(run.DependsOn, m.String())
+	for _, m := range in.DependsOn {
+		fi.DependsOn = append(fi.DependsOn, m.String())
 	}
-	return run
-}
-
-// sameRun reports whether b can join the run that a started: everything
-// stored per run is equal.
-func sameRun(a, b *delivery.Delivery) bool {
-	ka, kb := a.Key, b.Key
-	ka.Recipient, kb.Recipient = "", ""
-	return a.Address == b.Address && ka == kb && a.Digest == b.Digest && a.Sensitive == b.Sensitive &&
-		a.Content.Type == b.Content.Type && a.CallbackURL == b.CallbackURL && a.Provider == b.Provider &&
-		a.SenderName == b.SenderName && slices.Equal(a.DependsOn, b.DependsOn)
+	for i := range ic.Changes {
+		c := &ic.Changes[i]
+		fc := fileChange{Recipient: c.Recipient, Action: c.Action, Reason: c.Reason}
+		if pr := c.Prior; pr != nil {
+			fc.Prior = &filePrior{Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
+			if pr.Digest != in.Digest {
+				fc.Prior.Digest = &pr.Digest
+			}
+			if pr.Address != fi.Address {
+				fc.Prior.Address = &pr.Address
+			}
+		}
+		fi.Changes[i] = fc
+	}
+	return fi
 }
 
 func encodeVariable(v Variable) (fileVariable, error) {
@@ -319,7 +308,8 @@ func decodeFile(data []byte) (*Plan, error) {
 			return nil, fmt.Errorf("the plan was saved by herald %s in plan format %d, which this herald (format %d) cannot read; apply it with that version or make a new plan",
 				h.HeraldVersion, h.FormatVersion, FileFormatVersion)
 		}
-		return nil, fmt.Errorf("the plan uses plan format %d, which this herald no longer reads; make a new plan", h.FormatVersion)
+		return nil, fmt.Errorf("the plan was saved by herald %s in plan format %d, which this herald (format %d) no longer reads; run \"herald plan -out=FILE\" again to make a new one",
+			h.HeraldVersion, h.FormatVersion, FileFormatVersion)
 	}
 	payload = bytes.TrimSuffix(payload, []byte("\n"))
 	sum := sha256.Sum256(payload)
@@ -372,71 +362,75 @@ func (fp *filePlan) plan() (*Plan, error) {
 		}
 	}
 
-	n := 0
-	for _, run := range fp.Runs {
-		n += len(run.Deliveries)
+	if len(fp.Instances) > 0 {
+		p.Instances = make([]InstanceChange, len(fp.Instances))
 	}
-	if n > 0 {
-		p.Changes = make([]Change, 0, n)
-	}
-	for _, run := range fp.Runs {
-		d, err := run.delivery(fp.Contents)
+	for i := range fp.Instances {
+		ic, err := fp.Instances[i].change(fp.Contents)
 		if err != nil {
 			return nil, err
 		}
-		for _, fd := range run.Deliveries {
-			if !validAction(fd.Action) {
-				return nil, fmt.Errorf("a delivery of %s has an unknown action %q", run.Address, fd.Action)
-			}
-			c := Change{Delivery: d, Action: fd.Action, Reason: fd.Reason}
-			c.Delivery.Key.Recipient = fd.Recipient
-			if pr := fd.Prior; pr != nil {
-				c.Prior = &states.Delivery{Key: c.Delivery.Key, Address: run.Address, Digest: d.Digest, Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
-				if pr.Digest != nil {
-					c.Prior.Digest = *pr.Digest
-				}
-				if pr.Address != nil {
-					c.Prior.Address = *pr.Address
-				}
-			}
-			p.Changes = append(p.Changes, c)
-		}
+		p.Instances[i] = ic
 	}
 	return p, nil
 }
 
-// delivery is the run's deliveries without a recipient.
-func (run *fileRun) delivery(contents map[delivery.Digest]delivery.Content) (delivery.Delivery, error) {
-	addr, err := addrs.ParseMessageInstance(run.Address)
+// change is the InstanceChange fi stores; its instance's recipients are
+// the planned ones.
+func (fi *fileInstance) change(contents map[delivery.Digest]delivery.Content) (InstanceChange, error) {
+	addr, err := addrs.ParseMessageInstance(fi.Address)
 	if err != nil {
-		return delivery.Delivery{}, err
+		return InstanceChange{}, err
 	}
-	d := delivery.Delivery{
+	in := &delivery.Instance{
 		Address:     addr,
-		Key:         delivery.Key{Channel: run.Key.Channel, Sender: run.Key.Sender, Ref: run.Key.Ref, Ref1: run.Key.Ref1, Ref2: run.Key.Ref2},
-		Digest:      run.Digest,
-		Sensitive:   run.Sensitive,
-		CallbackURL: run.CallbackURL,
-		Provider:    run.Provider,
-		SenderName:  run.SenderName,
+		Provider:    fi.Provider,
+		SenderName:  fi.SenderName,
+		Channel:     fi.Key.Channel,
+		Sender:      fi.Key.Sender,
+		Ref:         fi.Key.Ref,
+		Ref1:        fi.Key.Ref1,
+		Ref2:        fi.Key.Ref2,
+		Digest:      fi.Digest,
+		Sensitive:   fi.Sensitive,
+		CallbackURL: fi.CallbackURL,
+		Recipients:  make([]string, len(fi.Changes)),
 	}
-	if run.Sensitive {
-		d.Content = delivery.Content{Type: run.ContentType}
+	if fi.Sensitive {
+		in.Content = delivery.Content{Type: fi.ContentType}
 	} else {
-		content, ok := contents[run.Digest]
+		content, ok := contents[fi.Digest]
 		if !ok {
-			return delivery.Delivery{}, fmt.Errorf("no content is stored for %s (digest %s)", run.Address, run.Digest)
+			return InstanceChange{}, fmt.Errorf("no content is stored for %s (digest %s)", fi.Address, fi.Digest)
 		}
-		d.Content = content
+		in.Content = content
 	}
-	for _, s := range run.DependsOn {
+	for _, s := range fi.DependsOn {
 		name, ok := strings.CutPrefix(s, "message.")
 		if !ok || name == "" {
-			return delivery.Delivery{}, fmt.Errorf("invalid depends_on address %q", s)
+			return InstanceChange{}, fmt.Errorf("invalid depends_on address %q", s)
 		}
-		d.DependsOn = append(d.DependsOn, addrs.Message{Name: name})
+		in.DependsOn = append(in.DependsOn, addrs.Message{Name: name})
 	}
-	return d, nil
+	ic := InstanceChange{Instance: in, Changes: make([]Change, len(fi.Changes))}
+	for i, fc := range fi.Changes {
+		if fc.Action == 0 || fc.Reason == 0 {
+			return InstanceChange{}, fmt.Errorf("a change of %s has no action or no reason", fi.Address)
+		}
+		in.Recipients[i] = fc.Recipient
+		c := Change{Recipient: fc.Recipient, Action: fc.Action, Reason: fc.Reason}
+		if pr := fc.Prior; pr != nil {
+			c.Prior = &states.Delivery{Key: in.Key(fc.Recipient), Address: fi.Address, Digest: fi.Digest, Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
+			if pr.Digest != nil {
+				c.Prior.Digest = *pr.Digest
+			}
+			if pr.Address != nil {
+				c.Prior.Address = *pr.Address
+			}
+		}
+		ic.Changes[i] = c
+	}
+	return ic, nil
 }
 
 func (fv fileVariable) variable() (Variable, error) {
@@ -454,12 +448,4 @@ func (fv fileVariable) variable() (Variable, error) {
 	}
 	v.Value = val
 	return v, nil
-}
-
-func validAction(a Action) bool {
-	switch a {
-	case Send, Retry, None, Changed, Unknown, Resend:
-		return true
-	}
-	return false
 }

@@ -21,31 +21,39 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-// change builds one planned delivery of message NAME (or NAME["KEY"] with
-// key set) from +12025550100 to recipient.
-func change(name, key, recipient string, action plans.Action, content delivery.Content) plans.Change {
-	inst := addrs.Message{Name: name}.Instance(addrs.NoKey)
+// instance builds message NAME (or NAME["KEY"] with key set) from
+// +12025550100 to recipients.
+func instance(name, key string, content delivery.Content, recipients ...string) *delivery.Instance {
+	addr := addrs.Message{Name: name}.Instance(addrs.NoKey)
 	ref := "ref-" + name
 	if key != "" {
-		inst = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
+		addr = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
 		ref += "-" + key
 	}
-	return plans.Change{
-		Delivery: delivery.Delivery{
-			Address:    inst,
-			Key:        delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: recipient, Ref: ref},
-			Content:    content,
-			Digest:     content.Digest(),
-			Provider:   "kaleyra",
-			SenderName: "ops",
-		},
-		Action: action,
-		Reason: "because the test says so",
+	return &delivery.Instance{
+		Address:    addr,
+		Channel:    "whatsapp",
+		Sender:     "+12025550100",
+		Ref:        ref,
+		Content:    content,
+		Digest:     content.Digest(),
+		Provider:   "kaleyra",
+		SenderName: "ops",
+		Recipients: recipients,
 	}
 }
 
-func withPrior(c plans.Change, status states.Status, digest delivery.Digest, code, text string) plans.Change {
-	c.Prior = &states.Delivery{Key: c.Delivery.Key, Address: c.Delivery.Address.String(), Digest: digest, Status: status, ErrorCode: code, ErrorText: text}
+// plan is the InstanceChange of in with one change per recipient, each as
+// changes gives it; a change's Recipient is filled in.
+func plan(in *delivery.Instance, changes ...plans.Change) plans.InstanceChange {
+	for i := range changes {
+		changes[i].Recipient = in.Recipients[i]
+	}
+	return plans.InstanceChange{Instance: in, Changes: changes}
+}
+
+func withPrior(in *delivery.Instance, c plans.Change, recipient string, status states.Status, digest delivery.Digest, code, text string) plans.Change {
+	c.Prior = &states.Delivery{Key: in.Key(recipient), Address: in.Address.String(), Digest: digest, Status: status, ErrorCode: code, ErrorText: text}
 	return c
 }
 
@@ -53,19 +61,17 @@ var (
 	textContent     = delivery.Content{Type: delivery.Text, Body: "Rollout v1.2 <complete> & \"done\"\nsecond line"}
 	templateContent = delivery.Content{Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
 		Params: []delivery.Param{{Name: "version", Value: "v1.2"}, {Name: "eta", Value: "today"}}}
+	send = plans.Change{Action: plans.Send, Reason: plans.NotInState}
 )
 
 // examplePlan has one of everything a saved plan must keep.
 func examplePlan() *plans.Plan {
-	sent := change("announce", "", "+12025550123", plans.None, templateContent)
-	sent = withPrior(sent, states.Sent, templateContent.Digest(), "", "")
-	retry := withPrior(change("announce", "", "+12025550124", plans.Retry, templateContent), states.Failed, templateContent.Digest(), "E13009", "to number invalid")
-	changed := withPrior(change("announce", "", "+12025550125", plans.Changed, templateContent), states.Sent, "0000", "", "")
-	done := change("done", "wave-1", "+12025550123", plans.Send, textContent)
-	done.Delivery.CallbackURL = "https://hooks.example.com/kaleyra"
-	done.Delivery.DependsOn = []addrs.Message{{Name: "announce"}}
-	done.Delivery.Key.Ref1, done.Delivery.Key.Ref2 = "rollout", "wave-1"
-	done.Delivery.Provider = "kaleyra.eu"
+	announce := instance("announce", "", templateContent, "+12025550123", "+12025550124", "+12025550125")
+	done := instance("done", "wave-1", textContent, "+12025550123")
+	done.CallbackURL = "https://hooks.example.com/kaleyra"
+	done.DependsOn = []addrs.Message{{Name: "announce"}}
+	done.Ref1, done.Ref2 = "rollout", "wave-1"
+	done.Provider = "kaleyra.eu"
 	return &plans.Plan{
 		Variables: []plans.Variable{
 			{Name: "release", Value: cty.StringVal("v1.2")},
@@ -73,7 +79,14 @@ func examplePlan() *plans.Plan {
 			{Name: "waves", Value: cty.ListVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")})},
 			{Name: "limits", Value: cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(3), "on": cty.True, "none": cty.NullVal(cty.String)})},
 		},
-		Changes: []plans.Change{sent, retry, changed, done, change("done", "wave-2", "+12025550123", plans.Send, textContent)},
+		Instances: []plans.InstanceChange{
+			plan(announce,
+				withPrior(announce, plans.Change{Action: plans.None, Reason: plans.AlreadySent}, "+12025550123", states.Sent, templateContent.Digest(), "", ""),
+				withPrior(announce, plans.Change{Action: plans.Retry, Reason: plans.FailedBefore}, "+12025550124", states.Failed, templateContent.Digest(), "E13009", "to number invalid"),
+				withPrior(announce, plans.Change{Action: plans.Changed, Reason: plans.ContentChanged}, "+12025550125", states.Sent, "0000", "", "")),
+			plan(done, send),
+			plan(instance("done", "wave-2", textContent, "+12025550123"), send),
+		},
 		NoLongerDeclared: []*states.Delivery{{
 			Key:     delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: "+12025550199", Ref: "old"},
 			Address: "message.old", Digest: "abcd", Status: states.Sent, RequestID: "req-1", MessageID: "msg-1",
@@ -146,15 +159,15 @@ func TestFileSensitive(t *testing.T) {
 	const secretBody = "the launch code is 0000-SECRET-BODY"
 	const secretParam = "SECRET-PARAM-VALUE"
 	const secretVar = "SECRET-VARIABLE-VALUE"
-	text := change("secret", "", "+12025550123", plans.Send, delivery.Content{Type: delivery.Text, Body: secretBody})
-	text.Delivery.Sensitive = true
-	tmpl := change("secret_tmpl", "", "+12025550123", plans.Send, delivery.Content{Type: delivery.Template, TemplateName: "t",
-		Params: []delivery.Param{{Name: "code", Value: secretParam}}})
-	tmpl.Delivery.Sensitive = true
+	text := instance("secret", "", delivery.Content{Type: delivery.Text, Body: secretBody}, "+12025550123")
+	text.Sensitive = true
+	tmpl := instance("secret_tmpl", "", delivery.Content{Type: delivery.Template, TemplateName: "t",
+		Params: []delivery.Param{{Name: "code", Value: secretParam}}}, "+12025550123")
+	tmpl.Sensitive = true
 	p := &plans.Plan{
 		Lineage:   "l",
 		Variables: []plans.Variable{{Name: "code", Value: cty.StringVal(secretVar), Sensitive: true}},
-		Changes:   []plans.Change{text, tmpl},
+		Instances: []plans.InstanceChange{plan(text, send), plan(tmpl, send)},
 	}
 
 	var buf bytes.Buffer
@@ -174,13 +187,13 @@ func TestFileSensitive(t *testing.T) {
 	if v := got.Variables[0]; v.Name != "code" || !v.Sensitive || v.Value != cty.NilVal {
 		t.Errorf("sensitive variable read back as %#v, want only its name and the flag", v)
 	}
-	for i, c := range got.Changes {
-		want := p.Changes[i].Delivery
-		if !c.Delivery.Sensitive || c.Delivery.Digest != want.Digest {
-			t.Errorf("change %d: sensitive=%v digest=%s, want sensitive with digest %s", i, c.Delivery.Sensitive, c.Delivery.Digest, want.Digest)
+	for i, ic := range got.Instances {
+		want := p.Instances[i].Instance
+		if !ic.Instance.Sensitive || ic.Instance.Digest != want.Digest {
+			t.Errorf("instance %d: sensitive=%v digest=%s, want sensitive with digest %s", i, ic.Instance.Sensitive, ic.Instance.Digest, want.Digest)
 		}
-		if diff := cmp.Diff(delivery.Content{Type: want.Content.Type}, c.Delivery.Content); diff != "" {
-			t.Errorf("change %d: content read back (-want +got):\n%s", i, diff)
+		if diff := cmp.Diff(delivery.Content{Type: want.Content.Type}, ic.Instance.Content); diff != "" {
+			t.Errorf("instance %d: content read back (-want +got):\n%s", i, diff)
 		}
 	}
 }
@@ -257,8 +270,9 @@ func TestFileRefusesBadFiles(t *testing.T) {
 		{"empty", "", plans.ErrNotPlan, "herald plan -out=FILE"},
 		{"a state file", `{"version":1,"lineage":"x","serial":3,"deliveries":[]}`, plans.ErrNotPlan, ""},
 		{"not json", "# just text\n", plans.ErrNotPlan, ""},
-		{"newer format", strings.Replace(valid, `"format_version":1`, `"format_version":7`, 1), nil, "plan format 7, which this herald (format 1) cannot read"},
-		{"older format", strings.Replace(valid, `"format_version":1`, `"format_version":0`, 1), nil, "no longer reads"},
+		{"newer format", strings.Replace(valid, `"format_version":2`, `"format_version":7`, 1), nil, "plan format 7, which this herald (format 2) cannot read"},
+		{"older format", strings.Replace(valid, `"format_version":2`, `"format_version":1`, 1), nil, "no longer reads"},
+		{"older format says what to do", strings.Replace(valid, `"format_version":2`, `"format_version":1`, 1), nil, `run "herald plan -out=FILE" again`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,10 +297,10 @@ func TestFileRefusesBadFiles(t *testing.T) {
 // A writer bug that stores content not matching its digest is caught even
 // though the checksum (computed over the bad content) matches.
 func TestFileRefusesInconsistentContent(t *testing.T) {
-	c := change("announce", "", "+12025550123", plans.Send, textContent)
-	c.Delivery.Digest = delivery.Content{Type: delivery.Text, Body: "something else"}.Digest()
+	in := instance("announce", "", textContent, "+12025550123")
+	in.Digest = delivery.Content{Type: delivery.Text, Body: "something else"}.Digest()
 	var buf bytes.Buffer
-	if err := plans.Write(&buf, &plans.Plan{Changes: []plans.Change{c}}); err != nil {
+	if err := plans.Write(&buf, &plans.Plan{Instances: []plans.InstanceChange{plan(in, send)}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := plans.Read(&buf); !errors.Is(err, plans.ErrCorrupt) {
@@ -312,10 +326,15 @@ func flipByte(s string, i int) string {
 func BenchmarkFile100k(b *testing.B) {
 	p := &plans.Plan{Lineage: "l", Serial: 1}
 	for m := range 10 {
+		in := instance(fmt.Sprintf("m%d", m), "", textContent)
+		ic := plans.InstanceChange{Instance: in}
 		for r := range 10000 {
-			c := withPrior(change(fmt.Sprintf("m%d", m), "", fmt.Sprintf("+1202555%04d", r), plans.None, textContent), states.Sent, textContent.Digest(), "", "")
-			p.Changes = append(p.Changes, c)
+			n := fmt.Sprintf("+1202555%04d", r)
+			in.Recipients = append(in.Recipients, n)
+			c := withPrior(in, plans.Change{Recipient: n, Action: plans.None, Reason: plans.AlreadySent}, n, states.Sent, textContent.Digest(), "", "")
+			ic.Changes = append(ic.Changes, c)
 		}
+		p.Instances = append(p.Instances, ic)
 	}
 	path := filepath.Join(b.TempDir(), "big.plan")
 	b.ReportAllocs()

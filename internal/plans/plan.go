@@ -1,6 +1,3 @@
-// Package plans holds a plan as data: the action chosen for each delivery
-// and a summary. It does no I/O but reading and writing saved plan files;
-// the engine computes plans and the views render them.
 package plans
 
 import (
@@ -11,29 +8,39 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-// Action is what apply will do with one delivery.
-type Action string
-
-const (
-	Send    Action = "send"    // key not in state
-	Retry   Action = "retry"   // state says failed: nothing went out before
-	None    Action = "none"    // already sent with the same content
-	Changed Action = "changed" // sent, but the content differs now; not sent
-	Unknown Action = "unknown" // outcome unknown; not sent without -replace
-	Resend  Action = "resend"  // -replace on a sent, changed or unknown delivery
-)
-
-// Sends reports whether apply sends a delivery with this action.
-func (a Action) Sends() bool { return a == Send || a == Retry || a == Resend }
-
-// Change is the plan for one delivery.
+// Change is the plan for one recipient of a message instance: a string and
+// two bytes beside the state's record, so that a plan of 100,000 deliveries
+// costs little more than its phone numbers.
 type Change struct {
-	Delivery delivery.Delivery
-	Action   Action
-	// Reason says in a sentence why this action was chosen.
-	Reason string
-	// Prior is the state's record of the key, nil for Send.
+	Recipient string
+	Action    Action
+	Reason    Reason
+	// Prior is the state's record of the delivery's key, nil for Send.
 	Prior *states.Delivery
+}
+
+// InstanceChange is the plan for one message instance: the instance as the
+// configuration declares it, and a change for each of its recipients the
+// plan covers, in the instance's order. Recipients that -target or
+// -exclude leave out have no change.
+type InstanceChange struct {
+	// Instance is shared with the configuration it was planned from. In a
+	// plan read from a file, its Recipients are the planned ones only, and
+	// a sensitive instance's Content holds only its type.
+	Instance *delivery.Instance
+	Changes  []Change
+}
+
+// Key is the key of the instance's delivery to c's recipient.
+func (ic *InstanceChange) Key(c *Change) delivery.Key { return ic.Instance.Key(c.Recipient) }
+
+// Summary counts the instance's changes by action.
+func (ic *InstanceChange) Summary() Summary {
+	var s Summary
+	for i := range ic.Changes {
+		s.Add(ic.Changes[i].Action)
+	}
+	return s
 }
 
 // Variable is an input variable as the plan was made with it.
@@ -45,11 +52,13 @@ type Variable struct {
 	Sensitive bool
 }
 
-// Plan is the whole plan: every declared delivery's change, in declaration
+// Plan is the whole plan: every declared instance's changes, in declaration
 // order, and what the state holds that the configuration no longer declares.
 type Plan struct {
 	Variables []Variable
-	Changes   []Change
+	// Instances in declaration order: by file, then block, then for_each
+	// key. An instance the plan covers none of is left out.
+	Instances []InstanceChange
 	// NoLongerDeclared are state records no configured delivery matches.
 	// They stay in state as history.
 	NoLongerDeclared []*states.Delivery
@@ -95,31 +104,45 @@ type Summary struct {
 // Summary counts the plan's changes.
 func (p *Plan) Summary() Summary {
 	s := Summary{NoLongerDeclared: len(p.NoLongerDeclared)}
-	// By index: a Change holds a whole delivery, too big to copy per
-	// iteration in a plan of many thousands.
-	for i := range p.Changes {
-		s.Add(p.Changes[i].Action)
+	for i := range p.Instances {
+		for j := range p.Instances[i].Changes {
+			s.Add(p.Instances[i].Changes[j].Action)
+		}
 	}
 	return s
 }
 
-// Add counts one change with action a, for views that summarise part of a
-// plan, such as one message instance.
+// Add counts one change with action a.
 func (s *Summary) Add(a Action) {
+	if n := s.count(a); n != nil {
+		*n++
+	}
+}
+
+// Count is the number of changes with action a.
+func (s Summary) Count(a Action) int {
+	if n := s.count(a); n != nil {
+		return *n
+	}
+	return 0
+}
+
+func (s *Summary) count(a Action) *int {
 	switch a {
 	case Send:
-		s.Send++
+		return &s.Send
 	case Retry:
-		s.Retry++
+		return &s.Retry
 	case Resend:
-		s.Resend++
+		return &s.Resend
 	case None:
-		s.None++
+		return &s.None
 	case Changed:
-		s.Changed++
+		return &s.Changed
 	case Unknown:
-		s.Unknown++
+		return &s.Unknown
 	}
+	return nil
 }
 
 // Sends is the number of deliveries apply would send.

@@ -95,48 +95,51 @@ func NewApplyText(w io.Writer, opts ApplyTextOptions) *ApplyText {
 }
 
 // PreSend shows nothing: progress counts sends as they finish.
-func (v *ApplyText) PreSend(*plans.Change) {}
+func (v *ApplyText) PreSend(*delivery.Instance, []*plans.Change) {}
 
 // PostSend prints failed and unknown outcomes, one line each.
-func (v *ApplyText) PostSend(c *plans.Change, o kaleyra.Outcome) {
-	var label, color string
-	switch o.Status {
-	case kaleyra.Failed:
-		label, color = "Failed", ansiRed
-	case kaleyra.Unknown:
-		label, color = "Unknown", ansiYellow
-	default:
-		return
+func (v *ApplyText) PostSend(in *delivery.Instance, _ []*plans.Change, outcomes []kaleyra.Outcome) {
+	for _, o := range outcomes {
+		var label, color string
+		switch o.Status {
+		case kaleyra.Failed:
+			label, color = "Failed", ansiRed
+		case kaleyra.Unknown:
+			label, color = "Unknown", ansiYellow
+		default:
+			continue
+		}
+		line := fmt.Sprintf("%s: %s to %s", v.paint(color+ansiBold, label), in.Address, o.Recipient)
+		if o.Code != "" {
+			line += " (" + o.Code + ")"
+		}
+		v.mu.Lock()
+		switch {
+		case kaleyra.AccountWide(o.Code) && v.explained[o.Code]:
+			line += ": as above"
+		case o.Text != "":
+			line += ": " + applyOneLine(o.Text)
+		}
+		if kaleyra.AccountWide(o.Code) {
+			v.explained[o.Code] = true
+		}
+		v.printAboveBar(line)
+		v.mu.Unlock()
 	}
-	line := fmt.Sprintf("%s: %s to %s", v.paint(color+ansiBold, label), c.Delivery.Address, o.Recipient)
-	if o.Code != "" {
-		line += " (" + o.Code + ")"
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	switch {
-	case kaleyra.AccountWide(o.Code) && v.explained[o.Code]:
-		line += ": as above"
-	case o.Text != "":
-		line += ": " + applyOneLine(o.Text)
-	}
-	if kaleyra.AccountWide(o.Code) {
-		v.explained[o.Code] = true
-	}
-	v.printAboveBar(line)
 }
 
 // Skipped prints, once per message instance and reason, why deliveries
 // were not sent.
-func (v *ApplyText) Skipped(c *plans.Change, reason string) {
+func (v *ApplyText) Skipped(in *delivery.Instance, _ []*plans.Change, why engine.Skip) {
+	reason := skipSentence(why)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	id := c.Delivery.Address.String() + "\x00" + reason
+	id := in.Address.String() + "\x00" + reason
 	if v.skipped[id] {
 		return
 	}
 	v.skipped[id] = true
-	v.printAboveBar(fmt.Sprintf("%s: %s: %s", v.paint(ansiYellow, "Skipped"), c.Delivery.Address, applyOneLine(reason)))
+	v.printAboveBar(fmt.Sprintf("%s: %s: %s", v.paint(ansiYellow, "Skipped"), in.Address, applyOneLine(reason)))
 }
 
 // Progress redraws the bar on a terminal, at most a few times a second;
@@ -291,7 +294,9 @@ func applyOneLine(s string) string {
 // ApplyJSONFormatVersion is the version of the apply event stream
 // described by schema/apply-events.schema.json. The minor number grows
 // when fields are added; the major when a field changes meaning.
-const ApplyJSONFormatVersion = "1.0"
+//
+// 1.1 added the skipped event's cause, a token.
+const ApplyJSONFormatVersion = "1.1"
 
 // ApplyJSON is apply's machine-readable view: one JSON object per line,
 // in the manner of Terraform's machine-readable UI. Every event has
@@ -355,48 +360,62 @@ func (v *ApplyJSON) Diagnostics(diags hcl.Diagnostics, files ...map[string]*hcl.
 // PlannedSends emits a "planned_send" event for each delivery the plan
 // sends, before the first is sent.
 func (v *ApplyJSON) PlannedSends(p *plans.Plan) {
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if !c.Action.Sends() {
-			continue
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		address := ic.Instance.Address.String()
+		for _, c := range ic.Changes {
+			if !c.Action.Sends() {
+				continue
+			}
+			v.emit(&struct {
+				applyEvent
+				Address   string       `json:"address"`
+				Recipient string       `json:"recipient"`
+				Key       delivery.Key `json:"key"`
+				Action    plans.Action `json:"action"`
+			}{
+				applyEvent: applyEvent{Level: "info", Message: fmt.Sprintf("%s: %s to %s", address, c.Action, c.Recipient), Type: "planned_send"},
+				Address:    address,
+				Recipient:  c.Recipient,
+				Key:        ic.Instance.Key(c.Recipient),
+				Action:     c.Action,
+			})
 		}
+	}
+}
+
+// PreSend emits "send_start" for each delivery.
+func (v *ApplyJSON) PreSend(in *delivery.Instance, changes []*plans.Change) {
+	address := in.Address.String()
+	for _, c := range changes {
 		v.emit(&struct {
 			applyEvent
-			Address   string       `json:"address"`
-			Recipient string       `json:"recipient"`
-			Key       delivery.Key `json:"key"`
-			Action    plans.Action `json:"action"`
+			Address   string `json:"address"`
+			Recipient string `json:"recipient"`
 		}{
-			applyEvent: applyEvent{Level: "info", Message: fmt.Sprintf("%s: %s to %s", c.Delivery.Address, c.Action, c.Delivery.Key.Recipient), Type: "planned_send"},
-			Address:    c.Delivery.Address.String(),
-			Recipient:  c.Delivery.Key.Recipient,
-			Key:        c.Delivery.Key,
-			Action:     c.Action,
+			applyEvent: applyEvent{Level: "info", Message: fmt.Sprintf("%s: sending to %s", address, c.Recipient), Type: "send_start"},
+			Address:    address,
+			Recipient:  c.Recipient,
 		})
 	}
 }
 
-// PreSend emits "send_start".
-func (v *ApplyJSON) PreSend(c *plans.Change) {
-	v.emit(&struct {
-		applyEvent
-		Address   string `json:"address"`
-		Recipient string `json:"recipient"`
-	}{
-		applyEvent: applyEvent{Level: "info", Message: fmt.Sprintf("%s: sending to %s", c.Delivery.Address, c.Delivery.Key.Recipient), Type: "send_start"},
-		Address:    c.Delivery.Address.String(),
-		Recipient:  c.Delivery.Key.Recipient,
-	})
+// PostSend emits "send_outcome" for each delivery, with Kaleyra's ids or
+// the error.
+func (v *ApplyJSON) PostSend(in *delivery.Instance, _ []*plans.Change, outcomes []kaleyra.Outcome) {
+	address := in.Address.String()
+	for _, o := range outcomes {
+		v.outcome(address, o)
+	}
 }
 
-// PostSend emits "send_outcome" with Kaleyra's ids or the error.
-func (v *ApplyJSON) PostSend(c *plans.Change, o kaleyra.Outcome) {
-	level, message := "info", fmt.Sprintf("%s: sent to %s", c.Delivery.Address, o.Recipient)
+func (v *ApplyJSON) outcome(address string, o kaleyra.Outcome) {
+	level, message := "info", fmt.Sprintf("%s: sent to %s", address, o.Recipient)
 	switch o.Status {
 	case kaleyra.Failed:
-		level, message = "error", fmt.Sprintf("%s: failed to send to %s", c.Delivery.Address, o.Recipient)
+		level, message = "error", fmt.Sprintf("%s: failed to send to %s", address, o.Recipient)
 	case kaleyra.Unknown:
-		level, message = "warn", fmt.Sprintf("%s: outcome unknown for %s", c.Delivery.Address, o.Recipient)
+		level, message = "warn", fmt.Sprintf("%s: outcome unknown for %s", address, o.Recipient)
 	}
 	if o.Code != "" {
 		message += " (" + o.Code + ")"
@@ -416,7 +435,7 @@ func (v *ApplyJSON) PostSend(c *plans.Change, o kaleyra.Outcome) {
 		Attempts  int    `json:"attempts"`
 	}{
 		applyEvent: applyEvent{Level: level, Message: message, Type: "send_outcome"},
-		Address:    c.Delivery.Address.String(),
+		Address:    address,
 		Recipient:  o.Recipient,
 		Status:     o.Status.String(),
 		RequestID:  o.RequestID,
@@ -427,19 +446,26 @@ func (v *ApplyJSON) PostSend(c *plans.Change, o kaleyra.Outcome) {
 	})
 }
 
-// Skipped emits "skipped".
-func (v *ApplyJSON) Skipped(c *plans.Change, reason string) {
-	v.emit(&struct {
-		applyEvent
-		Address   string `json:"address"`
-		Recipient string `json:"recipient"`
-		Reason    string `json:"reason"`
-	}{
-		applyEvent: applyEvent{Level: "warn", Message: fmt.Sprintf("%s: skipped %s: %s", c.Delivery.Address, c.Delivery.Key.Recipient, applyOneLine(reason)), Type: "skipped"},
-		Address:    c.Delivery.Address.String(),
-		Recipient:  c.Delivery.Key.Recipient,
-		Reason:     reason,
-	})
+// Skipped emits "skipped" for each delivery: the reason in words, and its
+// cause as a token.
+func (v *ApplyJSON) Skipped(in *delivery.Instance, changes []*plans.Change, why engine.Skip) {
+	address := in.Address.String()
+	reason := skipSentence(why)
+	for _, c := range changes {
+		v.emit(&struct {
+			applyEvent
+			Address   string `json:"address"`
+			Recipient string `json:"recipient"`
+			Reason    string `json:"reason"`
+			Cause     string `json:"cause"`
+		}{
+			applyEvent: applyEvent{Level: "warn", Message: fmt.Sprintf("%s: skipped %s: %s", address, c.Recipient, applyOneLine(reason)), Type: "skipped"},
+			Address:    address,
+			Recipient:  c.Recipient,
+			Reason:     reason,
+			Cause:      why.Cause.String(),
+		})
+	}
 }
 
 // Progress emits "progress" on every call: a machine reading the stream

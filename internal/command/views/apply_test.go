@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/engine"
 	"github.com/heraldhq/herald/internal/kaleyra"
 	"github.com/heraldhq/herald/internal/plans"
@@ -33,7 +34,7 @@ func newApplyClock() *applyClock {
 // applyRun replays an apply of total sends at rate per second, calling
 // Progress every step, with one failure and one unknown outcome on the way.
 func applyRun(h engine.Hooks, clock *applyClock, total int, rate float64, step time.Duration) engine.Result {
-	changes := mdChanges(mdMessage("announce", ""), plans.Send, total, mdTemplate())
+	run := mdChanges(mdMessage("announce", ""), plans.Send, total, mdTemplate())
 	var r engine.Result
 	elapsed := time.Duration(0)
 	next := 0
@@ -42,20 +43,20 @@ func applyRun(h engine.Hooks, clock *applyClock, total int, rate float64, step t
 		elapsed += step
 		until := min(total, int(elapsed.Seconds()*rate))
 		for ; next < until; next++ {
-			c := &changes[next]
-			h.PreSend(c)
-			o := kaleyra.Outcome{Recipient: c.Delivery.Key.Recipient, Status: kaleyra.Sent, RequestID: "req", MessageID: "msg", Attempts: 1}
+			c := &run.changes[next]
+			h.PreSend(run.inst, []*plans.Change{c})
+			o := kaleyra.Outcome{Recipient: c.Recipient, Status: kaleyra.Sent, RequestID: "req", MessageID: "msg", Attempts: 1}
 			switch next {
 			case total / 3:
-				o = kaleyra.Outcome{Recipient: c.Delivery.Key.Recipient, Status: kaleyra.Failed, Code: "E13009", Text: "The recipient number\nis not valid.", Attempts: 1}
+				o = kaleyra.Outcome{Recipient: c.Recipient, Status: kaleyra.Failed, Code: "E13009", Text: "The recipient number\nis not valid.", Attempts: 1}
 				r.Failed++
 			case total / 2:
-				o = kaleyra.Outcome{Recipient: c.Delivery.Key.Recipient, Status: kaleyra.Unknown, Code: "TIMEOUT", Text: "No answer within 30s; the message may have gone out.", Attempts: 1}
+				o = kaleyra.Outcome{Recipient: c.Recipient, Status: kaleyra.Unknown, Code: "TIMEOUT", Text: "No answer within 30s; the message may have gone out.", Attempts: 1}
 				r.Unknown++
 			default:
 				r.Sent++
 			}
-			h.PostSend(c, o)
+			h.PostSend(run.inst, []*plans.Change{c}, []kaleyra.Outcome{o})
 		}
 		done := r.Sent + r.Failed + r.Unknown
 		remaining := time.Duration(0)
@@ -216,13 +217,14 @@ func TestApplyTextSummary(t *testing.T) {
 func TestApplyTextSkippedOncePerReason(t *testing.T) {
 	var buf bytes.Buffer
 	v := NewApplyText(&buf, ApplyTextOptions{})
-	changes := mdChanges(mdMessage("done", "wave-1"), plans.Send, 50, mdText("done"))
-	for i := range changes {
-		v.Skipped(&changes[i], "message.announce had a failed send.")
+	run := mdChanges(mdMessage("done", "wave-1"), plans.Send, 50, mdText("done"))
+	failed := engine.Skip{Cause: engine.DependencyFailed, BlockedBy: []addrs.Message{{Name: "announce"}}}
+	for i := range run.changes {
+		v.Skipped(run.inst, []*plans.Change{&run.changes[i]}, failed)
 	}
-	v.Skipped(&changes[0], "apply was interrupted.")
-	want := "Skipped: message.done[\"wave-1\"]: message.announce had a failed send.\n" +
-		"Skipped: message.done[\"wave-1\"]: apply was interrupted.\n"
+	v.Skipped(run.inst, []*plans.Change{&run.changes[0]}, engine.Skip{Cause: engine.Interrupted})
+	want := "Skipped: message.done[\"wave-1\"]: not sent because message.announce, which it depends on, did not send everything\n" +
+		"Skipped: message.done[\"wave-1\"]: not sent: apply was interrupted\n"
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
@@ -258,24 +260,20 @@ func TestApplyJSONEvents(t *testing.T) {
 	})
 	p := mdMixedPlan()
 	v.PlannedSends(p)
-	sends := 0
-	for i := range p.Changes {
-		if p.Changes[i].Action.Sends() {
-			sends++
-		}
-	}
-	changes := mdChanges(mdMessage("announce", ""), plans.Send, 4, mdTemplate())
+	sends := p.Summary().Sends()
+	run := mdChanges(mdMessage("announce", ""), plans.Send, 4, mdTemplate())
 	outcomes := []kaleyra.Outcome{
 		{Status: kaleyra.Sent, RequestID: "a1b2", MessageID: "m-1", Attempts: 1},
 		{Status: kaleyra.Failed, Code: "E13009", Text: "The recipient number is not valid.", Attempts: 1},
 		{Status: kaleyra.Unknown, Code: "TIMEOUT", Text: "No answer within 30s.", Attempts: 2},
 	}
 	for i, o := range outcomes {
-		o.Recipient = changes[i].Delivery.Key.Recipient
-		v.PreSend(&changes[i])
-		v.PostSend(&changes[i], o)
+		o.Recipient = run.changes[i].Recipient
+		c := []*plans.Change{&run.changes[i]}
+		v.PreSend(run.inst, c)
+		v.PostSend(run.inst, c, []kaleyra.Outcome{o})
 	}
-	v.Skipped(&changes[3], "apply was interrupted.")
+	v.Skipped(run.inst, []*plans.Change{&run.changes[3]}, engine.Skip{Cause: engine.Interrupted})
 	v.Progress(engine.Progress{Total: 4, Sent: 1, Failed: 1, Unknown: 1, Skipped: 1, Elapsed: 1500 * time.Millisecond, Rate: 2.666666})
 	v.Summary(engine.Result{Sent: 1, Failed: 1, Unknown: 1, Skipped: 1})
 
@@ -331,13 +329,13 @@ func TestApplyJSONConcurrent(t *testing.T) {
 		defer mu.Unlock()
 		writes = append(writes, append([]byte(nil), p...))
 	}), "1.2.3")
-	changes := mdChanges(mdMessage("announce", ""), plans.Send, 200, mdTemplate())
+	run := mdChanges(mdMessage("announce", ""), plans.Send, 200, mdTemplate())
 	var wg sync.WaitGroup
-	for i := range changes {
+	for i := range run.changes {
 		wg.Go(func() {
-			c := &changes[i]
-			v.PreSend(c)
-			v.PostSend(c, kaleyra.Outcome{Recipient: c.Delivery.Key.Recipient, Status: kaleyra.Sent, RequestID: "r", MessageID: "m", Attempts: 1})
+			c := []*plans.Change{&run.changes[i]}
+			v.PreSend(run.inst, c)
+			v.PostSend(run.inst, c, []kaleyra.Outcome{{Recipient: c[0].Recipient, Status: kaleyra.Sent, RequestID: "r", MessageID: "m", Attempts: 1}})
 			v.Progress(engine.Progress{Total: 200, Sent: i})
 		})
 	}

@@ -50,18 +50,20 @@ func fxTemplate(version string) delivery.Content {
 		Params: []delivery.Param{{Name: "version", Value: version}, {Name: "eta", Value: "today"}}}
 }
 
-// fxMessage is a delivery of message NAME (instance KEY when not empty)
-// from sender.ops, without a recipient yet.
-func fxMessage(name, key string, content delivery.Content) delivery.Delivery {
-	inst := addrs.Message{Name: name}.Instance(addrs.NoKey)
+// fxMessage is message NAME (instance KEY when not empty) from sender.ops,
+// without recipients yet: fxPlan gives it those it plans.
+func fxMessage(name, key string, content delivery.Content) *delivery.Instance {
+	addr := addrs.Message{Name: name}.Instance(addrs.NoKey)
 	ref := "release-v1.2.3-" + name
 	if key != "" {
-		inst = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
+		addr = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
 		ref += "-" + key
 	}
-	return delivery.Delivery{
-		Address:    inst,
-		Key:        delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Ref: ref},
+	return &delivery.Instance{
+		Address:    addr,
+		Channel:    "whatsapp",
+		Sender:     "+12025550100",
+		Ref:        ref,
 		Content:    content,
 		Digest:     content.Digest(),
 		Provider:   "kaleyra",
@@ -72,42 +74,63 @@ func fxMessage(name, key string, content delivery.Content) delivery.Delivery {
 // fxNumber is the i-th test recipient, a valid US number.
 func fxNumber(i int) string { return fmt.Sprintf("+1202555%04d", 1000+i) }
 
-// fxChanges plans n deliveries of d to recipients from, from+1, ... with
+// fxRun is some planned changes of one instance.
+type fxRun struct {
+	inst    *delivery.Instance
+	changes []plans.Change
+}
+
+// fxReasons are the reasons the engine gives each action when nothing
+// more is known.
+var fxReasons = map[plans.Action]plans.Reason{
+	plans.Send: plans.NotInState, plans.Retry: plans.FailedBefore, plans.Resend: plans.ReplaceSent,
+	plans.None: plans.AlreadySent, plans.Changed: plans.ContentChanged, plans.Unknown: plans.OutcomeUnknown,
+}
+
+// fxChanges plans n deliveries of in to recipients from, from+1, ... with
 // the given action and the state record that action implies.
-func fxChanges(d delivery.Delivery, action plans.Action, from, n int) []plans.Change {
+func fxChanges(in *delivery.Instance, action plans.Action, from, n int) fxRun {
 	out := make([]plans.Change, n)
 	for i := range out {
-		c := plans.Change{Delivery: d, Action: action}
-		c.Delivery.Key.Recipient = fxNumber(from + i)
-		prior := &states.Delivery{Key: c.Delivery.Key, Address: d.Address.String(), Digest: d.Digest, Status: states.Sent,
+		c := plans.Change{Recipient: fxNumber(from + i), Action: action, Reason: fxReasons[action]}
+		prior := &states.Delivery{Key: in.Key(c.Recipient), Address: in.Address.String(), Digest: in.Digest, Status: states.Sent,
 			MessageID: fmt.Sprintf("msg-%d", from+i), Attempts: 1, FirstSent: fxTime, UpdatedAt: fxTime}
 		switch action {
 		case plans.Send:
-			c.Reason, prior = "not sent before", nil
-		case plans.None:
-			c.Reason = "already sent"
+			prior = nil
 		case plans.Retry:
 			prior.Status, prior.ErrorCode, prior.ErrorText, prior.MessageID = states.Failed, "E13009", "to number invalid", ""
-			c.Reason = "the last attempt was refused (E13009: to number invalid); nothing was sent"
 		case plans.Changed:
 			prior.Digest = fxText("older content").Digest()
-			c.Reason = "already sent, and the content has changed since; use -replace to send again"
 		case plans.Unknown:
 			prior.Status, prior.ErrorText, prior.MessageID = states.Unknown, "request timed out after 30s", ""
-			c.Reason = "the outcome of an earlier send is unknown (request timed out after 30s); use -replace to send again"
-		case plans.Resend:
-			c.Reason = "-replace asks to send again (was sent)"
 		}
 		c.Prior = prior
 		out[i] = c
 	}
-	return out
+	return fxRun{in, out}
 }
 
-func fxPlan(changes ...[]plans.Change) *plans.Plan {
-	p := &plans.Plan{Lineage: "5f0c1d2e-7a3b-4c5d-9e8f-0a1b2c3d4e5f", Serial: 7, HeraldVersion: "0.1.0-test"}
-	for _, cs := range changes {
-		p.Changes = append(p.Changes, cs...)
+// fxPlan is a plan of the runs, its instances in the order the runs first
+// name them; each instance's changes and recipients are its runs' in order.
+func fxPlan(runs ...fxRun) *plans.Plan {
+	return planOf(&plans.Plan{Lineage: "5f0c1d2e-7a3b-4c5d-9e8f-0a1b2c3d4e5f", Serial: 7, HeraldVersion: "0.1.0-test"}, runs)
+}
+
+func planOf(p *plans.Plan, runs []fxRun) *plans.Plan {
+	index := map[*delivery.Instance]int{}
+	for _, r := range runs {
+		i, ok := index[r.inst]
+		if !ok {
+			i = len(p.Instances)
+			index[r.inst] = i
+			p.Instances = append(p.Instances, plans.InstanceChange{Instance: r.inst})
+		}
+		ic := &p.Instances[i]
+		ic.Changes = append(ic.Changes, r.changes...)
+		for _, c := range r.changes {
+			r.inst.Recipients = append(r.inst.Recipients, c.Recipient)
+		}
 	}
 	return p
 }
@@ -115,15 +138,15 @@ func fxPlan(changes ...[]plans.Change) *plans.Plan {
 // fxFirstSend: a first apply of a message with for_each and depends_on.
 func fxFirstSend() *plans.Plan {
 	announce := fxMessage("announce", "", fxTemplate("v1.2.3"))
-	announce.Key.Ref1 = "rollout"
+	announce.Ref1 = "rollout"
 	announce.CallbackURL = "https://hooks.example.com/kaleyra"
 	body := "Rollout v1.2.3 %s complete.\n\nDashboards: https://grafana.example.com/d/rollout\n"
 	wave1 := fxMessage("done", "wave-1", fxText(fmt.Sprintf(body, "wave-1")))
 	wave1.DependsOn = []addrs.Message{{Name: "announce"}}
-	wave1.Key.Ref2 = "wave-1"
+	wave1.Ref2 = "wave-1"
 	wave2 := fxMessage("done", "wave-2", fxText(fmt.Sprintf(body, "wave-2")))
 	wave2.DependsOn = []addrs.Message{{Name: "announce"}}
-	wave2.Key.Ref2 = "wave-2"
+	wave2.Ref2 = "wave-2"
 	wave2.Provider = "kaleyra.eu"
 	p := fxPlan(fxChanges(announce, plans.Send, 0, 3), fxChanges(wave1, plans.Send, 0, 2), fxChanges(wave2, plans.Send, 0, 2))
 	p.Variables = []plans.Variable{
@@ -196,15 +219,16 @@ func fxNothing() *plans.Plan {
 // fxLarge is a no-change plan of messages x recipients deliveries.
 func fxLarge(messages, recipients int) *plans.Plan {
 	p := fxPlan()
-	p.Changes = make([]plans.Change, 0, messages*recipients)
 	for m := range messages {
-		d := fxMessage(fmt.Sprintf("m%d", m), "", fxText("Hello"))
+		in := fxMessage(fmt.Sprintf("m%d", m), "", fxText("Hello"))
+		ic := plans.InstanceChange{Instance: in, Changes: make([]plans.Change, recipients)}
 		for r := range recipients {
-			c := plans.Change{Delivery: d, Action: plans.None, Reason: "already sent"}
-			c.Delivery.Key.Recipient = fxNumber(r)
-			c.Prior = &states.Delivery{Key: c.Delivery.Key, Digest: d.Digest, Status: states.Sent}
-			p.Changes = append(p.Changes, c)
+			n := fxNumber(r)
+			in.Recipients = append(in.Recipients, n)
+			ic.Changes[r] = plans.Change{Recipient: n, Action: plans.None, Reason: plans.AlreadySent,
+				Prior: &states.Delivery{Key: in.Key(n), Digest: in.Digest, Status: states.Sent}}
 		}
+		p.Instances = append(p.Instances, ic)
 	}
 	return p
 }

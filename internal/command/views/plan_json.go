@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -20,7 +19,9 @@ import (
 // major number changes only when a consumer written for the old document
 // would misread the new one; adding fields bumps the minor number.
 // schema/plan.schema.json describes it.
-const PlanJSONFormatVersion = "1.0"
+//
+// 1.1 added each delivery's action_reason, a token.
+const PlanJSONFormatVersion = "1.1"
 
 // The plan document's parts. Every field is always present unless its tag
 // says omitempty, so that consumers need no existence checks; the schema
@@ -114,43 +115,46 @@ func PlanJSON(w io.Writer, p *plans.Plan) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(headJSON[:len(headJSON)-1])
 	bw.WriteString(`,"deliveries":[`)
-	// The deliveries of one message instance share their address, content
-	// and depends_on: encode those once per run, not once per recipient.
-	var run struct {
-		addr      addrs.MessageInstance
-		address   string
-		digest    delivery.Digest
-		sensitive bool
-		content   []byte
-		dependsOn []addrs.Message
-		depJSON   []byte
-	}
 	var line []byte
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		d := &c.Delivery
-		if i == 0 || d.Address != run.addr {
-			run.addr, run.address = d.Address, d.Address.String()
+	first := true
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		// What an instance's deliveries share is encoded once, not once
+		// per recipient.
+		shared, err := jsonInstanceOf(ic.Instance)
+		if err != nil {
+			return err
 		}
-		if run.content == nil || d.Digest != run.digest || d.Sensitive != run.sensitive {
-			if run.content, err = json.Marshal(jsonContentOf(d)); err != nil {
-				return fmt.Errorf("encoding plan: %w", err)
+		for j := range ic.Changes {
+			line = line[:0]
+			if !first {
+				line = append(line, ',')
 			}
-			run.digest, run.sensitive = d.Digest, d.Sensitive
+			first = false
+			line = append(line, '\n')
+			line = appendDelivery(line, ic.Instance, &ic.Changes[j], &shared)
+			bw.Write(line)
 		}
-		if run.depJSON == nil || !slices.Equal(d.DependsOn, run.dependsOn) {
-			run.dependsOn, run.depJSON = d.DependsOn, appendDependsOn(nil, d.DependsOn)
-		}
-		line = line[:0]
-		if i > 0 {
-			line = append(line, ',')
-		}
-		line = append(line, '\n')
-		line = appendDelivery(line, c, run.address, run.content, run.depJSON)
-		bw.Write(line)
 	}
 	bw.WriteString("\n]}\n")
 	return bw.Flush()
+}
+
+// jsonInstance is what every delivery of one instance repeats, encoded.
+type jsonInstance struct {
+	address, content, dependsOn []byte
+}
+
+func jsonInstanceOf(in *delivery.Instance) (jsonInstance, error) {
+	content, err := json.Marshal(jsonContentOf(in))
+	if err != nil {
+		return jsonInstance{}, fmt.Errorf("encoding plan: %w", err)
+	}
+	return jsonInstance{
+		address:   appendJSONString(nil, in.Address.String()),
+		content:   content,
+		dependsOn: appendDependsOn(nil, in.DependsOn),
+	}, nil
 }
 
 // appendDelivery appends one delivery's object. It is written by hand
@@ -158,30 +162,31 @@ func PlanJSON(w io.Writer, p *plans.Plan) error {
 // deliveries and reflection would cost most of `plan -json`'s time; the
 // bytes are exactly what json.Marshal gives for the same fields, in the
 // order schema/plan.schema.json lists them (a test checks both).
-func appendDelivery(b []byte, c *plans.Change, address string, content, dependsOn []byte) []byte {
-	d := &c.Delivery
+func appendDelivery(b []byte, in *delivery.Instance, c *plans.Change, shared *jsonInstance) []byte {
 	b = append(b, `{"address":`...)
-	b = appendJSONString(b, address)
+	b = append(b, shared.address...)
 	b = append(b, `,"key":`...)
-	b = appendKey(b, d.Key)
+	b = appendKey(b, in.Key(c.Recipient))
 	b = append(b, `,"recipient":`...)
-	b = appendJSONString(b, d.Key.Recipient)
+	b = appendJSONString(b, c.Recipient)
 	b = append(b, `,"action":`...)
-	b = appendJSONString(b, string(c.Action))
+	b = appendJSONString(b, c.Action.String())
 	b = append(b, `,"reason":`...)
-	b = appendJSONString(b, c.Reason)
+	b = appendJSONString(b, reasonSentence(c.Reason, c.Prior))
+	b = append(b, `,"action_reason":`...)
+	b = appendJSONString(b, c.Reason.String())
 	b = append(b, `,"content":`...)
-	b = append(b, content...)
+	b = append(b, shared.content...)
 	b = append(b, `,"digest":`...)
-	b = appendJSONString(b, string(d.Digest))
+	b = appendJSONString(b, string(in.Digest))
 	b = append(b, `,"sender_name":`...)
-	b = appendJSONString(b, d.SenderName)
+	b = appendJSONString(b, in.SenderName)
 	b = append(b, `,"callback_url":`...)
-	b = appendJSONString(b, d.CallbackURL)
+	b = appendJSONString(b, in.CallbackURL)
 	b = append(b, `,"provider":`...)
-	b = appendJSONString(b, d.Provider)
+	b = appendJSONString(b, in.Provider)
 	b = append(b, `,"depends_on":`...)
-	b = append(b, dependsOn...)
+	b = append(b, shared.dependsOn...)
 	if pr := c.Prior; pr != nil {
 		b = append(b, `,"prior":{"status":`...)
 		b = appendJSONString(b, string(pr.Status))
@@ -265,7 +270,7 @@ func jsonKeyOf(k delivery.Key) jsonKey {
 // jsonContentOf is the content as a consumer sees it. Sensitive content
 // keeps its type, template name, language and parameter names where known,
 // and loses the body and the parameter values.
-func jsonContentOf(d *delivery.Delivery) jsonContent {
+func jsonContentOf(d *delivery.Instance) jsonContent {
 	c := &d.Content
 	jc := jsonContent{Type: c.Type, Sensitive: d.Sensitive, TemplateName: c.TemplateName, Language: c.Language}
 	switch c.Type {

@@ -124,18 +124,26 @@ func TestPlanJSONContent(t *testing.T) {
 	if err := json.Unmarshal(renderPlanJSON(t, p), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.FormatVersion != "1.0" {
+	if doc.FormatVersion != PlanJSONFormatVersion {
 		t.Errorf("format_version %q", doc.FormatVersion)
 	}
 	if diff := cmp.Diff(p.Summary(), doc.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
-	if len(doc.Deliveries) != len(p.Changes) {
-		t.Fatalf("%d deliveries, want one per change (%d)", len(doc.Deliveries), len(p.Changes))
+	var changes []plans.Change
+	var addrs []string
+	for _, ic := range p.Instances {
+		for _, c := range ic.Changes {
+			changes = append(changes, c)
+			addrs = append(addrs, ic.Instance.Address.String())
+		}
+	}
+	if len(doc.Deliveries) != len(changes) {
+		t.Fatalf("%d deliveries, want one per change (%d)", len(doc.Deliveries), len(changes))
 	}
 	for i, d := range doc.Deliveries {
-		if c := p.Changes[i]; d.Address != c.Delivery.Address.String() || d.Action != string(c.Action) {
-			t.Errorf("delivery %d is %s %s, want %s %s: the order must be the plan's", i, d.Address, d.Action, c.Delivery.Address, c.Action)
+		if c := changes[i]; d.Address != addrs[i] || d.Action != c.Action.String() {
+			t.Errorf("delivery %d is %s %s, want %s %s: the order must be the plan's", i, d.Address, d.Action, addrs[i], c.Action)
 		}
 	}
 	if got := string(doc.Variables["token"]); got != `{"sensitive":true}` {
@@ -205,18 +213,19 @@ func loadSchema(t *testing.T, name string) *jsonschema.Schema {
 // appendDelivery writes by hand what json.Marshal would write for this
 // struct; the struct is the reference.
 type jsonDeliveryReference struct {
-	Address     string          `json:"address"`
-	Key         jsonKey         `json:"key"`
-	Recipient   string          `json:"recipient"`
-	Action      plans.Action    `json:"action"`
-	Reason      string          `json:"reason"`
-	Content     json.RawMessage `json:"content"`
-	Digest      string          `json:"digest"`
-	SenderName  string          `json:"sender_name"`
-	CallbackURL string          `json:"callback_url"`
-	Provider    string          `json:"provider"`
-	DependsOn   []string        `json:"depends_on"`
-	Prior       *struct {
+	Address      string          `json:"address"`
+	Key          jsonKey         `json:"key"`
+	Recipient    string          `json:"recipient"`
+	Action       plans.Action    `json:"action"`
+	Reason       string          `json:"reason"`
+	ActionReason plans.Reason    `json:"action_reason"`
+	Content      json.RawMessage `json:"content"`
+	Digest       string          `json:"digest"`
+	SenderName   string          `json:"sender_name"`
+	CallbackURL  string          `json:"callback_url"`
+	Provider     string          `json:"provider"`
+	DependsOn    []string        `json:"depends_on"`
+	Prior        *struct {
 		Status    string `json:"status"`
 		Digest    string `json:"digest"`
 		Address   string `json:"address"`
@@ -229,19 +238,18 @@ func TestAppendDeliveryMatchesEncodingJSON(t *testing.T) {
 	tricky := []string{"", "plain", `quote " and \ backslash`, "<b>&amp;</b>", "tab\tnew\nline\x00\x1f", "héllo wörld ✓ 😀", "line\u2028sep", "bad utf8 \xff\xfe"}
 	for _, s := range tricky {
 		d := fxMessage("m", s, fxText(s))
-		d.Key.Ref1, d.Key.Ref2, d.CallbackURL, d.SenderName = s, s, s, s
+		d.Ref1, d.Ref2, d.CallbackURL, d.SenderName = s, s, s, s
 		d.DependsOn = []addrs.Message{{Name: "a"}, {Name: s}}
-		for _, c := range fxChanges(d, plans.Unknown, 0, 1) {
-			c.Reason = s
+		for _, c := range fxChanges(d, plans.Unknown, 0, 1).changes {
 			c.Prior.ErrorCode, c.Prior.ErrorText, c.Prior.Address = s, s, s
-			content, err := json.Marshal(jsonContentOf(&c.Delivery))
+			content, err := json.Marshal(jsonContentOf(d))
 			if err != nil {
 				t.Fatal(err)
 			}
 			ref := jsonDeliveryReference{
-				Address: c.Delivery.Address.String(), Key: jsonKeyOf(c.Delivery.Key), Recipient: c.Delivery.Key.Recipient,
-				Action: c.Action, Reason: c.Reason, Content: content, Digest: string(c.Delivery.Digest),
-				SenderName: s, CallbackURL: s, Provider: c.Delivery.Provider, DependsOn: []string{"message.a", "message." + s},
+				Address: d.Address.String(), Key: jsonKeyOf(d.Key(c.Recipient)), Recipient: c.Recipient,
+				Action: c.Action, Reason: reasonSentence(c.Reason, c.Prior), ActionReason: c.Reason, Content: content, Digest: string(d.Digest),
+				SenderName: s, CallbackURL: s, Provider: d.Provider, DependsOn: []string{"message.a", "message." + s},
 			}
 			ref.Prior = &struct {
 				Status    string `json:"status"`
@@ -254,7 +262,11 @@ func TestAppendDeliveryMatchesEncodingJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := appendDelivery(nil, &c, c.Delivery.Address.String(), content, appendDependsOn(nil, c.Delivery.DependsOn))
+			shared, err := jsonInstanceOf(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := appendDelivery(nil, d, &c, &shared)
 			if !bytes.Equal(got, want) {
 				t.Errorf("for %q:\n got %s\nwant %s", s, got, want)
 			}

@@ -70,10 +70,8 @@ func PlanMarkdown(w io.Writer, p *plans.Plan, opts MarkdownOptions) error {
 
 // mdInstance is one message instance's share of the plan.
 type mdInstance struct {
-	addr addrs.MessageInstance
-	// first is the instance's first delivery: content, sender and refs are
-	// the same for all of an instance's deliveries.
-	first    *delivery.Delivery
+	addr     addrs.MessageInstance
+	first    *delivery.Instance
 	byAction map[plans.Action][]*plans.Change
 	total    int
 }
@@ -88,21 +86,17 @@ func (i *mdInstance) warnings() int {
 	return i.count(plans.Changed) + i.count(plans.Unknown) + i.count(plans.Retry)
 }
 
-// mdGroup groups the plan's changes by message instance, in the order the
-// instances first appear.
+// mdGroup sorts each instance's changes by action, in plan order.
 func mdGroup(p *plans.Plan) []*mdInstance {
-	var out []*mdInstance
-	index := map[addrs.MessageInstance]*mdInstance{}
-	for n := range p.Changes {
-		c := &p.Changes[n]
-		inst := index[c.Delivery.Address]
-		if inst == nil {
-			inst = &mdInstance{addr: c.Delivery.Address, first: &c.Delivery, byAction: map[plans.Action][]*plans.Change{}}
-			index[c.Delivery.Address] = inst
-			out = append(out, inst)
+	out := make([]*mdInstance, len(p.Instances))
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		inst := &mdInstance{addr: ic.Instance.Address, first: ic.Instance, byAction: map[plans.Action][]*plans.Change{}, total: len(ic.Changes)}
+		for j := range ic.Changes {
+			c := &ic.Changes[j]
+			inst.byAction[c.Action] = append(inst.byAction[c.Action], c)
 		}
-		inst.byAction[c.Action] = append(inst.byAction[c.Action], c)
-		inst.total++
+		out[i] = inst
 	}
 	return out
 }
@@ -195,12 +189,9 @@ func (r *mdRenderer) head() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", name, mdCount(n))
 	}
-	row("To send", r.sum.Send, true)
-	row("To retry", r.sum.Retry, true)
-	row("To resend", r.sum.Resend, true)
-	row("Already sent", r.sum.None, false)
-	row("Changed after sending", r.sum.Changed, true)
-	row("Unknown", r.sum.Unknown, true)
+	for _, a := range plans.Actions {
+		row(capitalFirst(actionPhrases[a]), r.sum.Count(a), a != plans.None)
+	}
 	row("No longer declared", r.sum.NoLongerDeclared, false)
 	b.WriteString("\n")
 
@@ -215,9 +206,11 @@ func (r *mdRenderer) head() string {
 // people counts the distinct recipients of the plan's sends.
 func (r *mdRenderer) people() int {
 	seen := map[string]bool{}
-	for i := range r.plan.Changes {
-		if c := &r.plan.Changes[i]; c.Action.Sends() {
-			seen[c.Delivery.Key.Recipient] = true
+	for i := range r.plan.Instances {
+		for _, c := range r.plan.Instances[i].Changes {
+			if c.Action.Sends() {
+				seen[c.Recipient] = true
+			}
 		}
 	}
 	return len(seen)
@@ -331,30 +324,19 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	fmt.Fprintf(&b, "### %s\n\n", mdCode(mdShorten(inst.addr.String(), mdValueMax)))
 
 	var counts []string
-	for _, a := range []struct {
-		action plans.Action
-		name   string
-		loud   bool
-	}{
-		{plans.Send, "to send", true},
-		{plans.Retry, "to retry", true},
-		{plans.Resend, "to resend", true},
-		{plans.None, "already sent", false},
-		{plans.Changed, "changed after sending", false},
-		{plans.Unknown, "unknown", false},
-	} {
-		n := inst.count(a.action)
+	for _, a := range plans.Actions {
+		n := inst.count(a)
 		switch {
 		case n == 0:
-		case a.loud:
-			counts = append(counts, fmt.Sprintf("**%s %s**", mdCount(n), a.name))
+		case a.Sends():
+			counts = append(counts, fmt.Sprintf("**%s %s**", mdCount(n), actionPhrases[a]))
 		default:
-			counts = append(counts, fmt.Sprintf("%s %s", mdCount(n), a.name))
+			counts = append(counts, fmt.Sprintf("%s %s", mdCount(n), actionPhrases[a]))
 		}
 	}
 	b.WriteString(strings.Join(counts, " · ") + "\n\n")
 
-	fmt.Fprintf(&b, "- **From:** %s (%s, %s)\n", mdCode(mdShorten(d.SenderName, mdValueMax)), d.Key.Sender, d.Key.Channel)
+	fmt.Fprintf(&b, "- **From:** %s (%s, %s)\n", mdCode(mdShorten(d.SenderName, mdValueMax)), d.Sender, d.Channel)
 	var body string
 	switch d.Content.Type {
 	case delivery.Template:
@@ -379,12 +361,12 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 			body = "(sensitive)"
 		}
 	}
-	refs := []string{"**Ref:** " + mdCode(mdShorten(d.Key.Ref, mdValueMax))}
-	if d.Key.Ref1 != "" {
-		refs = append(refs, "**ref1:** "+mdCode(mdShorten(d.Key.Ref1, mdValueMax)))
+	refs := []string{"**Ref:** " + mdCode(mdShorten(d.Ref, mdValueMax))}
+	if d.Ref1 != "" {
+		refs = append(refs, "**ref1:** "+mdCode(mdShorten(d.Ref1, mdValueMax)))
 	}
-	if d.Key.Ref2 != "" {
-		refs = append(refs, "**ref2:** "+mdCode(mdShorten(d.Key.Ref2, mdValueMax)))
+	if d.Ref2 != "" {
+		refs = append(refs, "**ref2:** "+mdCode(mdShorten(d.Ref2, mdValueMax)))
 	}
 	b.WriteString("- " + strings.Join(refs, " · ") + "\n")
 	if d.CallbackURL != "" {
@@ -447,10 +429,10 @@ func (r *mdRenderer) list(b *strings.Builder, changes []*plans.Change, ends int,
 	b.WriteString("</details>\n\n")
 }
 
-func mdRecipientLine(c *plans.Change) string { return c.Delivery.Key.Recipient }
+func mdRecipientLine(c *plans.Change) string { return c.Recipient }
 
 func mdRetryLine(c *plans.Change) string {
-	s := c.Delivery.Key.Recipient
+	s := c.Recipient
 	if p := c.Prior; p != nil && (p.ErrorCode != "" || p.ErrorText != "") {
 		s += "  failed before: " + mdShorten(strings.TrimSpace(p.ErrorCode+" "+mdOneLine(p.ErrorText)), mdValueMax)
 	}
@@ -459,7 +441,7 @@ func mdRetryLine(c *plans.Change) string {
 
 // mdPriorLine shows a recipient with what state knows of the earlier send.
 func mdPriorLine(c *plans.Change) string {
-	s := c.Delivery.Key.Recipient
+	s := c.Recipient
 	p := c.Prior
 	if p == nil {
 		return s

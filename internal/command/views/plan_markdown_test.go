@@ -150,7 +150,7 @@ func TestPlanMarkdownEscaping(t *testing.T) {
 		Type: delivery.Text,
 		Body: "Run:\n```\nrm -rf /\n```\n<b>not bold</b>",
 	})
-	changes[0].Delivery.Key.Ref = "x`y``"
+	d.Ref = "x`y``"
 	var buf bytes.Buffer
 	if err := PlanMarkdown(&buf, mdPlanOf(changes), MarkdownOptions{Marker: "evil --> <script>\nnext"}); err != nil {
 		t.Fatal(err)
@@ -212,18 +212,21 @@ func mdTemplate() delivery.Content {
 	}
 }
 
-// mdMessage is a delivery of message.NAME (or message.NAME["KEY"]) from the
-// ops sender, without recipient or content.
-func mdMessage(name, key string) delivery.Delivery {
-	inst := addrs.Message{Name: name}.Instance(addrs.NoKey)
+// mdMessage is message.NAME (or message.NAME["KEY"]) from the ops sender,
+// without recipients or content: mdChanges sets the content, mdPlanOf the
+// recipients.
+func mdMessage(name, key string) *delivery.Instance {
+	addr := addrs.Message{Name: name}.Instance(addrs.NoKey)
 	ref := "release-v1.4.0-" + name
 	if key != "" {
-		inst = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
+		addr = addrs.Message{Name: name}.Instance(addrs.StringKey(key))
 		ref += "-" + key
 	}
-	return delivery.Delivery{
-		Address:    inst,
-		Key:        delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Ref: ref},
+	return &delivery.Instance{
+		Address:    addr,
+		Channel:    "whatsapp",
+		Sender:     "+12025550100",
+		Ref:        ref,
 		SenderName: "ops",
 		Provider:   "kaleyra",
 	}
@@ -231,55 +234,49 @@ func mdMessage(name, key string) delivery.Delivery {
 
 // mdChanges makes n changes of one instance with the given action,
 // to recipients +1000000000 upwards.
-func mdChanges(d delivery.Delivery, action plans.Action, n int, content delivery.Content) []plans.Change {
+func mdChanges(d *delivery.Instance, action plans.Action, n int, content delivery.Content) fxRun {
 	return mdChangesFrom(d, action, 0, n, content)
 }
 
-func mdChangesFrom(d delivery.Delivery, action plans.Action, from, n int, content delivery.Content) []plans.Change {
+func mdChangesFrom(d *delivery.Instance, action plans.Action, from, n int, content delivery.Content) fxRun {
+	d.Content, d.Digest = content, content.Digest()
 	out := make([]plans.Change, n)
 	for i := range out {
-		dd := d
-		dd.Key.Recipient = fmt.Sprintf("+1%010d", from+i)
-		dd.Content = content
-		dd.Digest = content.Digest()
-		c := plans.Change{Delivery: dd, Action: action, Reason: "fixture"}
+		c := plans.Change{Recipient: fmt.Sprintf("+1%010d", from+i), Action: action, Reason: fxReasons[action]}
+		key, address, id := d.Key(c.Recipient), d.Address.String(), c.Recipient[1:]
 		switch action {
 		case plans.Retry:
-			c.Prior = &states.Delivery{Key: dd.Key, Address: dd.Address.String(), Status: states.Failed,
+			c.Prior = &states.Delivery{Key: key, Address: address, Status: states.Failed,
 				ErrorCode: "E13009", ErrorText: "The recipient number is not a valid WhatsApp number.", Attempts: 1, UpdatedAt: mdFixtureTime}
 		case plans.None, plans.Resend:
-			c.Prior = &states.Delivery{Key: dd.Key, Address: dd.Address.String(), Status: states.Sent, Digest: dd.Digest,
-				RequestID: "req-" + dd.Key.Recipient[1:], MessageID: "msg-" + dd.Key.Recipient[1:], Attempts: 1, UpdatedAt: mdFixtureTime}
+			c.Prior = &states.Delivery{Key: key, Address: address, Status: states.Sent, Digest: d.Digest,
+				RequestID: "req-" + id, MessageID: "msg-" + id, Attempts: 1, UpdatedAt: mdFixtureTime}
 		case plans.Changed:
-			c.Prior = &states.Delivery{Key: dd.Key, Address: dd.Address.String(), Status: states.Sent, Digest: "0123",
-				RequestID: "req-" + dd.Key.Recipient[1:], MessageID: "msg-" + dd.Key.Recipient[1:], Attempts: 1, UpdatedAt: mdFixtureTime}
+			c.Prior = &states.Delivery{Key: key, Address: address, Status: states.Sent, Digest: "0123",
+				RequestID: "req-" + id, MessageID: "msg-" + id, Attempts: 1, UpdatedAt: mdFixtureTime}
 		case plans.Unknown:
-			c.Prior = &states.Delivery{Key: dd.Key, Address: dd.Address.String(), Status: states.Unknown,
-				RequestID: "req-" + dd.Key.Recipient[1:], ErrorCode: "TIMEOUT", ErrorText: "No answer within 30s.", Attempts: 1, UpdatedAt: mdFixtureTime}
+			c.Prior = &states.Delivery{Key: key, Address: address, Status: states.Unknown,
+				RequestID: "req-" + id, ErrorCode: "TIMEOUT", ErrorText: "No answer within 30s.", Attempts: 1, UpdatedAt: mdFixtureTime}
 		}
 		out[i] = c
 	}
-	return out
+	return fxRun{d, out}
 }
 
-func mdPlanOf(changes ...[]plans.Change) *plans.Plan {
-	p := &plans.Plan{Lineage: "3f1c", Serial: 7}
-	for _, cs := range changes {
-		p.Changes = append(p.Changes, cs...)
-	}
-	return p
+func mdPlanOf(runs ...fxRun) *plans.Plan {
+	return planOf(&plans.Plan{Lineage: "3f1c", Serial: 7}, runs)
 }
 
 func mdSmallPlan() *plans.Plan {
 	d := mdMessage("announce", "")
-	d.Key.Ref1 = "rollout"
+	d.Ref1 = "rollout"
 	d.CallbackURL = "https://hooks.example.com/kaleyra"
 	return mdPlanOf(mdChanges(d, plans.Send, 3, mdTemplate()))
 }
 
 func mdMixedPlan() *plans.Plan {
 	announce := mdMessage("announce", "")
-	announce.Key.Ref1, announce.Key.Ref2 = "rollout", "wave-1"
+	announce.Ref1, announce.Ref2 = "rollout", "wave-1"
 	wave1 := mdMessage("done", "wave-1")
 	wave2 := mdMessage("done", "wave-2")
 	body := "Rollout v1.4.0 wave-1 complete.\nDashboards: https://status.example.com"
@@ -300,13 +297,10 @@ func mdMixedPlan() *plans.Plan {
 
 func mdSensitivePlan() *plans.Plan {
 	t := mdMessage("token", "")
-	s := mdChanges(t, plans.Send, 2, mdTemplate())
-	b := mdChanges(mdMessage("secret_body", ""), plans.Send, 1, mdText("Your code is 123456"))
-	for i := range s {
-		s[i].Delivery.Sensitive = true
-	}
-	b[0].Delivery.Sensitive = true
-	return mdPlanOf(s, b)
+	t.Sensitive = true
+	b := mdMessage("secret_body", "")
+	b.Sensitive = true
+	return mdPlanOf(mdChanges(t, plans.Send, 2, mdTemplate()), mdChanges(b, plans.Send, 1, mdText("Your code is 123456")))
 }
 
 func mdNothingPlan() *plans.Plan {
@@ -319,7 +313,7 @@ func mdNothingPlan() *plans.Plan {
 // mdLargePlan is 20,000 recipients in one message followed by 500 messages of
 // 3 recipients, some with warnings.
 func mdLargePlan() *plans.Plan {
-	p := mdPlanOf(mdChanges(mdMessage("everyone", ""), plans.Send, 20000, mdText("Maintenance tonight at 22:00 UTC.")))
+	runs := []fxRun{mdChanges(mdMessage("everyone", ""), plans.Send, 20000, mdText("Maintenance tonight at 22:00 UTC."))}
 	for i := range 500 {
 		action := plans.Send
 		switch i % 50 {
@@ -328,27 +322,26 @@ func mdLargePlan() *plans.Plan {
 		case 13:
 			action = plans.None
 		}
-		p.Changes = append(p.Changes, mdChanges(mdMessage(fmt.Sprintf("team_%03d", i), ""), action, 3, mdTemplate())...)
+		runs = append(runs, mdChanges(mdMessage(fmt.Sprintf("team_%03d", i), ""), action, 3, mdTemplate()))
 	}
-	return p
+	return mdPlanOf(runs...)
 }
 
 func mdManyMessagesPlan(messages, recipients int) *plans.Plan {
-	p := mdPlanOf()
+	var runs []fxRun
 	for i := range messages {
-		p.Changes = append(p.Changes, mdChanges(mdMessage("m", fmt.Sprint(i)), plans.Send, recipients, mdTemplate())...)
+		runs = append(runs, mdChanges(mdMessage("m", fmt.Sprint(i)), plans.Send, recipients, mdTemplate()))
 	}
-	return p
+	return mdPlanOf(runs...)
 }
 
 func mdManyWarningsPlan(messages int) *plans.Plan {
-	p := mdPlanOf()
+	var runs []fxRun
 	for i := range messages {
 		d := mdMessage(fmt.Sprintf("m%03d_%s", i, strings.Repeat("x", 250)), "")
-		p.Changes = append(p.Changes, mdChangesFrom(d, plans.Changed, 0, 1, mdText("x"))...)
-		p.Changes = append(p.Changes, mdChangesFrom(d, plans.Unknown, 1, 2, mdText("x"))...)
+		runs = append(runs, mdChangesFrom(d, plans.Changed, 0, 1, mdText("x")), mdChangesFrom(d, plans.Unknown, 1, 2, mdText("x")))
 	}
-	return p
+	return mdPlanOf(runs...)
 }
 
 // BenchmarkPlanMarkdownLarge renders the very large plan: 20,000 recipients

@@ -54,10 +54,8 @@ func PlanText(w io.Writer, p *plans.Plan, opts TextOptions) {
 // and at most textListMax changes of each list, so its size does not grow
 // with the number of recipients.
 type textGroup struct {
-	addr addrs.MessageInstance
-	// first is the instance's first change: content, sender and refs are
-	// the same for all of an instance's deliveries.
-	first   *plans.Change
+	addr    addrs.MessageInstance
+	inst    *delivery.Instance
 	counts  plans.Summary
 	sends   []*plans.Change // send, retry and resend, in plan order
 	changed []*plans.Change
@@ -69,37 +67,27 @@ type textGroup struct {
 // send, 12 already sent".
 func textPhrases(c plans.Summary) string {
 	var parts []string
-	for _, p := range []struct {
-		n    int
-		what string
-	}{
-		{c.Send, "to send"}, {c.Retry, "to retry"}, {c.Resend, "to resend"},
-		{c.None, "already sent"}, {c.Changed, "changed after sending"}, {c.Unknown, "unknown"},
-	} {
-		if p.n > 0 {
-			parts = append(parts, strconv.Itoa(p.n)+" "+p.what)
+	for _, a := range plans.Actions {
+		if n := c.Count(a); n > 0 {
+			parts = append(parts, strconv.Itoa(n)+" "+actionPhrases[a])
 		}
 	}
 	return strings.Join(parts, ", ")
 }
 
-// groupText splits the plan's changes by message instance, in order of
-// first appearance. Changes of one instance are normally adjacent, so the
-// map is consulted only when the instance changes.
+// groupText summarises each instance of the plan for the text view.
 func groupText(p *plans.Plan) []*textGroup {
-	var groups []*textGroup
-	index := make(map[addrs.MessageInstance]*textGroup)
-	var g *textGroup
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if g == nil || g.addr != c.Delivery.Address {
-			g = index[c.Delivery.Address]
-			if g == nil {
-				g = &textGroup{addr: c.Delivery.Address, first: c}
-				index[g.addr] = g
-				groups = append(groups, g)
-			}
-		}
+	groups := make([]*textGroup, len(p.Instances))
+	for i := range p.Instances {
+		groups[i] = groupInstance(&p.Instances[i])
+	}
+	return groups
+}
+
+func groupInstance(ic *plans.InstanceChange) *textGroup {
+	g := &textGroup{addr: ic.Instance.Address, inst: ic.Instance}
+	for j := range ic.Changes {
+		c := &ic.Changes[j]
 		g.counts.Add(c.Action)
 		switch {
 		case c.Action.Sends():
@@ -113,7 +101,7 @@ func groupText(p *plans.Plan) []*textGroup {
 			g.unknown = textAppendCapped(g.unknown, c)
 		}
 	}
-	return groups
+	return g
 }
 
 func textAppendCapped(list []*plans.Change, c *plans.Change) []*plans.Change {
@@ -179,8 +167,7 @@ func (r *textRenderer) render(p *plans.Plan) {
 	if sum.Sends() == 0 {
 		r.printf("%s\n", r.styled(ansiBold, "No changes. Nothing to send."))
 	}
-	r.printf("%s %d to send, %d to retry, %d to resend. %d already sent, %d changed after sending, %d unknown.\n",
-		r.styled(ansiBold, "Plan:"), sum.Send, sum.Retry, sum.Resend, sum.None, sum.Changed, sum.Unknown)
+	r.printf("%s %s.\n", r.styled(ansiBold, "Plan:"), summaryPhrases(sum))
 	if n := sum.NoLongerDeclared; n > 0 {
 		r.printf("%s in state %s no longer declared (kept as history; \"herald state rm -undeclared -older-than=AGE\" prunes %s).\n", countNoun(n, "delivery", "deliveries"), isAre(n), itThem(n))
 	}
@@ -214,17 +201,17 @@ func (r *textRenderer) legend(sum plans.Summary) {
 // group renders one instance that has something to send: its content once,
 // then the recipients to send to.
 func (r *textRenderer) group(g *textGroup) {
-	d := &g.first.Delivery
+	d := g.inst
 	r.block()
 	r.printf("  %s\n", r.styled(ansiBold, "# "+g.addr.String()+": "+textPhrases(g.counts)))
 	r.content(d)
-	r.attr("from", fmt.Sprintf("sender.%s (%s)", d.SenderName, d.Key.Sender))
-	r.attr("ref", strconv.Quote(d.Key.Ref))
-	if d.Key.Ref1 != "" {
-		r.attr("ref1", strconv.Quote(d.Key.Ref1))
+	r.attr("from", fmt.Sprintf("sender.%s (%s)", d.SenderName, d.Sender))
+	r.attr("ref", strconv.Quote(d.Ref))
+	if d.Ref1 != "" {
+		r.attr("ref1", strconv.Quote(d.Ref1))
 	}
-	if d.Key.Ref2 != "" {
-		r.attr("ref2", strconv.Quote(d.Key.Ref2))
+	if d.Ref2 != "" {
+		r.attr("ref2", strconv.Quote(d.Ref2))
 	}
 	if d.CallbackURL != "" {
 		r.attr("callback_url", strconv.Quote(d.CallbackURL))
@@ -242,7 +229,7 @@ func (r *textRenderer) group(g *textGroup) {
 	r.printf("    to:\n")
 	for _, c := range g.sends {
 		m := textMarkers[c.Action]
-		r.printf("      %s  %s\n", r.styled(m.style, m.mark), c.Delivery.Key.Recipient)
+		r.printf("      %s  %s\n", r.styled(m.style, m.mark), c.Recipient)
 	}
 	if more := g.counts.Sends() - len(g.sends); more > 0 {
 		r.printf("      ... and %d more\n", more)
@@ -254,7 +241,7 @@ func (r *textRenderer) attr(name, value string) {
 	r.printf("    %-12s = %s\n", name, value)
 }
 
-func (r *textRenderer) content(d *delivery.Delivery) {
+func (r *textRenderer) content(d *delivery.Instance) {
 	c := &d.Content
 	if c.Type != "" {
 		r.attr("type", string(c.Type))
@@ -370,7 +357,7 @@ func (r *textRenderer) replaceHint(groups []*textGroup, list func(*textGroup) []
 	for _, g := range groups {
 		if l := list(g); len(l) > 0 {
 			c := l[0]
-			one := addrs.Target{Message: c.Delivery.Address.Message, Key: c.Delivery.Address.Key, Recipient: c.Delivery.Key.Recipient}.String()
+			one := addrs.Target{Message: g.addr.Message, Key: g.addr.Key, Recipient: c.Recipient}.String()
 			all := g.addr.String()
 			width := max(len(one), len(all)) + len("-replace=''")
 			r.printf("  Use -replace=ADDRESS to send again, for example:\n")
@@ -390,7 +377,7 @@ func (r *textRenderer) replaceUnknownHint(groups []*textGroup) {
 			continue
 		}
 		c := g.unknown[0]
-		one := addrs.Target{Message: c.Delivery.Address.Message, Key: c.Delivery.Address.Key, Recipient: c.Delivery.Key.Recipient}.String()
+		one := addrs.Target{Message: g.addr.Message, Key: g.addr.Key, Recipient: c.Recipient}.String()
 		all := g.addr.String()
 		first := "-replace='" + one + "'"
 		second := "-replace-unknown='" + all + "'"
@@ -414,9 +401,9 @@ func (r *textRenderer) warningList(groups []*textGroup, list func(*textGroup) (i
 		r.printf("    %s: %d\n", g.addr, n)
 		for _, c := range shown {
 			if mark != "" {
-				r.printf("      %s %s%s\n", r.styled(style, mark), c.Delivery.Key.Recipient, textPriorError(c.Prior))
+				r.printf("      %s %s%s\n", r.styled(style, mark), c.Recipient, textPriorError(c.Prior))
 			} else {
-				r.printf("      %s%s\n", c.Delivery.Key.Recipient, textPriorError(c.Prior))
+				r.printf("      %s%s\n", c.Recipient, textPriorError(c.Prior))
 			}
 		}
 		if more := n - len(shown); more > 0 {

@@ -84,7 +84,7 @@ func TestPlanTextEscapesControlCharacters(t *testing.T) {
 	for _, body := range []string{"one line \x1b[31mred", "two\nlines \x1b]0;title\x07"} {
 		d := fxMessage("x", "", fxText(body))
 		var buf bytes.Buffer
-		PlanText(&buf, fxPlan(fxChanges(d, "send", 0, 1)), TextOptions{})
+		PlanText(&buf, fxPlan(fxChanges(d, plans.Send, 0, 1)), TextOptions{})
 		if strings.ContainsAny(buf.String(), "\x1b\x07") {
 			t.Errorf("control characters reached the output: %q", buf.String())
 		}
