@@ -2,13 +2,13 @@ package command
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/addrs"
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
@@ -33,19 +33,15 @@ the state file (schema/state.schema.json).`,
 }
 
 func runStateList(env *Env, args []string) int {
-	var asJSON bool
-	fs := newFlagSet(env, "state list")
-	fs.BoolVar(&asJSON, "json", false, "print JSON")
-	var ref optionalString
-	registerRef(fs, &ref)
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	l, diags, err := arguments.ParseStateList(newFlagSet(env, "state list"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
 	dw := &diagWriter{env: env}
-	filter, ok := parseDeliveryFilter(dw, fs.Args(), ref)
-	if !ok {
+	if dw.diags(diags); diags.HasErrors() {
 		return ExitError
 	}
+	filter := newDeliveryFilter(&l.Deliveries)
 	st, ok := readState(env, dw)
 	if !ok {
 		return ExitError
@@ -56,8 +52,7 @@ func runStateList(env *Env, args []string) int {
 			list = append(list, d)
 		}
 	}
-	var err error
-	if asJSON {
+	if l.JSON {
 		err = writeStateListJSON(env, st, list)
 	} else {
 		err = writeStateListText(env, list)
@@ -144,32 +139,22 @@ func refFields(k delivery.Key) string {
 // deliveries with that ref: one message instance to one recipient is a
 // delivery per ref (one per release, say), and the ref tells them apart.
 type deliveryFilter struct {
-	targets []addrs.Target
-	ref     optionalString
+	*arguments.Deliveries
 	// instances caches parsed record addresses: a state has few distinct
 	// ones and many records. nil marks one that does not parse.
 	instances map[string]*addrs.MessageInstance
 }
 
-func parseDeliveryFilter(dw *diagWriter, args []string, ref optionalString) (*deliveryFilter, bool) {
-	f := &deliveryFilter{ref: ref, instances: make(map[string]*addrs.MessageInstance)}
-	for _, arg := range args {
-		t, err := addrs.ParseTarget(arg)
-		if err != nil {
-			dw.err("Invalid address", err)
-			return nil, false
-		}
-		f.targets = append(f.targets, t)
-	}
-	return f, true
+func newDeliveryFilter(d *arguments.Deliveries) *deliveryFilter {
+	return &deliveryFilter{Deliveries: d, instances: make(map[string]*addrs.MessageInstance)}
 }
 
 // matches tells whether any target selects d; with no targets, all match.
 func (f *deliveryFilter) matches(d *states.Delivery) bool {
-	if len(f.targets) == 0 {
+	if len(f.Targets) == 0 {
 		return f.refMatches(d)
 	}
-	for i := range f.targets {
+	for i := range f.Targets {
 		if f.selects(i, d) {
 			return true
 		}
@@ -186,27 +171,22 @@ func (f *deliveryFilter) selects(i int, d *states.Delivery) bool {
 		}
 		f.instances[d.Address] = inst
 	}
-	return inst != nil && f.targets[i].Contains(*inst, d.Key.Recipient) && f.refMatches(d)
+	return inst != nil && f.Targets[i].Contains(*inst, d.Key.Recipient) && f.refMatches(d)
 }
 
 func (f *deliveryFilter) refMatches(d *states.Delivery) bool {
-	return !f.ref.set || d.Key.Ref == f.ref.s
-}
-
-// registerRef adds the -ref flag that narrows a deliveryFilter.
-func registerRef(fs *flag.FlagSet, ref *optionalString) {
-	fs.Var(ref, "ref", "only the deliveries whose ref is `REF`, as \"state list\" shows it")
+	return !f.RefSet || d.Key.Ref == f.Ref
 }
 
 // describe names what the filter asked for, for an error that nothing
 // matched: the addresses, and the ref when one was given.
 func (f *deliveryFilter) describe(args []string) string {
 	s := strings.Join(args, ", ")
-	if f.ref.set {
+	if f.RefSet {
 		if s != "" {
 			s += " with "
 		}
-		s += "ref=" + strconv.Quote(f.ref.s)
+		s += "ref=" + strconv.Quote(f.Ref)
 	}
 	return s
 }
@@ -232,23 +212,4 @@ func recordedAddresses(st *states.State) string {
 		out += fmt.Sprintf(" and %d more message instances", len(list)-most)
 	}
 	return out + "."
-}
-
-// optionalString is a string flag that may be left unset, which is not
-// the same as "": an empty ref is a ref too.
-type optionalString struct {
-	s   string
-	set bool
-}
-
-func (o *optionalString) String() string {
-	if o == nil {
-		return ""
-	}
-	return o.s
-}
-
-func (o *optionalString) Set(s string) error {
-	o.s, o.set = s, true
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,49 +34,22 @@ with no terminal it refuses unless -auto-approve is given.`,
 	Run: runStateRm,
 }
 
-// stateRmFlags are the flags of state rm.
-type stateRmFlags struct {
-	dryRun      bool
-	lockTimeout time.Duration
-	ref         optionalString
-	undeclared  bool
-	olderThan   age
-	autoApprove bool
-	noInput     bool
-}
-
 func runStateRm(env *Env, args []string) int {
-	var f stateRmFlags
-	fs := newFlagSet(env, "state rm")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "list what would be removed, and remove nothing")
-	arguments.LockTimeoutVar(fs, &f.lockTimeout)
-	registerRef(fs, &f.ref)
-	fs.BoolVar(&f.undeclared, "undeclared", false, "remove the deliveries the configuration no longer declares")
-	fs.Var(&f.olderThan, "older-than", "with -undeclared, only those last updated more than `AGE` ago (720h, 30d)")
-	fs.BoolVar(&f.autoApprove, "auto-approve", false, "with -undeclared, remove without asking")
-	arguments.InputVar(fs, &f.noInput)
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	f, diags, err := arguments.ParseStateRm(newFlagSet(env, "state rm"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
 	dw := &diagWriter{env: env}
-	switch {
-	case fs.NArg() == 0 && !f.undeclared:
-		dw.fail("Expected at least one address", "The state rm command takes the addresses of the deliveries to forget, such as message.announce:+12025550123 (\"herald state list\" lists them), or -undeclared to prune what the configuration no longer declares.")
-		return ExitError
-	case f.olderThan.set && !f.undeclared:
-		dw.fail("Invalid option", "The option -older-than goes with -undeclared: it prunes history, while an ADDRESS names deliveries to forget whatever their age.")
+	if dw.diags(diags); diags.HasErrors() {
 		return ExitError
 	}
-	filter, ok := parseDeliveryFilter(dw, fs.Args(), f.ref)
-	if !ok {
-		return ExitError
-	}
+	filter := newDeliveryFilter(&f.Deliveries)
 	backend, ok := openStateBackend(env, dw)
 	if !ok {
 		return ExitError
 	}
 	defer closeBackend(env, backend)
-	lock, err := lockState(context.Background(), env, backend, "state rm", f.lockTimeout)
+	lock, err := lockState(context.Background(), env, backend, "state rm", f.LockTimeout)
 	if err != nil {
 		dw.err("Error acquiring the state lock", err)
 		return ExitError
@@ -96,7 +68,7 @@ func runStateRm(env *Env, args []string) int {
 	// declared is nil unless -undeclared: then it holds every key the
 	// configuration declares, which must be known for sure.
 	var declared map[delivery.Key]bool
-	if f.undeclared {
+	if f.Undeclared {
 		cfg, ok := loadConfig(env, dw, nil)
 		if !ok {
 			dw.fail("Configuration needed", "The state rm -undeclared command removes what the configuration no longer declares, so the configuration must evaluate; fix the errors above, or name the deliveries to remove.")
@@ -112,15 +84,15 @@ func runStateRm(env *Env, args []string) int {
 		followConfig(env, st)
 	}
 
-	cutoff := time.Now().Add(-f.olderThan.d)
+	cutoff := time.Now().Add(-f.OlderThan.D)
 	var remove []*states.Delivery
-	matched := make([]bool, len(filter.targets))
+	matched := make([]bool, len(filter.Targets))
 	for _, d := range st.Sorted() {
-		if declared != nil && (declared[d.Key] || (f.olderThan.set && !d.UpdatedAt.Before(cutoff))) {
+		if declared != nil && (declared[d.Key] || (f.OlderThan.Given && !d.UpdatedAt.Before(cutoff))) {
 			continue
 		}
-		hit := len(filter.targets) == 0 && filter.refMatches(d)
-		for i := range filter.targets {
+		hit := len(filter.Targets) == 0 && filter.refMatches(d)
+		for i := range filter.Targets {
 			if filter.selects(i, d) {
 				matched[i], hit = true, true
 			}
@@ -132,10 +104,10 @@ func runStateRm(env *Env, args []string) int {
 	var unmatched []string
 	for i, ok := range matched {
 		if !ok {
-			unmatched = append(unmatched, fs.Arg(i))
+			unmatched = append(unmatched, f.Addresses[i])
 		}
 	}
-	if len(unmatched) > 0 || (len(remove) == 0 && !f.undeclared) {
+	if len(unmatched) > 0 || (len(remove) == 0 && !f.Undeclared) {
 		what := "delivery"
 		if declared != nil {
 			what = "no longer declared delivery"
@@ -146,26 +118,26 @@ func runStateRm(env *Env, args []string) int {
 
 	w := bufio.NewWriter(env.Stdout)
 	verb := "Removed"
-	if f.dryRun {
+	if f.DryRun {
 		verb = "Would remove"
 	}
-	if f.undeclared {
+	if f.Undeclared {
 		// History can be long: a count, and the list only on -dry-run.
-		if f.dryRun {
+		if f.DryRun {
 			for _, d := range remove {
 				fmt.Fprintf(w, "%s %s %s (%s, last updated %s)\n", verb, deliveryLabel(d), refFields(d.Key), d.Status, d.UpdatedAt.Format(time.DateOnly))
 			}
 		}
-		fmt.Fprintf(w, "%s in the state no longer declared%s.\n", nounCount(len(remove), "delivery", "deliveries"), f.olderThan.phrase())
+		fmt.Fprintf(w, "%s in the state no longer declared%s.\n", nounCount(len(remove), "delivery", "deliveries"), f.OlderThan.Phrase())
 		if err := w.Flush(); err != nil {
 			dw.err("Error writing the result", err)
 			return ExitError
 		}
-		if len(remove) == 0 || f.dryRun {
+		if len(remove) == 0 || f.DryRun {
 			return 0
 		}
-		if !f.autoApprove {
-			if !env.StdinIsTerminal || f.noInput {
+		if !f.AutoApprove {
+			if !env.StdinIsTerminal || f.NoInput {
 				dw.fail("No confirmation", fmt.Sprintf("The state rm -undeclared command asks before removing %s, and there is no terminal to ask on (or -input=false); review them with -dry-run, then run with -auto-approve.", nounCount(len(remove), "delivery", "deliveries")))
 				return ExitError
 			}
@@ -181,7 +153,7 @@ func runStateRm(env *Env, args []string) int {
 			fmt.Fprintf(w, "%s %s %s (%s)\n", verb, deliveryLabel(d), refFields(d.Key), d.Status)
 		}
 	}
-	if !f.dryRun {
+	if !f.DryRun {
 		for _, d := range remove {
 			delete(st.Deliveries, d.Key)
 		}
@@ -197,40 +169,4 @@ func runStateRm(env *Env, args []string) int {
 		return ExitError
 	}
 	return 0
-}
-
-// age is a duration flag that also takes whole days, "30d", since history
-// is pruned by days more often than by hours.
-type age struct {
-	d    time.Duration
-	text string
-	set  bool
-}
-
-func (a *age) String() string {
-	if a == nil {
-		return ""
-	}
-	return a.text
-}
-
-func (a *age) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, nerr := strconv.Atoi(days)
-		d, err = time.Duration(n)*24*time.Hour, nerr
-	}
-	if err != nil || d <= 0 {
-		return fmt.Errorf("want a positive age such as 720h or 30d")
-	}
-	a.d, a.text, a.set = d, s, true
-	return nil
-}
-
-// phrase is " and last updated more than AGE ago", or "" when unset.
-func (a age) phrase() string {
-	if !a.set {
-		return ""
-	}
-	return " and last updated more than " + a.text + " ago"
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/states"
 )
 
@@ -21,21 +22,15 @@ also after a block is renamed. It fails when none matches.`,
 }
 
 func runStateShow(env *Env, args []string) int {
-	fs := newFlagSet(env, "state show")
-	var ref optionalString
-	registerRef(fs, &ref)
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	a, diags, err := arguments.ParseStateShow(newFlagSet(env, "state show"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
 	dw := &diagWriter{env: env}
-	if fs.NArg() != 1 {
-		dw.fail("Expected one address", "The state show command takes exactly one ADDRESS, such as message.announce:+12025550123; \"herald state list\" lists them.")
+	if dw.diags(diags); diags.HasErrors() {
 		return ExitError
 	}
-	filter, ok := parseDeliveryFilter(dw, fs.Args(), ref)
-	if !ok {
-		return ExitError
-	}
+	filter := newDeliveryFilter(&a.Deliveries)
 	st, ok := readState(env, dw)
 	if !ok {
 		return ExitError
@@ -57,7 +52,7 @@ func runStateShow(env *Env, args []string) int {
 		return ExitError
 	}
 	if n == 0 {
-		dw.fail("No matching deliveries", fmt.Sprintf("No delivery in the state matches %s. %s", filter.describe(fs.Args()), recordedAddresses(st)))
+		dw.fail("No matching deliveries", fmt.Sprintf("No delivery in the state matches %s. %s", filter.describe(a.Addresses), recordedAddresses(st)))
 		return ExitError
 	}
 	return 0

@@ -115,3 +115,33 @@ func TestParsePlan(t *testing.T) {
 		t.Error("plan -parallelism=2 parsed without error")
 	}
 }
+
+func TestParseStateRm(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"message.a"}, nil},
+		{[]string{"-undeclared", "-older-than=30d"}, nil},
+		{nil, []string{"Expected at least one address"}},
+		{[]string{"-older-than=30d", "message.a"}, []string{"Invalid option"}},
+		{[]string{"message."}, []string{"Invalid address"}},
+	}
+	for _, tt := range tests {
+		got := summaries(t, tt.args, func(fs *flag.FlagSet, args []string) ([]string, error) {
+			_, diags, err := ParseStateRm(fs, args)
+			var s []string
+			for _, d := range diags {
+				s = append(s, d.Summary)
+			}
+			return s, err
+		})
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("ParseStateRm(%q) summaries (-want +got):\n%s", tt.args, diff)
+		}
+	}
+	r, _, _ := ParseStateRm(newFlagSet(), []string{"-undeclared", "-older-than=2d", "-ref=", "message.a"})
+	if r.OlderThan.D != 48*time.Hour || r.OlderThan.Phrase() != " and last updated more than 2d ago" || !r.RefSet || r.Ref != "" {
+		t.Errorf("parsed %+v", r)
+	}
+}
