@@ -335,7 +335,10 @@ func (c *Client) request(ctx context.Context, fs []field, try int) result {
 	return c.classify(resp, body, readErr)
 }
 
-// classify turns an answer into a result, as DESIGN.md section 6 says.
+// classify turns an answer into a result: sent when Kaleyra accepted the
+// request, failed when it refused it (so nothing went out), and unknown
+// whenever the request may have gone out without a clear answer, which is
+// never sent again on its own.
 func (c *Client) classify(resp *http.Response, body []byte, readErr error) result {
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {

@@ -2,8 +2,8 @@ package kaleyra_test
 
 // Contract tests: the client against the emulator (and, for answers the
 // emulator never gives, small handlers), checking that every answer and
-// fault is classified as DESIGN.md section 6 says and that nothing that may
-// have gone out is ever repeated.
+// fault is classified as sent, failed or unknown as classify documents, and
+// that nothing that may have gone out is ever repeated.
 
 import (
 	"bufio"
