@@ -331,7 +331,7 @@ func matchConfig(p *plans.Plan, cfg *lang.Result) error {
 		}
 		ic.Instance = in
 	}
-	return nil
+	return checkNothingNew(p, cfg)
 }
 
 // declaring finds the configured instance that declares every delivery
@@ -363,6 +363,44 @@ func declaring(cfg *lang.Result, byAddr map[addrs.MessageInstance]*delivery.Inst
 		}
 	}
 	return nil
+}
+
+// checkNothingNew refuses a saved plan when the configuration now declares
+// deliveries the plan does not hold, as when a row was added to a CSV of
+// recipients since: sending the plan would silently leave them out, and
+// planning them is what review is for. A plan narrowed with -target or
+// -exclude leaves deliveries out on purpose and is not checked.
+func checkNothingNew(p *plans.Plan, cfg *lang.Result) error {
+	if p.Targeted {
+		return nil
+	}
+	planned := make(map[delivery.Key]bool)
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		for j := range ic.Changes {
+			planned[ic.Key(&ic.Changes[j])] = true
+		}
+	}
+	var added []string
+	n := 0
+	for _, in := range cfg.Instances {
+		for _, r := range in.Recipients {
+			if planned[in.Key(r)] {
+				continue
+			}
+			if n++; len(added) < 3 {
+				added = append(added, in.Address.String()+" to "+r)
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	more := ""
+	if n > len(added) {
+		more = fmt.Sprintf(" and %d more", n-len(added))
+	}
+	return fmt.Errorf("the configuration now declares %s that the plan does not hold (%s%s), such as a recipient added since; make a new plan to review and send them", nounCount(n, "delivery", "deliveries"), strings.Join(added, ", "), more)
 }
 
 // checkActions checks, under the lock, each action of a saved plan against
