@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/heraldhq/herald/internal/configs"
+	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/kaleyra/rules"
 )
 
@@ -25,6 +26,7 @@ var (
 	})
 	templateType = cty.Object(map[string]cty.Type{
 		"name": cty.String, "language": cty.String, "params": cty.List(cty.String),
+		"header": cty.String, "button": cty.String,
 	})
 )
 
@@ -545,7 +547,7 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 		}
 		vals[t.Name] = cty.UnknownVal(templateType)
 		var blockDiags hcl.Diagnostics
-		for _, e := range []hcl.Expression{t.TemplateName, t.Language, t.Params} {
+		for _, e := range []hcl.Expression{t.TemplateName, t.Language, t.Params, t.Header, t.Button} {
 			blockDiags = append(blockDiags, s.checkRefs(e, refs(refVar, refLocal), "a template block")...)
 		}
 		if blockDiags.HasErrors() || t.TemplateName == nil {
@@ -554,7 +556,8 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 		}
 		name, moreDiags := eval(t.TemplateName, s.ctx, cty.String)
 		blockDiags = append(blockDiags, moreDiags...)
-		obj := map[string]cty.Value{"name": name, "language": cty.NullVal(cty.String), "params": cty.ListValEmpty(cty.String)}
+		obj := map[string]cty.Value{"name": name, "language": cty.NullVal(cty.String), "params": cty.ListValEmpty(cty.String),
+			"header": cty.NullVal(cty.String), "button": cty.NullVal(cty.String)}
 		if n, ok := knownString(name); ok {
 			blockDiags = append(blockDiags, ruleDiag(rules.CheckTemplateName(n), "template name", name.ContainsMarked(), t.TemplateName.Range())...)
 			blockDiags = append(blockDiags, ruleDiag(rules.CheckNoHTML(rules.FieldTemplateName, n), "template name", name.ContainsMarked(), t.TemplateName.Range())...)
@@ -574,6 +577,34 @@ func (s *scope) evalTemplates(blocks []*configs.Template) hcl.Diagnostics {
 				blockDiags = append(blockDiags, checkParamNames(t.Params, p)...)
 				obj["params"] = params
 			}
+		}
+		for _, a := range []struct {
+			name    string
+			expr    hcl.Expression
+			allowed []string
+			detail  string
+		}{
+			{"header", t.Header, []string{delivery.HeaderText, delivery.HeaderImage, delivery.HeaderVideo, delivery.HeaderDocument},
+				"The header names the kind of header the approved template has: \"text\", \"image\", \"video\" or \"document\". Leave it out when the template has none."},
+			{"button", t.Button, []string{"url"},
+				"The button is \"url\" when the approved template has a URL button with a dynamic part. Leave it out when it has none."},
+		} {
+			if a.expr == nil {
+				continue
+			}
+			v, moreDiags := eval(a.expr, s.ctx, cty.String)
+			blockDiags = append(blockDiags, moreDiags...)
+			if moreDiags.HasErrors() {
+				continue
+			}
+			v, _ = v.Unmark()
+			if str, ok := knownString(v); ok && !slices.Contains(a.allowed, str) || v.IsKnown() && v.IsNull() {
+				blockDiags = append(blockDiags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid template " + a.name, Detail: a.detail, Subject: a.expr.Range().Ptr(),
+				})
+				continue
+			}
+			obj[a.name] = v
 		}
 		diags = append(diags, blockDiags...)
 		if blockDiags.HasErrors() {

@@ -57,7 +57,7 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 	// An argument with a wrong reference is replaced by an unknown value,
 	// so that the others are still evaluated and checked.
 	m = m.Copy()
-	for _, e := range []*hcl.Expression{&m.From, &m.To, &m.Template, &m.Body, &m.Params, &m.Ref, &m.Ref1, &m.Ref2, &m.CallbackURL} {
+	for _, e := range []*hcl.Expression{&m.From, &m.To, &m.Template, &m.Body, &m.Params, &m.Media, &m.Header, &m.ButtonURL, &m.Ref, &m.Ref1, &m.Ref2, &m.CallbackURL} {
 		refDiags := s.checkRefs(*e, inner, "a message block")
 		diags = append(diags, refDiags...)
 		if refDiags.HasErrors() {
@@ -83,11 +83,11 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 			Detail:   "A message is either a text message (body) or a template message (template), not both.",
 			Subject:  m.Attrs["template"].NameRange.Ptr(),
 		})
-	case m.Body == nil && m.Template == nil:
+	case m.Body == nil && m.Template == nil && m.Media == nil:
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
-			Summary:  "Missing body or template",
-			Detail:   "A message needs a body (a text message) or a template (a template message).",
+			Summary:  "Missing body, media or template",
+			Detail:   "A message needs a body (a text message), media (a media message) or a template (a template message).",
 			Subject:  m.DeclRange.Ptr(),
 		})
 	case m.Body != nil && m.Params != nil:
@@ -97,6 +97,9 @@ func (s *scope) evalMessage(m *configs.Message, senders map[string]*sender) ([]*
 			Detail:   "Only template messages take params; a text message's body is sent as written.",
 			Subject:  m.Attrs["params"].NameRange.Ptr(),
 		})
+	}
+	if m.Body == nil || m.Template == nil {
+		diags = append(diags, checkRichShape(m)...)
 	}
 	if forEachDiags.HasErrors() || diags[shapeErrors:].HasErrors() || m.From == nil || m.To == nil || m.Ref == nil {
 		// A missing required argument was reported by the decoder.
@@ -262,6 +265,10 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 		}
 		inst.Content = delivery.Content{Type: delivery.Text, Body: body}
 		inst.Sensitive = sensitive
+	} else if m.Media != nil {
+		content, sensitive, moreDiags := evalMediaContent(m, ctx)
+		diags = append(diags, moreDiags...)
+		inst.Content, inst.Sensitive = content, sensitive
 	} else {
 		content, sensitive, moreDiags := evalTemplateContent(m, ctx)
 		diags = append(diags, moreDiags...)
@@ -350,6 +357,9 @@ func evalTemplateContent(m *configs.Message, ctx *hcl.EvalContext) (delivery.Con
 	if l := tmpl.GetAttr("language"); !l.IsNull() {
 		content.Language = l.AsString()
 	}
+	richSensitive, richDiags := evalTemplateRich(m, ctx, tmpl, &content)
+	diags = append(diags, richDiags...)
+	sensitive = sensitive || richSensitive
 	var declared []string
 	for it := tmpl.GetAttr("params").ElementIterator(); it.Next(); {
 		_, v := it.Element()

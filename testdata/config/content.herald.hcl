@@ -1,4 +1,4 @@
-# A message has exactly one of body and template, and the template's params.
+# A message has exactly one of body, media and template, and the template's params.
 provider "kaleyra" {
   sid      = "HXTEST0001IN"
   emulator = true
@@ -27,7 +27,7 @@ message "both" {
   ref      = "both"
 }
 
-message "neither" { # ERROR: Missing body or template
+message "neither" { # ERROR: Missing body, media or template
   from = sender.ops
   to   = recipients.team
   ref  = "neither"

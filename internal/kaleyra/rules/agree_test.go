@@ -31,6 +31,14 @@ type message struct {
 	body                            *string
 	templateName, language          string
 	params                          []string
+	// media, when not nil, makes it a media message; mediaHeader and
+	// button give a template an image header and a URL button.
+	media               *struct{ url, caption string }
+	mediaHeader, button string
+}
+
+func media(url, caption string) message {
+	return message{from: "+12025550100", to: []string{"+12025550123"}, ref: "r1", media: &struct{ url, caption string }{url, caption}}
 }
 
 func text(body string) message {
@@ -77,6 +85,16 @@ func TestRulesAgree(t *testing.T) {
 		{"loopback http callback", text("x").with(func(m *message) { m.callback = "http://127.0.0.1:9000/h" }), ""},
 		{"insecure callback", text("x").with(func(m *message) { m.callback = "http://hooks.example.com/k" }), rules.CodeBadField},
 		{"callback not a URL", text("x").with(func(m *message) { m.callback = "hooks.example.com" }), rules.CodeBadField},
+		{"media", media("https://cdn.example.com/n.pdf", "Notes <b>v2</b>"), ""},
+		{"loopback http media", media("http://127.0.0.1:9000/n.pdf", ""), ""},
+		{"http media to a public host", media("http://cdn.example.com/n.pdf", ""), rules.CodeBadField},
+		{"media URL not a URL", media("cdn.example.com/n.pdf", ""), rules.CodeBadField},
+		{"tag in media URL", media("https://cdn.example.com/<b>n</b>", ""), rules.CodeHTMLTag},
+		{"caption of 1,024 characters", media("https://cdn.example.com/n.pdf", strings.Repeat("é", 1024)), ""},
+		{"caption of 1,025 characters", media("https://cdn.example.com/n.pdf", strings.Repeat("é", 1025)), rules.CodeBadField},
+		{"media template", template("v1").with(func(m *message) { m.mediaHeader, m.button = "https://cdn.example.com/b.png", "v1" }), ""},
+		{"http media header", template("v1").with(func(m *message) { m.mediaHeader, m.button = "http://cdn.example.com/b.png", "v1" }), rules.CodeBadField},
+		{"tag in button part", template("v1").with(func(m *message) { m.mediaHeader, m.button = "https://cdn.example.com/b.png", "<a>v1</a>" }), rules.CodeHTMLTag},
 		{"tag in callback", text("x").with(func(m *message) { m.callback = "https://x.example/<script>" }), rules.CodeHTMLTag},
 	}
 	emu, err := emulator.New(emulator.Options{SID: "HXTEST0001IN", APIKey: "k", Outbox: filepath.Join(t.TempDir(), "outbox.jsonl")})
@@ -148,6 +166,8 @@ func validateVerdict(t *testing.T, m message) string {
 	}
 	if m.body != nil {
 		fmt.Fprintf(&b, "  body = %s\n}\n", hclString(*m.body))
+	} else if m.media != nil {
+		fmt.Fprintf(&b, "  media = { url = %s, caption = %s }\n}\n", hclString(m.media.url), hclString(m.media.caption))
 	} else {
 		var names, params []string
 		for i, p := range m.params {
@@ -155,10 +175,23 @@ func validateVerdict(t *testing.T, m message) string {
 			names = append(names, strconv.Quote(name))
 			params = append(params, name+" = "+hclString(p))
 		}
-		fmt.Fprintf(&b, "  template = template.t\n  params = { %s }\n}\n", strings.Join(params, ", "))
+		fmt.Fprintf(&b, "  template = template.t\n  params = { %s }\n", strings.Join(params, ", "))
+		if m.mediaHeader != "" {
+			fmt.Fprintf(&b, "  header = { media_url = %s }\n", hclString(m.mediaHeader))
+		}
+		if m.button != "" {
+			fmt.Fprintf(&b, "  button_url = %s\n", hclString(m.button))
+		}
+		b.WriteString("}\n")
 		fmt.Fprintf(&b, "template \"t\" {\n  name = %s\n  params = [%s]\n", hclString(m.templateName), strings.Join(names, ", "))
 		if m.language != "" {
 			fmt.Fprintf(&b, "  language = %s\n", hclString(m.language))
+		}
+		if m.mediaHeader != "" {
+			b.WriteString("  header = \"image\"\n")
+		}
+		if m.button != "" {
+			b.WriteString("  button = \"url\"\n")
 		}
 		b.WriteString("}\n")
 	}
@@ -189,10 +222,18 @@ func (m message) batch() kaleyra.Batch {
 		b.Content = delivery.Content{Type: delivery.Text, Body: *m.body}
 		return b
 	}
+	if m.media != nil {
+		b.Content = delivery.Content{Type: delivery.Media, MediaURL: m.media.url, Caption: m.media.caption}
+		return b
+	}
 	b.Content = delivery.Content{Type: delivery.Template, TemplateName: m.templateName, Language: m.language}
 	for i, p := range m.params {
 		b.Content.Params = append(b.Content.Params, delivery.Param{Name: "p" + strconv.Itoa(i+1), Value: p})
 	}
+	if m.mediaHeader != "" {
+		b.Content.Type, b.Content.Header, b.Content.MediaURL = delivery.MediaTemplate, delivery.HeaderImage, m.mediaHeader
+	}
+	b.Content.ButtonURL = m.button
 	return b
 }
 
@@ -234,11 +275,22 @@ func emulatorVerdict(t *testing.T, base string, m message) string {
 	if m.body != nil {
 		v.Set("type", "text")
 		v.Set("body", *m.body)
+	} else if m.media != nil {
+		v.Set("type", "media")
+		v.Set("media_url", m.media.url)
+		v.Set("caption", m.media.caption)
 	} else {
 		b := m.batch()
 		v.Set("type", "template")
 		v.Set("template_name", m.templateName)
 		v.Set("params", kaleyra.EncodeParams(b.Content.Params))
+		if m.mediaHeader != "" {
+			v.Set("type", "mediatemplate")
+			v.Set("media_url", m.mediaHeader)
+		}
+		if m.button != "" {
+			v.Set("param_url", m.button)
+		}
 	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/v1/HXTEST0001IN/messages", strings.NewReader(v.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
