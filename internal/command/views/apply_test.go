@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -89,7 +88,7 @@ func TestApplyTextLines(t *testing.T) {
 	if want := "Sending: 800/5000 (16%), 80/s, about 53s left"; len(progress) == 0 || progress[0] != want {
 		t.Errorf("first progress line:\n got %q\nwant %q", progress, want)
 	}
-	mdCheckGolden(t, filepath.Join("testdata", "apply_lines.txt"), buf.Bytes())
+	fxGolden(t, "apply_lines.txt", buf.Bytes())
 }
 
 // TestApplyTextInterval checks that a line comes at least every Interval
@@ -139,7 +138,7 @@ func TestApplyTextTerminal(t *testing.T) {
 	if !strings.Contains(buf.String(), "[████████████████████] \x1b[33m60/60 (100%)") {
 		t.Errorf("the bar was not drawn at 100%%:\n%q", buf.String())
 	}
-	mdCheckGolden(t, filepath.Join("testdata", "apply_terminal.txt"), buf.Bytes())
+	fxGolden(t, "apply_terminal.txt", buf.Bytes())
 }
 
 // TestApplyTextBarFits checks that the bar's line never wraps: a wrapped
@@ -295,7 +294,7 @@ func TestApplyJSONEvents(t *testing.T) {
 	if fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("event types %v, want %v", types, want)
 	}
-	mdCheckGolden(t, filepath.Join("testdata", "apply_events.jsonl"), buf.Bytes())
+	fxGolden(t, "apply_events.jsonl", buf.Bytes())
 }
 
 // TestApplyJSONSchemaRejects checks that the schema is strict enough to

@@ -18,8 +18,8 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-// -update rewrites the text, JSON and state golden files in testdata from
-// the current output (the Markdown tests honour it too).
+// -update rewrites every golden file in testdata from the current output:
+// text, JSON, Markdown, state and apply views alike.
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // fxGolden compares got with testdata/NAME, or rewrites it under -update.

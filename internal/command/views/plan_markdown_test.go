@@ -2,35 +2,17 @@ package views
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states"
 )
-
-// -update-markdown rewrites the Markdown and apply golden files from the
-// current output. Other views' tests in this package may define -update;
-// mdUpdating honours it too, so one flag can refresh every golden file.
-var updateMarkdown = flag.Bool("update-markdown", false, "rewrite the Markdown and apply golden files in testdata")
-
-func mdUpdating() bool {
-	if *updateMarkdown {
-		return true
-	}
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // mdGitHubCommentMax is GitHub's limit on a comment body.
 const mdGitHubCommentMax = 65536
@@ -56,7 +38,7 @@ func TestPlanMarkdownGolden(t *testing.T) {
 			if buf.Len() >= mdGitHubCommentMax {
 				t.Errorf("document is %d characters, want under %d", buf.Len(), mdGitHubCommentMax)
 			}
-			mdCheckGolden(t, filepath.Join("testdata", tt.name+".md"), buf.Bytes())
+			fxGolden(t, tt.name+".md", buf.Bytes())
 		})
 	}
 }
@@ -173,25 +155,6 @@ func TestMdCount(t *testing.T) {
 		if got := mdCount(n); got != want {
 			t.Errorf("mdCount(%d) = %q, want %q", n, got, want)
 		}
-	}
-}
-
-// mdCheckGolden compares got with the golden file, or rewrites it with
-// -update-markdown (or -update).
-func mdCheckGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if mdUpdating() {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%s (run go test -update-markdown to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got; run go test -update-markdown to accept):\n%s", path, diff)
 	}
 }
 
