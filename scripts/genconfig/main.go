@@ -16,6 +16,8 @@ import (
 func main() {
 	messages := flag.Int("messages", 10, "number of message blocks")
 	recipients := flag.Int("recipients", 10000, "number of recipients, each message to all of them")
+	perRequest := flag.Int("recipients-per-request", 0, "the provider's recipients_per_request (unset when 0)")
+	perSecond := flag.Int("messages-per-second", 0, "the provider's messages_per_second (unset when 0)")
 	out := flag.String("out", "", "folder to write the configuration into (created if missing)")
 	flag.Parse()
 	if *out == "" {
@@ -26,7 +28,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "genconfig:", err)
 		os.Exit(1)
 	}
-	if err := langtest.WriteLargeConfig(*out, *messages, *recipients); err != nil {
+	l := langtest.Large{Messages: *messages, Recipients: *recipients, RecipientsPerRequest: *perRequest, MessagesPerSecond: *perSecond}
+	if err := langtest.WriteLarge(*out, l); err != nil {
 		fmt.Fprintln(os.Stderr, "genconfig:", err)
 		os.Exit(1)
 	}

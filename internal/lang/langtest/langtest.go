@@ -25,6 +25,21 @@ func Number(i int) string {
 // each to the same recipients numbers read from recipients.csv with
 // csvdecode(file(...)). Even messages are text, odd ones templates.
 func WriteLargeConfig(dir string, messages, recipients int) error {
+	return WriteLarge(dir, Large{Messages: messages, Recipients: recipients})
+}
+
+// Large shapes WriteLarge's configuration.
+type Large struct {
+	Messages, Recipients int
+	// RecipientsPerRequest and MessagesPerSecond set the provider's
+	// arguments of those names when not 0, so that a measurement of
+	// herald is not one of the rate limit.
+	RecipientsPerRequest, MessagesPerSecond int
+}
+
+// WriteLarge is WriteLargeConfig with the provider shaped as l says.
+func WriteLarge(dir string, l Large) error {
+	messages, recipients := l.Messages, l.Recipients
 	if recipients > MaxRecipients {
 		return fmt.Errorf("at most %d recipients", MaxRecipients)
 	}
@@ -41,7 +56,14 @@ func WriteLargeConfig(dir string, messages, recipients int) error {
 	b.WriteString(`provider "kaleyra" {
   sid      = "HXBENCH0001IN"
   emulator = true
-}
+`)
+	if l.RecipientsPerRequest > 0 {
+		fmt.Fprintf(&b, "  recipients_per_request = %d\n", l.RecipientsPerRequest)
+	}
+	if l.MessagesPerSecond > 0 {
+		fmt.Fprintf(&b, "  messages_per_second    = %d\n", l.MessagesPerSecond)
+	}
+	b.WriteString(`}
 
 variable "release" {
   type    = string
