@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/command/views"
 	"github.com/heraldhq/herald/internal/configs"
 )
@@ -33,36 +34,19 @@ left alone.
 // ExitFmtCheck is fmt -check's status when a file would change.
 const ExitFmtCheck = 3
 
-type fmtArgs struct {
-	check     bool
-	diff      bool
-	recursive bool
-	noColor   bool
-	paths     []string
-}
-
 func runFmt(env *Env, args []string) int {
-	var a fmtArgs
-	fs := newFlagSet(env, "fmt")
-	fs.BoolVar(&a.check, "check", false, "write nothing; exit 3 if any file is not formatted")
-	fs.BoolVar(&a.diff, "diff", false, "print the changes as a unified diff")
-	fs.BoolVar(&a.recursive, "recursive", false, "also format files in subfolders")
-	fs.BoolVar(&a.noColor, "no-color", false, "turn colour off")
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
-	}
-	a.paths = fs.Args()
-	if len(a.paths) == 0 {
-		a.paths = []string{"."}
+	a, _, err := arguments.ParseFmt(newFlagSet(env, "fmt"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
 	f := &formatter{env: env, args: a}
-	for _, p := range a.paths {
+	for _, p := range a.Paths {
 		f.path(p)
 	}
 	switch {
 	case f.failed:
 		return ExitError
-	case a.check && f.changed:
+	case a.Check && f.changed:
 		return ExitFmtCheck
 	}
 	return 0
@@ -71,7 +55,7 @@ func runFmt(env *Env, args []string) int {
 // formatter formats files and remembers whether any changed or failed.
 type formatter struct {
 	env     *Env
-	args    fmtArgs
+	args    *arguments.Fmt
 	changed bool
 	failed  bool
 }
@@ -113,7 +97,7 @@ func (f *formatter) path(p string) {
 			return err
 		}
 		if d.IsDir() {
-			if path != full && (!f.args.recursive || strings.HasPrefix(d.Name(), ".")) {
+			if path != full && (!f.args.Recursive || strings.HasPrefix(d.Name(), ".")) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -161,7 +145,7 @@ func (f *formatter) source(name string, src []byte, write func([]byte) error) {
 	}
 	out := hclwrite.Format(src)
 	if name == "<stdin>" {
-		if !f.args.check {
+		if !f.args.Check {
 			if err := write(out); err != nil {
 				f.fail("Cannot write standard output", err.Error()+".")
 			}
@@ -174,10 +158,10 @@ func (f *formatter) source(name string, src []byte, write func([]byte) error) {
 	}
 	f.changed = true
 	fmt.Fprintln(f.env.Stdout, name)
-	if f.args.diff {
+	if f.args.Diff {
 		fmt.Fprint(f.env.Stdout, unifiedDiff("old/"+name, "new/"+name, string(src), string(out)))
 	}
-	if f.args.check {
+	if f.args.Check {
 		return
 	}
 	if err := write(out); err != nil {
@@ -186,7 +170,7 @@ func (f *formatter) source(name string, src []byte, write func([]byte) error) {
 }
 
 func (f *formatter) color() bool {
-	return f.env.color(f.args.noColor)
+	return f.env.color(f.args.NoColor)
 }
 
 func (f *formatter) fail(summary, detail string) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/command/arguments"
 )
 
 var cmdForceUnlock = &Command{
@@ -21,18 +23,15 @@ at once, so it asks for confirmation unless -force is given.`,
 }
 
 func runForceUnlock(env *Env, args []string) int {
-	var force bool
-	fs := newFlagSet(env, "force-unlock")
-	fs.BoolVar(&force, "force", false, "do not ask for confirmation")
-	if status, ok := parseFlags(fs, args); !ok {
-		return status
+	a, diags, err := arguments.ParseForceUnlock(newFlagSet(env, "force-unlock"), args)
+	if err != nil {
+		return flagStatus(err)
 	}
 	dw := &diagWriter{env: env}
-	if fs.NArg() != 1 {
-		dw.fail("Expected one lock ID", "The force-unlock command takes the ID of the lock to release, as the lock error names it.")
+	if dw.diags(diags); diags.HasErrors() {
 		return ExitError
 	}
-	id := fs.Arg(0)
+	id, force := a.LockID, a.Force
 	backend, ok := openStateBackend(env, dw)
 	if !ok {
 		return ExitError
