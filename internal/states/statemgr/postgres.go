@@ -493,16 +493,19 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 		next = max(n, s.Serial)
 	}
 
-	batch := &pgx.Batch{}
 	var written []states.Delivery
 	for k, d := range s.Deliveries {
 		rec := normalise(*d)
 		if old, ok := p.known[k]; ok && old.d == rec {
 			continue
 		}
-		queueUpsert(batch, p.table("deliveries"), p.cfg.StateName, rec, "")
 		written = append(written, rec)
 	}
+	revs, err := upsertMany(ctx, tx, p.table("deliveries"), p.cfg.StateName, written, "")
+	if err != nil {
+		return p.fail("writing the state", err)
+	}
+	batch := &pgx.Batch{}
 	var gone []delivery.Key
 	for k := range p.known {
 		if _, ok := s.Deliveries[k]; !ok {
@@ -513,22 +516,14 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 	}
 	batch.Queue("INSERT INTO "+p.table("states")+" (state_name, lineage, serial, journaled) VALUES ($1, $2, $3, false) ON CONFLICT (state_name) DO UPDATE SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial, journaled = false",
 		p.cfg.StateName, s.Lineage, int64(next))
-	br := tx.SendBatch(ctx, batch)
-	revs := make([]int64, len(written))
-	for i := range written {
-		if err := br.QueryRow().Scan(&revs[i]); err != nil {
-			br.Close()
-			return p.fail("writing the state", err)
-		}
-	}
-	if err := br.Close(); err != nil {
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return p.fail("writing the state", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return p.fail("writing the state", err)
 	}
-	for i, d := range written {
-		p.known[d.Key] = knownRow{d: d, rev: revs[i]}
+	for _, d := range written {
+		p.known[d.Key] = knownRow{d: d, rev: revs[d.Key]}
 	}
 	for _, k := range gone {
 		delete(p.known, k)
@@ -566,4 +561,91 @@ func deliveryArgs(state string, d states.Delivery, claim string) []any {
 	return []any{state, k.Channel, k.Sender, k.Recipient, k.Ref, k.Ref1, k.Ref2,
 		d.Address, string(d.Digest), string(d.Status), d.RequestID, d.MessageID, d.ErrorCode, d.ErrorText,
 		int32(d.Attempts), d.FirstSent, d.UpdatedAt, claim}
+}
+
+// upsertChunk is how many rows one upsert statement carries.
+const upsertChunk = 1000
+
+// querier is a connection or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// upsertMany writes ds unconditionally, upsertChunk rows to a statement
+// (their columns sent as arrays, so the server plans and runs one
+// statement per chunk rather than one per row), and returns each row's
+// new rev. When a key comes twice, its last record is the one written.
+func upsertMany(ctx context.Context, q querier, table, state string, ds []states.Delivery, claim string) (map[delivery.Key]int64, error) {
+	last := make(map[delivery.Key]int, len(ds))
+	for i := range ds {
+		last[ds[i].Key] = i
+	}
+	revs := make(map[delivery.Key]int64, len(last))
+	sql := "INSERT INTO " + table + " (state_name, " + deliveryColumns + `, rev, claim)
+		SELECT $1, u.*, 1, $18 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+			$15::int4[], $16::timestamptz[], $17::timestamptz[]) AS u
+		ON CONFLICT (state_name, channel, sender, recipient, ref, ref1, ref2) DO UPDATE SET
+			address = EXCLUDED.address, digest = EXCLUDED.digest, status = EXCLUDED.status,
+			request_id = EXCLUDED.request_id, message_id = EXCLUDED.message_id,
+			error_code = EXCLUDED.error_code, error_text = EXCLUDED.error_text,
+			attempts = EXCLUDED.attempts, first_attempt_at = EXCLUDED.first_attempt_at,
+			updated_at = EXCLUDED.updated_at, rev = ` + table + `.rev + 1, claim = EXCLUDED.claim
+		RETURNING channel, sender, recipient, ref, ref1, ref2, rev`
+	var chunk []int
+	flush := func() error {
+		n := len(chunk)
+		cols := make([][]string, 13)
+		for c := range cols {
+			cols[c] = make([]string, n)
+		}
+		attempts := make([]int32, n)
+		first := make([]time.Time, n)
+		updated := make([]time.Time, n)
+		for r, i := range chunk {
+			d := &ds[i]
+			for c, v := range []string{d.Key.Channel, d.Key.Sender, d.Key.Recipient, d.Key.Ref, d.Key.Ref1, d.Key.Ref2,
+				d.Address, string(d.Digest), string(d.Status), d.RequestID, d.MessageID, d.ErrorCode, d.ErrorText} {
+				cols[c][r] = v
+			}
+			attempts[r], first[r], updated[r] = int32(d.Attempts), d.FirstSent, d.UpdatedAt
+		}
+		args := []any{state}
+		for _, c := range cols {
+			args = append(args, c)
+		}
+		args = append(args, attempts, first, updated, claim)
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k delivery.Key
+			var rev int64
+			if err := rows.Scan(&k.Channel, &k.Sender, &k.Recipient, &k.Ref, &k.Ref1, &k.Ref2, &rev); err != nil {
+				rows.Close()
+				return err
+			}
+			revs[k] = rev
+		}
+		chunk = chunk[:0]
+		return rows.Err()
+	}
+	for i := range ds {
+		if last[ds[i].Key] != i {
+			continue
+		}
+		chunk = append(chunk, i)
+		if len(chunk) == upsertChunk {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(chunk) > 0 {
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return revs, nil
 }

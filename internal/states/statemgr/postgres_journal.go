@@ -118,6 +118,22 @@ func (j *pgJournal) Record(records ...states.Delivery) error {
 		claims = claims || records[i].Status == InFlight
 	}
 	table := p.table("deliveries")
+	if !claims {
+		// Outcomes of requests this run sent: written whatever the rows
+		// hold now, in one statement.
+		rows := make([]states.Delivery, len(records))
+		for i := range records {
+			rows[i] = normalise(records[i])
+		}
+		revs, err := upsertMany(ctx, conn, table, p.cfg.StateName, rows, j.claim)
+		if err != nil {
+			return p.fail("recording sends", err)
+		}
+		for _, d := range rows {
+			p.known[d.Key] = knownRow{d: d, rev: revs[d.Key]}
+		}
+		return nil
+	}
 	batch := &pgx.Batch{}
 	if claims {
 		batch.Queue("BEGIN")

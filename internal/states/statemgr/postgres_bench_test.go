@@ -1,0 +1,140 @@
+package statemgr
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/states"
+)
+
+// benchPostgres is a Postgres backend over a new schema of the test
+// server's; the benchmark is skipped without one.
+func benchPostgres(b *testing.B) *Postgres {
+	b.Helper()
+	url := os.Getenv("HERALD_TEST_PG_URL")
+	if url == "" {
+		b.Skip("no PostgreSQL server: set HERALD_TEST_PG_URL (scripts/pg-test-server.sh start DIR prints one)")
+	}
+	var r [6]byte
+	rand.Read(r[:])
+	p := NewPostgres(PostgresConfig{ConnStr: url, Schema: "bench_" + hex.EncodeToString(r[:])}, nil)
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
+// BenchmarkPostgresRead100k reads a state of 100,000 sent deliveries: the
+// database's part of a plan that changes nothing. It reports the heap the
+// read state takes.
+//
+//	go test -run '^$' -bench PostgresRead100k -count 3 ./internal/states/statemgr/
+func BenchmarkPostgresRead100k(b *testing.B) {
+	p := benchPostgres(b)
+	s := must(p.Read())
+	full := campaignState(s.Lineage)
+	check(b, p.Write(full))
+	b.ResetTimer()
+	var heap uint64
+	for i := 0; i < b.N; i++ {
+		q := NewPostgres(p.cfg, nil)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		got := must(q.Read())
+		runtime.ReadMemStats(&after)
+		heap = after.TotalAlloc - before.TotalAlloc
+		if len(got.Deliveries) != len(full.Deliveries) {
+			b.Fatalf("read %d deliveries, want %d", len(got.Deliveries), len(full.Deliveries))
+		}
+		q.Close()
+	}
+	b.ReportMetric(float64(heap)/(1<<20), "MiB-allocated/read")
+}
+
+// BenchmarkPostgresApply100k records the sends of an apply of 100,000
+// deliveries in requests of 100, as apply does (in flight, then the
+// outcomes), then writes the state. Each request costs three round trips:
+// the claims (one conditional statement per row, pipelined in one
+// pgx.Batch inside BEGIN), their COMMIT, and the outcomes (one statement
+// over arrays); the final Write sends only rows that differ from those
+// recorded, here none.
+//
+//	go test -run '^$' -bench PostgresApply100k -count 3 ./internal/states/statemgr/
+func BenchmarkPostgresApply100k(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		p := benchPostgres(b)
+		s := must(p.Read())
+		info := must(p.Lock(b.Context(), "apply", 0))
+		full := campaignState(s.Lineage)
+		var all []states.Delivery
+		for _, d := range full.Sorted() {
+			all = append(all, *d)
+		}
+		b.StartTimer()
+		start := time.Now()
+		j := must(p.OpenJournal(s))
+		for at := 0; at < len(all); at += 100 {
+			batch := append([]states.Delivery(nil), all[at:at+100]...)
+			for k := range batch {
+				batch[k].Status = InFlight
+			}
+			check(b, j.Record(batch...))
+			check(b, j.Record(all[at:at+100]...))
+		}
+		check(b, j.Close())
+		for k := range all {
+			s.Set(&all[k])
+		}
+		check(b, p.Write(s))
+		elapsed := time.Since(start)
+		b.StopTimer()
+		check(b, p.Unlock(info.ID))
+		b.ReportMetric(elapsed.Seconds(), "s/apply")
+		b.ReportMetric(3.0/100, "round-trips/delivery")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkPostgresRecord16 records from 16 goroutines at once, one
+// delivery per request (in flight, then sent), as apply -parallelism=16
+// does with one recipient per request.
+//
+//	go test -run '^$' -bench PostgresRecord16 -benchtime 2000x -count 3 ./internal/states/statemgr/
+func BenchmarkPostgresRecord16(b *testing.B) {
+	p := benchPostgres(b)
+	s := must(p.Read())
+	j := must(p.OpenJournal(s))
+	const goroutines = 16
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1)
+				if n > int64(b.N) {
+					return
+				}
+				if err := j.Record(testRecord(int(n), InFlight)); err != nil {
+					b.Error(err)
+					return
+				}
+				if err := j.Record(testRecord(int(n), states.Sent)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+	check(b, j.Close())
+}
