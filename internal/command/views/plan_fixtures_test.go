@@ -200,6 +200,21 @@ func fxSensitive() *plans.Plan {
 	return p
 }
 
+// fxRich has rich content: a media message, a media template with a URL
+// button, a template with a text header, and a sensitive media message.
+func fxRich() *plans.Plan {
+	notes := fxMessage("notes", "", delivery.Content{Type: delivery.Media,
+		MediaURL: "https://cdn.example.com/notes v1.2.3 (final).pdf", Caption: "Release notes for v1.2.3"})
+	launch := fxMessage("launch", "", delivery.Content{Type: delivery.MediaTemplate, TemplateName: "launch_banner", Language: "en",
+		Params: []delivery.Param{{Name: "version", Value: "v1.2.3"}}, Header: delivery.HeaderImage,
+		MediaURL: "https://cdn.example.com/v1.2.3.png", ButtonURL: "v1.2.3"})
+	titled := fxMessage("titled", "", delivery.Content{Type: delivery.Template, TemplateName: "launch_titled",
+		Params: []delivery.Param{}, Header: delivery.HeaderText, HeaderText: "Today: v1.2.3"})
+	secret := fxMessage("secret_media", "", delivery.Content{Type: delivery.Media, MediaURL: "https://cdn.example.com/SECRET.pdf", Caption: "SECRET caption"})
+	secret.Sensitive = true
+	return fxPlan(fxChanges(notes, plans.Send, 0, 2), fxChanges(launch, plans.Send, 0, 1), fxChanges(titled, plans.Send, 0, 1), fxChanges(secret, plans.Send, 0, 1))
+}
+
 // fxMany has long lists: more than textListMax sends and warnings.
 func fxMany() *plans.Plan {
 	all := fxMessage("all_hands", "", fxText("All hands at 15:00 UTC"))
@@ -244,4 +259,5 @@ var fxPlans = []struct {
 	{"many", fxMany},
 	{"nothing", fxNothing},
 	{"empty", func() *plans.Plan { return fxPlan() }},
+	{"rich", fxRich},
 }

@@ -58,6 +58,13 @@ type (
 		Language     string  `json:"language,omitempty"`
 		// Params is set, possibly empty, for template content.
 		Params *[]jsonParam `json:"params,omitempty"`
+		// The rich fields are set when used and the content is not
+		// sensitive; Header, the kind of header, is kept either way.
+		MediaURL   string `json:"media_url,omitempty"`
+		Caption    string `json:"caption,omitempty"`
+		Header     string `json:"header,omitempty"`
+		HeaderText string `json:"header_text,omitempty"`
+		ButtonURL  string `json:"button_url,omitempty"`
 	}
 
 	jsonRecord struct {
@@ -272,13 +279,16 @@ func jsonKeyOf(k delivery.Key) jsonKey {
 // and loses the body and the parameter values.
 func jsonContentOf(d *delivery.Instance) jsonContent {
 	c := &d.Content
-	jc := jsonContent{Type: c.Type, Sensitive: d.Sensitive, TemplateName: c.TemplateName, Language: c.Language}
+	jc := jsonContent{Type: c.Type, Sensitive: d.Sensitive, TemplateName: c.TemplateName, Language: c.Language, Header: c.Header}
+	if !d.Sensitive {
+		jc.MediaURL, jc.Caption, jc.HeaderText, jc.ButtonURL = c.MediaURL, c.Caption, c.HeaderText, c.ButtonURL
+	}
 	switch c.Type {
 	case delivery.Text:
 		if !d.Sensitive {
 			jc.Body = &c.Body
 		}
-	case delivery.Template:
+	case delivery.Template, delivery.MediaTemplate:
 		params := make([]jsonParam, len(c.Params))
 		for i := range c.Params {
 			params[i].Name = c.Params[i].Name

@@ -339,7 +339,7 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	fmt.Fprintf(&b, "- **From:** %s (%s, %s)\n", mdCode(mdShorten(d.SenderName, mdValueMax)), d.Sender, d.Channel)
 	var body string
 	switch d.Content.Type {
-	case delivery.Template:
+	case delivery.Template, delivery.MediaTemplate:
 		fmt.Fprintf(&b, "- **Template:** %s", mdCode(mdShorten(d.Content.TemplateName, mdValueMax)))
 		if d.Content.Language != "" {
 			fmt.Fprintf(&b, ", language %s", mdCode(mdShorten(d.Content.Language, mdValueMax)))
@@ -354,6 +354,33 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 				}
 				fmt.Fprintf(&b, "  %d. %s: %s\n", n+1, mdCode(mdShorten(p.Name, mdValueMax)), value)
 			}
+		}
+		c := &d.Content
+		switch {
+		case c.Header == "":
+		case d.Sensitive:
+			fmt.Fprintf(&b, "- **Header:** %s, (sensitive)\n", c.Header)
+		case c.Type == delivery.MediaTemplate:
+			fmt.Fprintf(&b, "- **Header:** %s, %s\n", c.Header, mdLink(c.MediaURL))
+		default:
+			fmt.Fprintf(&b, "- **Header:** %s, %s\n", c.Header, mdCode(mdShorten(c.HeaderText, mdValueMax)))
+		}
+		if c.ButtonURL != "" {
+			value := "(sensitive)"
+			if !d.Sensitive {
+				value = mdCode(mdShorten(c.ButtonURL, mdValueMax))
+			}
+			fmt.Fprintf(&b, "- **Button URL part:** %s\n", value)
+		}
+	case delivery.Media:
+		media := "(sensitive)"
+		if !d.Sensitive {
+			media = mdLink(d.Content.MediaURL)
+		}
+		fmt.Fprintf(&b, "- **Media:** %s\n", media)
+		body = d.Content.Caption
+		if d.Sensitive && body != "" {
+			body = "(sensitive)"
 		}
 	default:
 		body = d.Content.Body
@@ -374,13 +401,13 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	}
 	fmt.Fprintf(&b, "- **Recipients:** %s\n\n", mdCount(inst.total))
 
-	if d.Content.Type != delivery.Template {
+	if label := map[delivery.Type]string{delivery.Text: "Body", delivery.Media: "Caption"}[d.Content.Type]; label != "" && (body != "" || d.Content.Type == delivery.Text) {
 		body = mdShortenBody(body)
 		lines := strings.Count(body, "\n") + 1
 		if len(body) > mdBodyFold || lines > mdBodyFoldLines {
-			fmt.Fprintf(&b, "<details><summary>Body (%s)</summary>\n\n%s\n</details>\n\n", mdPlural(lines, "line", "lines"), mdFence(body))
+			fmt.Fprintf(&b, "<details><summary>%s (%s)</summary>\n\n%s\n</details>\n\n", label, mdPlural(lines, "line", "lines"), mdFence(body))
 		} else {
-			fmt.Fprintf(&b, "**Body:**\n\n%s", mdFence(body))
+			fmt.Fprintf(&b, "**%s:**\n\n%s", label, mdFence(body))
 		}
 	}
 
@@ -479,6 +506,15 @@ func mdMarker(s string) string {
 	s = mdOneLine(s)
 	s = strings.ReplaceAll(s, "--", "- -")
 	return mdShorten(s, 100)
+}
+
+// mdLink renders a media URL as a link whose text is the URL itself, in
+// code so that nothing in it reads as Markdown. Characters that would end
+// the link's destination are percent-encoded.
+func mdLink(url string) string {
+	url = mdShorten(mdOneLine(url), mdValueMax)
+	dest := strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace(url)
+	return "[" + mdCode(url) + "](" + dest + ")"
 }
 
 // mdCode renders s as an inline code span that survives backticks in s.

@@ -28,6 +28,7 @@ func TestPlanMarkdownGolden(t *testing.T) {
 		{"markdown_sensitive", mdSensitivePlan(), MarkdownOptions{PlanFile: "plan.out"}},
 		{"markdown_nothing", mdNothingPlan(), MarkdownOptions{}},
 		{"markdown_large", mdLargePlan(), MarkdownOptions{PlanFile: "plan.out"}},
+		{"markdown_rich", fxRich(), MarkdownOptions{PlanFile: "plan.out"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

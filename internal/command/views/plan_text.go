@@ -247,7 +247,7 @@ func (r *textRenderer) content(d *delivery.Instance) {
 		r.attr("type", string(c.Type))
 	}
 	switch {
-	case c.Type == delivery.Template:
+	case c.Type == delivery.Template || c.Type == delivery.MediaTemplate:
 		if c.TemplateName == "" {
 			// A sensitive delivery read from a saved plan keeps only its
 			// type: the template is part of what was withheld.
@@ -259,10 +259,33 @@ func (r *textRenderer) content(d *delivery.Instance) {
 			r.attr("language", strconv.Quote(c.Language))
 		}
 		r.params(c.Params, d.Sensitive)
+		if c.Header != "" {
+			r.attr("header", c.Header)
+		}
+		r.richValue("header_text", c.HeaderText, d.Sensitive)
+		if c.Type == delivery.MediaTemplate {
+			r.richValue("media_url", c.MediaURL, d.Sensitive)
+		}
+		r.richValue("button_url", c.ButtonURL, d.Sensitive)
+	case c.Type == delivery.Media:
+		r.richValue("media_url", c.MediaURL, d.Sensitive)
+		r.richValue("caption", c.Caption, d.Sensitive)
 	case d.Sensitive:
 		r.attr("body", "(sensitive)")
 	default:
 		r.body(c.Body)
+	}
+}
+
+// richValue shows a rich content field when it is set, withheld when the
+// content is sensitive.
+func (r *textRenderer) richValue(name, value string, sensitive bool) {
+	switch {
+	case value == "":
+	case sensitive:
+		r.attr(name, "(sensitive)")
+	default:
+		r.attr(name, strconv.Quote(value))
 	}
 }
 
