@@ -232,7 +232,7 @@ func (r *textRenderer) group(g *textGroup) {
 		r.printf("      %s  %s\n", r.styled(m.style, m.mark), c.Recipient)
 	}
 	if more := g.counts.Sends() - len(g.sends); more > 0 {
-		r.printf("      ... and %d more\n", more)
+		r.printf("      ... and %d more (herald plan -json lists them all, as does herald show -json PLANFILE)\n", more)
 	}
 }
 
