@@ -459,6 +459,34 @@ func (b *badNumbers) summary() hcl.Diagnostics {
 	}}
 }
 
+// dupNumbers reports the repeated numbers of one list like badNumbers: the
+// first maxNumberDiags, then a count. A list of 600,000 repeats printed
+// each one, 150 MB of output.
+type dupNumbers struct {
+	expr  hcl.Expression
+	count int
+}
+
+func (d *dupNumbers) report(diag func() *hcl.Diagnostic) hcl.Diagnostics {
+	d.count++
+	if d.count > maxNumberDiags {
+		return nil
+	}
+	return hcl.Diagnostics{diag()}
+}
+
+func (d *dupNumbers) summary() hcl.Diagnostics {
+	if d.count <= maxNumberDiags {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "More duplicate recipients",
+		Detail:   strconv.Itoa(d.count-maxNumberDiags) + " more numbers in this list repeat one listed before them. To drop repeats, wrap the list in distinct(...).",
+		Subject:  d.expr.Range().Ptr(),
+	}}
+}
+
 // evalRecipients evaluates the recipients blocks: each number valid, none
 // twice.
 func (s *scope) evalRecipients(blocks []*configs.Recipients) hcl.Diagnostics {
@@ -500,24 +528,28 @@ func (s *scope) evalRecipients(blocks []*configs.Recipients) hcl.Diagnostics {
 		var blockDiags hcl.Diagnostics
 		seen := make(map[string]int, len(nums))
 		bad := badNumbers{expr: r.Numbers}
+		dups := dupNumbers{expr: r.Numbers}
 		for i, n := range nums {
 			if p := s.numbers.problem(n); p != nil {
 				blockDiags = append(blockDiags, bad.report(p, func() hcl.Range { return elementRange(r.Numbers, i, len(nums)) })...)
 				continue
 			}
 			if first, dup := seen[n]; dup {
-				blockDiags = append(blockDiags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Duplicate recipient",
-					Detail:   "The number " + n + " is listed more than once (elements " + strconv.Itoa(first+1) + " and " + strconv.Itoa(i+1) + "); each recipient may appear once. To drop repeats, wrap the list in distinct(...).",
-					Subject:  elementRange(r.Numbers, i, len(nums)).Ptr(),
-					Extra:    valueExtra{n},
-				})
+				blockDiags = append(blockDiags, dups.report(func() *hcl.Diagnostic {
+					return &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Duplicate recipient",
+						Detail:   "The number " + n + " is listed more than once (elements " + strconv.Itoa(first+1) + " and " + strconv.Itoa(i+1) + "); each recipient may appear once. To drop repeats, wrap the list in distinct(...).",
+						Subject:  elementRange(r.Numbers, i, len(nums)).Ptr(),
+						Extra:    valueExtra{n},
+					}
+				})...)
 				continue
 			}
 			seen[n] = i
 		}
 		blockDiags = append(blockDiags, bad.summary()...)
+		blockDiags = append(blockDiags, dups.summary()...)
 		diags = append(diags, blockDiags...)
 		if blockDiags.HasErrors() {
 			continue

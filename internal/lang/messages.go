@@ -521,24 +521,28 @@ func (s *scope) evalTo(expr hcl.Expression, ctx *hcl.EvalContext) ([]string, hcl
 	s.numbers.prime(nums)
 	seen := make(map[string]bool, len(nums))
 	bad := badNumbers{expr: expr}
+	dups := dupNumbers{expr: expr}
 	for i, n := range nums {
 		if p := s.numbers.problem(n); p != nil {
 			diags = append(diags, bad.report(p, func() hcl.Range { return rangeOf(i) })...)
 			continue
 		}
 		if seen[n] {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate recipient",
-				Detail:   "The number " + n + " appears more than once among the message's recipients; each recipient gets a message once. To drop repeats, wrap the list in distinct(...), as to = distinct(concat(recipients.a.numbers, recipients.b.numbers)).",
-				Subject:  rangeOf(i).Ptr(),
-				Extra:    valueExtra{n},
-			})
+			diags = append(diags, dups.report(func() *hcl.Diagnostic {
+				return &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate recipient",
+					Detail:   "The number " + n + " appears more than once among the message's recipients; each recipient gets a message once. To drop repeats, wrap the list in distinct(...), as to = distinct(concat(recipients.a.numbers, recipients.b.numbers)).",
+					Subject:  rangeOf(i).Ptr(),
+					Extra:    valueExtra{n},
+				}
+			})...)
 			continue
 		}
 		seen[n] = true
 	}
-	return nums, append(diags, bad.summary()...)
+	diags = append(diags, bad.summary()...)
+	return nums, append(diags, dups.summary()...)
 }
 
 // checkDependsOnCycles reports a loop of depends_on between messages.
