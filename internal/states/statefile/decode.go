@@ -464,10 +464,16 @@ func (d *decoder) key(out *delivery.Key) error {
 			out.Channel, err = d.internedStr(&d.last.channel)
 		case "sender":
 			bit = keySender
-			out.Sender, err = d.internedStr(&d.last.sender)
+			pos := d.pos
+			if out.Sender, err = d.internedStr(&d.last.sender); err == nil && !isE164(out.Sender) {
+				err = d.numberError(pos, "sender", out.Sender)
+			}
 		case "recipient":
 			bit = keyRecipient
-			out.Recipient, err = d.plainStr()
+			pos := d.pos
+			if out.Recipient, err = d.plainStr(); err == nil && !isE164(out.Recipient) {
+				err = d.numberError(pos, "recipient", out.Recipient)
+			}
 		case "ref":
 			bit = keyRef
 			out.Ref, err = d.internedStr(&d.last.ref)
@@ -493,6 +499,28 @@ func (d *decoder) key(out *delivery.Key) error {
 		return d.errorAt(start, "delivery key has no %q field", firstField(missing, keyFieldNames))
 	}
 	return nil
+}
+
+// isE164 reports whether s is written as herald writes every number: "+",
+// a non-zero digit, then up to 14 more digits. It checks the form only:
+// the number plan was checked when the delivery was configured.
+func isE164(s string) bool {
+	if len(s) < 2 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// numberError refuses a number that herald never writes: keys are compared
+// exactly, so a record whose number was edited by hand would match no
+// delivery, and the real number would be sent to again.
+func (d *decoder) numberError(pos int, field, number string) error {
+	return d.errorAt(pos, "the %s %q is not an E.164 number as herald writes them (\"+\" and digits only, as \"+12025550123\"); the record would match no delivery and that number would be sent to again. Write it in that form", field, number)
 }
 
 func firstField(set int, names []string) string {

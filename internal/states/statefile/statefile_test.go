@@ -208,8 +208,8 @@ func TestParseMatchesEncodingJSON(t *testing.T) {
 			`"status":"failed","digest":"ab","address":"message.x[\"k\\\"q\"]","error_text":"a\/b \ud83d\ude80 \ud800 lone \u0041",` +
 			`"key":{"ref2":"\t","ref1":"","ref":"r","recipient":"+12025550123","sender":"+12025550100","channel":"whatsapp"}}]}`,
 		`{"version":1,"lineage":"l","serial":3,"deliveries":[` +
-			`{"key":{"channel":"c","sender":"s","recipient":"r1","ref":"x"},"address":"a","digest":"d","status":"sent","attempts":1,"first_attempt_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","message_id":"m\u2028"},` +
-			`{"key":{"channel":"c","sender":"s","recipient":"r2","ref":"x"},"address":"a","digest":"d","status":"unknown","attempts":0,"first_attempt_at":"0001-01-01T00:00:00Z","updated_at":"2026-01-02T03:04:05Z","error_code":"INTERRUPTED"}]}`,
+			`{"key":{"channel":"c","sender":"+1","recipient":"+21","ref":"x"},"address":"a","digest":"d","status":"sent","attempts":1,"first_attempt_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","message_id":"m\u2028"},` +
+			`{"key":{"channel":"c","sender":"+1","recipient":"+22","ref":"x"},"address":"a","digest":"d","status":"unknown","attempts":0,"first_attempt_at":"0001-01-01T00:00:00Z","updated_at":"2026-01-02T03:04:05Z","error_code":"INTERRUPTED"}]}`,
 	}
 	for i, in := range inputs {
 		got, err := Parse([]byte(in))
@@ -258,9 +258,12 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate field", doc("{" + key + "," + rest + `,"status":"failed"}`), `field "status" appears twice in a delivery`},
 		{"duplicate top-level field", `{"version":1,"version":1}`, `line 1, column 14: field "version" appears twice`},
 		{"unknown field", doc("{" + key + "," + rest + `,"colour":"red"}`), `unknown field "colour" in a delivery`},
-		{"unknown key field", doc(`{"key":{"channel":"c","sender":"s","recipient":"r","ref":"x","ref3":"y"},` + rest + "}"), `unknown field "ref3" in a delivery key`},
+		{"unknown key field", doc(`{"key":{"channel":"c","sender":"+1","recipient":"+2","ref":"x","ref3":"y"},` + rest + "}"), `unknown field "ref3" in a delivery key`},
 		{"missing field", doc("{" + key + "}"), `line 6, column 1: delivery has no "address" field`},
-		{"missing key field", doc(`{"key":{"channel":"c","sender":"s","ref":"x"},` + rest + "}"), `delivery key has no "recipient" field`},
+		{"recipient not E.164", doc(`{"key":{"channel":"whatsapp","sender":"+1","recipient":"+1 202 555 0123","ref":"r"},` + rest + "}"), `line 6, column 56: the recipient "+1 202 555 0123" is not an E.164 number`},
+		{"recipient without +", doc(`{"key":{"channel":"whatsapp","sender":"+1","recipient":"12025550123","ref":"r"},` + rest + "}"), `the recipient "12025550123" is not an E.164 number`},
+		{"sender with a letter", doc(`{"key":{"channel":"whatsapp","sender":"+1202555O100","recipient":"+2","ref":"r"},` + rest + "}"), `the sender "+1202555O100" is not an E.164 number`},
+		{"missing key field", doc(`{"key":{"channel":"c","sender":"+1","ref":"x"},` + rest + "}"), `delivery key has no "recipient" field`},
 		{"in flight in a state file", doc(strings.Replace(rec, `"sent"`, `"in_flight"`, 1)), `unknown delivery status "in_flight"`},
 		{"bad status", doc(strings.Replace(rec, `"sent"`, `"delivered"`, 1)), `unknown delivery status "delivered"`},
 		{"bad time", doc(strings.Replace(rec, `2026-01-02T03:04:05Z"}`, `yesterday"}`, 1)), `invalid time "yesterday"`},
