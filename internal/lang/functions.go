@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -50,7 +51,7 @@ func (s *scope) functions() map[string]function.Function {
 		"compact":         stdlib.CompactFunc,
 		"concat":          stdlib.ConcatFunc,
 		"contains":        stdlib.ContainsFunc,
-		"distinct":        stdlib.DistinctFunc,
+		"distinct":        distinctFunc(),
 		"element":         stdlib.ElementFunc,
 		"flatten":         stdlib.FlattenFunc,
 		"index":           stdlib.IndexFunc,
@@ -83,10 +84,10 @@ func (s *scope) functions() map[string]function.Function {
 		"jsonencode": stdlib.JSONEncodeFunc,
 
 		// Type conversions.
-		"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tolist":   toCollectionFunc(cty.List),
 		"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 		"tonumber": stdlib.MakeToFunc(cty.Number),
-		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"toset":    toCollectionFunc(cty.Set),
 		"tostring": stdlib.MakeToFunc(cty.String),
 		"tobool":   stdlib.MakeToFunc(cty.Bool),
 
@@ -190,6 +191,9 @@ func (s *scope) fileFunc() function.Function {
 			if !utf8.Valid(b) {
 				return cty.NilVal, function.NewArgErrorf(0, "%s is not UTF-8 text", args[0].AsString())
 			}
+			// Spreadsheets export CSV with a byte-order mark, which would
+			// otherwise become part of the first column's name.
+			b = bytes.TrimPrefix(b, []byte("\uFEFF"))
 			s.fileCache[path] = string(b)
 			return cty.StringVal(string(b)), nil
 		},
