@@ -40,10 +40,14 @@ recipients "stakeholders" {
   numbers = ["+12025550131", "+12025550132", "+12025550133"]
 }
 
+# The approved template carries an image header (the release's banner) and
+# a "Release notes" URL button whose dynamic part is the version.
 template "release_notice" {
   name     = "release_announcement"
   language = "en"
   params   = ["version", "eta"]
+  header   = "image"
+  button   = "url"
 }
 
 message "announce" {
@@ -54,6 +58,8 @@ message "announce" {
     version = var.release
     eta     = "today, in ${length(var.waves)} waves"
   }
+  header       = { media_url = "https://cdn.example.com/releases/${var.release}/banner.png" }
+  button_url   = var.release
   ref          = "release-${var.release}"
   ref1         = "announce"
   callback_url = "https://hooks.example.com/kaleyra"
