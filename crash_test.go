@@ -92,32 +92,44 @@ func TestKillDuringApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range declared {
-			rec := st.Deliveries[k.key()]
-			switch {
-			case rec == nil:
-				t.Errorf("%v: declared but neither sent nor unknown after the last apply", k)
-			case rec.Status == states.Sent:
-				nSent++
-				if !sent[k] {
-					t.Errorf("%v: state says sent, but the emulator never accepted it", k)
-				}
-			case rec.Status == states.Unknown:
-				nUnknown++
-			default:
-				t.Errorf("%v: status %s after the last apply", k, rec.Status)
-			}
-		}
-		for k := range sent {
-			if rec := st.Deliveries[k.key()]; rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
-				t.Errorf("%v: the emulator accepted it but the state does not record it (%+v)", k, rec)
-			}
-		}
+		s, u := checkBooks(t, st, declared, sent)
+		nSent += s
+		nUnknown += u
 	}
 	t.Logf("%d kills, %d of them mid-apply: %d deliveries sent once, %d unknown, none twice", kills, midApply, nSent, nUnknown)
 	if midApply < kills/2 {
 		t.Errorf("only %d of %d kills landed mid-apply; the test is not testing much: slow the emulator or kill sooner", midApply, kills)
 	}
+}
+
+// checkBooks checks, after an apply that ran to its end, that every
+// declared delivery is sent (and in the outbox) or unknown, and that every
+// delivery in the outbox is recorded sent or unknown. It returns the
+// counts of sent and unknown.
+func checkBooks(t *testing.T, st *states.State, declared []outboxKey, sent map[outboxKey]bool) (nSent, nUnknown int) {
+	t.Helper()
+	for _, k := range declared {
+		rec := st.Deliveries[k.key()]
+		switch {
+		case rec == nil:
+			t.Errorf("%v: declared but neither sent nor unknown after the last apply", k)
+		case rec.Status == states.Sent:
+			nSent++
+			if !sent[k] {
+				t.Errorf("%v: state says sent, but the emulator never accepted it", k)
+			}
+		case rec.Status == states.Unknown:
+			nUnknown++
+		default:
+			t.Errorf("%v: status %s after the last apply", k, rec.Status)
+		}
+	}
+	for k := range sent {
+		if rec := st.Deliveries[k.key()]; rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
+			t.Errorf("%v: the emulator accepted it but the state does not record it (%+v)", k, rec)
+		}
+	}
+	return nSent, nUnknown
 }
 
 // recorded counts the declared deliveries the state has any record of.

@@ -75,36 +75,6 @@ func writePGCrashConfig(t *testing.T, dir, url, round string) []outboxKey {
 	return keys
 }
 
-// checkBooks checks, after an apply that ran to its end, that every
-// declared delivery is sent (and in the outbox) or unknown, and that every
-// delivery in the outbox is recorded sent or unknown. It returns the
-// counts of sent and unknown.
-func checkBooks(t *testing.T, st *states.State, declared []outboxKey, sent map[outboxKey]bool) (nSent, nUnknown int) {
-	t.Helper()
-	for _, k := range declared {
-		rec := st.Deliveries[k.key()]
-		switch {
-		case rec == nil:
-			t.Errorf("%v: declared but neither sent nor unknown after the last apply", k)
-		case rec.Status == states.Sent:
-			nSent++
-			if !sent[k] {
-				t.Errorf("%v: state says sent, but the emulator never accepted it", k)
-			}
-		case rec.Status == states.Unknown:
-			nUnknown++
-		default:
-			t.Errorf("%v: status %s after the last apply", k, rec.Status)
-		}
-	}
-	for k := range sent {
-		if rec := st.Deliveries[k.key()]; rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
-			t.Errorf("%v: the emulator accepted it but the state does not record it (%+v)", k, rec)
-		}
-	}
-	return nSent, nUnknown
-}
-
 // TestPGKillDuringApply is TestKillDuringApply with the state in
 // PostgreSQL: herald killed with SIGKILL at random moments, many times,
 // then an apply that finishes; no delivery is ever accepted twice.
