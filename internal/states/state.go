@@ -42,6 +42,44 @@ type Delivery struct {
 	Attempts  int       `json:"attempts"`
 	FirstSent time.Time `json:"first_attempt_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Receipt is what Kaleyra's delivery callbacks last said of the
+	// message after it was accepted, or nil when none has come. A pointer,
+	// so that the many records without one cost a word each.
+	Receipt *Receipt `json:"receipt,omitempty"`
+}
+
+// ReceiptStatus is what the phone's side reported of a sent message. It
+// only moves forward: Delivered and Read win over Failed and NotSent, Read
+// over Delivered, and Accepted (Kaleyra passed it on) is the weakest.
+type ReceiptStatus string
+
+const (
+	// Accepted: Kaleyra reported the message sent on to WhatsApp
+	// (Kaleyra's callback status "sent").
+	Accepted  ReceiptStatus = "sent"
+	Delivered ReceiptStatus = "delivered"
+	Read      ReceiptStatus = "read"
+	// ReceiptFailed: WhatsApp could not deliver it (ErrorCode says why).
+	ReceiptFailed ReceiptStatus = "failed"
+	// NotSent: Kaleyra never passed it on.
+	NotSent ReceiptStatus = "not-sent"
+)
+
+// Receipt is the strongest status the callbacks reported for a delivery.
+type Receipt struct {
+	Status    ReceiptStatus `json:"status"`
+	ErrorCode string        `json:"error_code,omitempty"`
+	ErrorText string        `json:"error_text,omitempty"`
+	// At is when the reported event happened, by Kaleyra's timestamp, or
+	// when herald recorded it when the callback carried none.
+	At time.Time `json:"at"`
+}
+
+// InboundKey names one conversation: a recipient writing to one of the
+// team's sender numbers. Both are E.164 with the leading "+".
+type InboundKey struct {
+	Sender    string `json:"sender"`
+	Recipient string `json:"recipient"`
 }
 
 // State is everything herald knows it has sent.
@@ -53,6 +91,10 @@ type State struct {
 	Serial uint64
 	// Deliveries by key.
 	Deliveries map[delivery.Key]*Delivery
+	// Inbound is when each recipient last wrote to each sender number, as
+	// incoming-message callbacks reported it: WhatsApp delivers free-form
+	// text only within 24 hours of it. Never what they wrote. May be nil.
+	Inbound map[InboundKey]time.Time
 }
 
 // New returns an empty state with the given lineage.

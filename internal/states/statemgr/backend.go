@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/heraldhq/herald/internal/receipts"
 	"github.com/heraldhq/herald/internal/states"
 )
 
@@ -80,3 +81,14 @@ func (e *LockError) Error() string {
 }
 
 func (e *LockError) Unwrap() error { return e.Err }
+
+// ReceiptStore keeps the events of Kaleyra's callbacks (status receipts
+// and incoming messages) until Read folds them into the state. Recording
+// never waits for the state lock, so that a callback listener never blocks
+// an apply, nor an apply the listener.
+type ReceiptStore interface {
+	// RecordReceipts stores events and returns once they are durable.
+	// Recording an event twice is harmless: folding is idempotent.
+	// Concurrent callers share fsyncs (group commit).
+	RecordReceipts(ctx context.Context, events []receipts.Event) error
+}
