@@ -5,8 +5,8 @@
 // message_id, and a receipt for a delivery whose outcome was unknown
 // settles it by recipient and ref fields.
 //
-// It is pure: parsing callbacks is the listen command's, storing events is
-// statemgr's.
+// It is pure: reading callbacks off the wire is package listen's, storing
+// events is statemgr's.
 package receipts
 
 import (

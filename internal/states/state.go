@@ -95,6 +95,10 @@ type State struct {
 	// incoming-message callbacks reported it: WhatsApp delivers free-form
 	// text only within 24 hours of it. Never what they wrote. May be nil.
 	Inbound map[InboundKey]time.Time
+	// Contents holds what non-sensitive messages rendered when they were
+	// sent, once per digest, so that a plan can show what changed since.
+	// Sensitive content is never kept. May be nil.
+	Contents map[delivery.Digest]delivery.Content
 }
 
 // New returns an empty state with the given lineage.
