@@ -181,3 +181,18 @@ func base64Fragments(e *base64.Encoding, secret string) []string {
 	// The secret encoded alone, with its padding.
 	return append(out, e.EncodeToString([]byte(secret)))
 }
+
+// Number masks a phone number for a log line: the "+", the first three
+// digits (the country code, or most of it) and the last two stay, so that
+// a person can tell numbers apart in a log without the log holding them.
+// Anything too short to keep digits of is masked whole.
+func Number(n string) string {
+	if n == "" {
+		return ""
+	}
+	digits := strings.TrimPrefix(n, "+")
+	if len(digits) < 7 {
+		return "+" + strings.Repeat("*", len(digits))
+	}
+	return "+" + digits[:3] + strings.Repeat("*", len(digits)-5) + digits[len(digits)-2:]
+}

@@ -82,3 +82,17 @@ func TestNilAndEmptyMaskNothing(t *testing.T) {
 		t.Error("an empty set of secrets changed the text")
 	}
 }
+
+func TestNumber(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"+12025550123", "+120******23"},
+		{"+447700900123", "+447*******23"},
+		{"12025550123", "+120******23"},
+		{"+12345", "+*****"},
+		{"", ""},
+	} {
+		if got := redact.Number(c.in); got != c.want {
+			t.Errorf("redact.Number(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
