@@ -36,7 +36,7 @@ func init() {
 	cmdShow.Main = true
 	Herald.Commands = []*Command{
 		cmdValidate, cmdPlan, cmdApply, cmdShow,
-		cmdFmt, cmdState, cmdForceUnlock, cmdEmulator, cmdVersion,
+		cmdFmt, cmdState, cmdListen, cmdForceUnlock, cmdEmulator, cmdVersion,
 	}
 	Herald.Run = func(env *Env, args []string) int { return runUnknown(env, Herald, args) }
 	cmdState.Run = func(env *Env, args []string) int { return runGroup(env, cmdState, args) }

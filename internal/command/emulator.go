@@ -1,9 +1,12 @@
 package command
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
+	"syscall"
 	"time"
 
 	"github.com/heraldhq/herald/internal/command/arguments"
@@ -40,6 +43,13 @@ Without -sid any SID is accepted, and without -api-key any non-empty key.
 For a one-off run, "emulator = true" in the provider block runs the emulator
 inside plan and apply instead.
 
+For an accepted delivery whose callback_url is on loopback, it posts
+Kaleyra's status callbacks after -receipt-delay: sent, delivered and read,
+or sent and failed for the recipients of -fail-to. POST
+/_emulator/inbound with from and wanumber simulates a reply: an
+incoming-message callback to -inbound-url. Run "herald listen" to record
+them. On Ctrl-C, callbacks still owed go out at once (for up to 5s).
+
 The fault options make chosen requests misbehave, to see how herald
 classifies each case. Requests are numbered from 1; "every N" picks
 requests N, 2N, 3N and so on.`,
@@ -50,6 +60,7 @@ requests N, 2N, 3N and so on.`,
 // emulatorArguments are the emulator command's flags.
 type emulatorArguments struct {
 	listen  string
+	failTo  string
 	options emulator.Options
 }
 
@@ -68,10 +79,20 @@ func parseEmulatorArguments(env *Env, args []string) (emulatorArguments, int, bo
 	fs.IntVar(&f.HangEvery, "hang-every", 0, "never answer every `N`th request")
 	fs.IntVar(&f.ResetEvery, "reset-every", 0, "reset the connection of every `N`th request without answering")
 	fs.IntVar(&f.Accept500Every, "accept-500-every", 0, "accept every `N`th request (outbox and all), then answer 500")
+	arguments.DurationVar(fs, &a.options.ReceiptDelay, "receipt-delay", emulator.DefaultReceiptDelay, "post status callbacks to a loopback callback_url `DURATION` after accepting")
+	fs.StringVar(&a.failTo, "fail-to", "", "make deliveries to these recipients fail after acceptance, as `NUMBER:CODE,...` (e.g. +12025550123:131026)")
+	fs.StringVar(&a.options.InboundURL, "inbound-url", "", "forward replies simulated with POST "+emulator.InboundPath+" to `URL`, on loopback (e.g. herald listen's)")
 	if status, ok := parseFlags(fs, args); !ok {
 		return a, status, false
 	}
-	if problem := a.check(fs); problem != "" {
+	problem := a.check(fs)
+	if problem == "" {
+		var err error
+		if a.options.FailTo, err = emulator.ParseFailTo(a.failTo); err != nil {
+			problem = fmt.Sprintf("The -fail-to value is wrong: %s.", err)
+		}
+	}
+	if problem != "" {
 		dw := &diagWriter{env: env}
 		dw.fail("Invalid emulator options", problem+" Run \"herald emulator -help\" for the options.")
 		return a, ExitError, false
@@ -103,6 +124,15 @@ func (a emulatorArguments) check(fs *flag.FlagSet) string {
 	if f.Latency < 0 {
 		return "The value of -latency must not be negative."
 	}
+	if a.options.ReceiptDelay < 0 {
+		return "The value of -receipt-delay must not be negative."
+	}
+	if u := a.options.InboundURL; u != "" {
+		parsed, err := url.Parse(u)
+		if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || !rules.IsLoopback(parsed.Hostname()) {
+			return fmt.Sprintf("The -inbound-url value %q is not an http URL on a loopback address. The emulator sends nothing off this machine; use one such as http://127.0.0.1:8788/kaleyra.", u)
+		}
+	}
 	if (f.StatusEvery > 0) != (f.Status != 0) {
 		return "The options -status-every and -status go together: give both or neither."
 	}
@@ -130,7 +160,11 @@ func runEmulator(env *Env, args []string) int {
 	url, err := server.Start(a.listen)
 	if err != nil {
 		server.Close()
-		dw.err("Error starting the emulator", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			dw.fail("Error starting the emulator", fmt.Sprintf("The address %s is in use by another program (another emulator?). Stop it, or choose another address with -listen.", a.listen))
+		} else {
+			dw.err("Error starting the emulator", err)
+		}
 		return ExitError
 	}
 	// The URL comes first and alone on its line so that scripts can read it.

@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -113,6 +114,12 @@ func TestEmulatorArguments(t *testing.T) {
 		{[]string{"-latency", "-1s"}, "must not be negative"},
 		{[]string{"-retry-after", "1"}, "only applies with -status-every"},
 		{[]string{"extra"}, `Unexpected argument "extra"`},
+		{[]string{"-receipt-delay", "-1s"}, "-receipt-delay must not be negative"},
+		{[]string{"-receipt-delay", "5"}, "needs its unit"},
+		{[]string{"-fail-to", "+12025550123"}, "The -fail-to value is wrong: \"+12025550123\" is not NUMBER:CODE"},
+		{[]string{"-fail-to", "12025550123:131026"}, "E.164"},
+		{[]string{"-inbound-url", "https://hooks.example.com/in"}, "is not an http URL on a"},
+		{[]string{"-inbound-url", "ftp://127.0.0.1/x"}, "is not an http URL on a"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr lockedBuffer
@@ -141,5 +148,39 @@ func TestEmulatorFaultFlags(t *testing.T) {
 	}
 	if a.options.Faults != want {
 		t.Errorf("faults = %+v, want %+v", a.options.Faults, want)
+	}
+	if a.options.ReceiptDelay != emulator.DefaultReceiptDelay {
+		t.Errorf("receipt delay %s by default", a.options.ReceiptDelay)
+	}
+}
+
+func TestEmulatorReceiptFlags(t *testing.T) {
+	var stdout, stderr lockedBuffer
+	env := &Env{Stdout: &stdout, Stderr: &stderr, Logger: hclog.NewNullLogger()}
+	a, _, ok := parseEmulatorArguments(env, []string{
+		"-receipt-delay", "1s", "-fail-to", "+12025550123:131026,+12025550124:131047", "-inbound-url", "http://127.0.0.1:8788/kaleyra",
+	})
+	if !ok {
+		t.Fatalf("options refused: %s", stderr.String())
+	}
+	if a.options.ReceiptDelay != time.Second || a.options.InboundURL != "http://127.0.0.1:8788/kaleyra" ||
+		a.options.FailTo["+12025550123"] != "131026" || a.options.FailTo["+12025550124"] != "131047" {
+		t.Errorf("options %+v", a.options)
+	}
+}
+
+func TestEmulatorPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stdout, stderr lockedBuffer
+	env := &Env{Stdout: &stdout, Stderr: &stderr, Logger: hclog.NewNullLogger(), Interrupt: make(chan struct{})}
+	if code := Lookup("emulator").Run(env, []string{"-listen", ln.Addr().String()}); code != ExitError {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(stderr.String(), "is in use by another program") {
+		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }

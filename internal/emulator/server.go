@@ -9,8 +9,13 @@
 // (latency, fixed statuses, hangs, resets, accepting and then answering
 // 500) to test that herald classifies each one right.
 //
+// Like Kaleyra, it reports accepted deliveries with status callbacks
+// (sent, delivered, read; or failed for chosen recipients) and forwards
+// simulated replies as incoming-message callbacks, so that herald listen
+// can be tried too. It sends those to loopback addresses only.
+//
 // The emulator serves loopback only; it is not a mock for production use
-// and sends nothing anywhere.
+// and sends nothing off this machine.
 package emulator
 
 import (
@@ -40,6 +45,17 @@ type Options struct {
 	Log io.Writer
 	// Faults make some requests misbehave, for tests.
 	Faults Faults
+
+	// ReceiptDelay is how long after accepting a delivery whose
+	// callback_url is on loopback the emulator posts its status callbacks
+	// (sent, delivered, read); DefaultReceiptDelay when 0.
+	ReceiptDelay time.Duration
+	// FailTo makes deliveries to these recipients (E.164) fail after
+	// acceptance: their callbacks say sent, then failed with the code.
+	FailTo map[string]string
+	// InboundURL receives the incoming-message callbacks of replies
+	// simulated at InboundPath; it must be on loopback.
+	InboundURL string
 }
 
 // Faults make chosen requests misbehave. Requests to the messages path are
@@ -78,6 +94,8 @@ type Server struct {
 	// numbers remembers verdicts on phone numbers: the same recipients
 	// come again in request after request.
 	numbers rules.NumberCache
+	// callbacks reports accepted deliveries to their callback_url.
+	callbacks *callbacks
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -88,13 +106,17 @@ type Server struct {
 
 // New makes a server, opening (or creating) the outbox for appending.
 func New(opts Options) (*Server, error) {
+	if opts.InboundURL != "" && !loopbackURL(opts.InboundURL) {
+		return nil, fmt.Errorf("the inbound URL %q is not an http URL on a loopback address; the emulator sends nothing off this machine", opts.InboundURL)
+	}
 	ob, err := openOutbox(opts.Outbox, opts.Log)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, outbox: ob, closing: make(chan struct{})}
+	s := &Server{opts: opts, outbox: ob, closing: make(chan struct{}), callbacks: newCallbacks(opts.ReceiptDelay, opts.FailTo, opts.Log)}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/v1/{sid}/messages", s.messages)
+	s.mux.HandleFunc(InboundPath, s.inbound)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "E404", fmt.Sprintf("no such API path %s; the messages API is /v1/{sid}/messages", r.URL.Path))
 	})
@@ -140,7 +162,8 @@ func (s *Server) Start(listen string) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops serving, ends hanging requests and closes the outbox.
+// Close stops serving, ends hanging requests, delivers the status
+// callbacks it owes (for a few seconds at most) and closes the outbox.
 func (s *Server) Close() error {
 	s.closed.Do(func() {
 		close(s.closing)
@@ -151,6 +174,7 @@ func (s *Server) Close() error {
 		if srv != nil {
 			errs = append(errs, srv.Close())
 		}
+		s.callbacks.close()
 		errs = append(errs, s.outbox.close())
 		s.closeErr = errors.Join(errs...)
 	})
@@ -211,6 +235,8 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "WA500", "the emulator could not write its outbox: "+err.Error())
 		return
 	}
+	// Kaleyra reports what it accepted, whatever it answered.
+	s.callbacks.enqueue(msg)
 	if picks(f.Accept500Every, 0, n) {
 		writeError(w, http.StatusInternalServerError, "WA500", "emulated fault: accepted, then answered 500")
 		return
