@@ -443,6 +443,9 @@ func checkActions(p *plans.Plan, st *states.State) error {
 			case prior.Status == states.Failed && c.Action != plans.Retry:
 				why = "the state records it as failed, so a plan would retry it"
 			case prior.Status == states.Failed:
+			case prior.Status == states.Sent && prior.Receipt.NeverArrived() && c.Action == plans.Retry:
+				// Its receipt said it never reached the phone: a plan
+				// retries it, as one retries a refused send.
 			case c.Action != plans.Resend:
 				why = fmt.Sprintf("the state records it as %s, and only -replace sends that again", prior.Status)
 			case named(replace, addr, c.Recipient):

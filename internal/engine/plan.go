@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/kaleyra"
 	"github.com/heraldhq/herald/internal/lang"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states"
@@ -31,7 +33,14 @@ type PlanOptions struct {
 	// is unknown: the way to resend an interrupted apply's unknown sends
 	// without also resending those it did send.
 	ReplaceUnknown []addrs.Target
+	// Now is the time the 24-hour window is judged at; zero means the
+	// time Plan is called.
+	Now time.Time
 }
+
+// Window is how long after a recipient's last message to a sender number
+// WhatsApp delivers free-form messages from it.
+const Window = 24 * time.Hour
 
 // Plan chooses an action for every declared delivery by comparing it with
 // the state, as the plans package doc's table says. A -target or -exclude
@@ -71,12 +80,18 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 	// sends must not go out before theirs, which a plan without them
 	// could not hold back.
 	deps := targetDependencies(cfg, opts.Targets)
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	windowed := windowedSenders(st)
 	// Every instance's changes are cut from one array: one allocation for
 	// the whole plan rather than one per instance.
 	all := make([]plans.Change, 0, total)
 	for _, in := range cfg.Instances {
 		start := len(all)
 		dep := deps[in.Address.Message]
+		judge := windowed[in.Sender] && freeForm(in.Content.Type)
 		for _, r := range in.Recipients {
 			key := in.Key(r)
 			declared[key] = true
@@ -93,7 +108,13 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 			if prior != nil && prior.Status == states.Unknown {
 				replaceUnknown = selected(in.Address, r, opts.ReplaceUnknown, unknownHits, false)
 			}
-			all = append(all, decide(in, r, prior, replace, replaceUnknown))
+			c := decide(in, r, prior, replace, replaceUnknown)
+			// A free-form send that already failed for the window (131047)
+			// is judged even where no incoming message was recorded.
+			if c.Action.Sends() && (judge || (freeForm(in.Content.Type) && closedWindow(prior))) && outsideWindow(st, in.Sender, r, now) {
+				c.Warning = plans.OutsideWindow
+			}
+			all = append(all, c)
 		}
 		if len(all) > start {
 			p.Instances = append(p.Instances, plans.InstanceChange{Instance: in, Changes: all[start:len(all):len(all)]})
@@ -208,6 +229,39 @@ func selected(addr addrs.MessageInstance, recipient string, targets []addrs.Targ
 	return in
 }
 
+// windowedSenders are the sender numbers the state records incoming
+// messages for: only for them can the plan tell a recipient outside the
+// 24-hour window from one whose messages herald never heard of.
+func windowedSenders(st *states.State) map[string]bool {
+	if len(st.Inbound) == 0 {
+		return nil
+	}
+	out := make(map[string]bool)
+	for k := range st.Inbound {
+		out[k.Sender] = true
+	}
+	return out
+}
+
+// freeForm reports whether WhatsApp delivers content of type t only
+// within the 24-hour window: everything but templates.
+func freeForm(t delivery.Type) bool {
+	return t != delivery.Template && t != delivery.MediaTemplate
+}
+
+// outsideWindow reports whether recipient last wrote to sender more than
+// Window before now, or never.
+func outsideWindow(st *states.State, sender, recipient string, now time.Time) bool {
+	last, ok := st.Inbound[states.InboundKey{Sender: sender, Recipient: recipient}]
+	return !ok || now.Sub(last) > Window
+}
+
+// closedWindow reports whether prior's receipt said WhatsApp refused it
+// for the 24-hour window.
+func closedWindow(prior *states.Delivery) bool {
+	return prior != nil && prior.Receipt != nil && prior.Receipt.ErrorCode == kaleyra.CodeWindowClosed
+}
+
 // decide chooses the action for in's delivery to recipient, following the
 // table in the plans package doc: its rows are the cases below, in order.
 func decide(in *delivery.Instance, recipient string, prior *states.Delivery, replace, replaceUnknown bool) plans.Change {
@@ -217,6 +271,8 @@ func decide(in *delivery.Instance, recipient string, prior *states.Delivery, rep
 		c.Action, c.Reason = plans.Send, plans.NotInState
 	case prior.Status == states.Failed:
 		c.Action, c.Reason = plans.Retry, plans.FailedBefore
+	case prior.Status == states.Sent && prior.Receipt.NeverArrived():
+		c.Action, c.Reason = plans.Retry, plans.FailedAfterSend
 	case replace && prior.Status == states.Unknown:
 		c.Action, c.Reason = plans.Resend, plans.ReplaceUnknown
 	case replace && prior.Digest != in.Digest:

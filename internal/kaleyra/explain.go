@@ -19,6 +19,11 @@ const (
 	CodeInterrupted = "INTERRUPTED"
 )
 
+// CodeWindowClosed is Meta's code for a free-form message refused because
+// the recipient had not written to the sender number in the last 24
+// hours; only templates go through then.
+const CodeWindowClosed = "131047"
+
 // explanations say, for people, what a code means and what to do about it.
 var explanations = map[string]string{
 	"E13008": "Kaleyra rejected the sender (from) number as invalid, so nothing was sent. Check that the sender's number is in E.164 form (+ and country code) and is the WhatsApp Business number registered with this Kaleyra account.",
@@ -28,6 +33,16 @@ var explanations = map[string]string{
 	"E110":   "The Kaleyra account's balance is too low to send, so nothing was sent. Top up the account, then run apply again to retry.",
 	"WA429":  "Kaleyra is rate limiting this account, so nothing was sent. Lower messages_per_second or -parallelism, then run apply again to retry.",
 	"WA500":  "Kaleyra had an internal error. The message may or may not have gone out; check Kaleyra's delivery reports before sending again with -replace.",
+
+	// Codes that come after Kaleyra accepted a message, in its delivery
+	// callbacks: Meta's own, and Kaleyra's for its account limits. The
+	// message reached no one, and the next plan retries it.
+	CodeWindowClosed: "WhatsApp did not deliver it: more than 24 hours have passed since the recipient last wrote to this sender number, and outside that window WhatsApp delivers only templates. Send a template instead.",
+	"131026":         "WhatsApp could not deliver it to this number: it is not on WhatsApp, or its app is too old or has not accepted WhatsApp's current terms. Check the number with the recipient.",
+	"131049":         "WhatsApp chose not to deliver it, to keep the recipient from getting too many marketing messages. Wait a day or more before sending again, or send something the recipient asked for.",
+	"131056":         "WhatsApp refused it: this sender number sent too many messages to this recipient in a short time. Wait a while, then apply again to retry.",
+	"130429":         "WhatsApp refused it: the sender number reached its throughput limit (messages per second). Lower messages_per_second or -parallelism, then apply again to retry.",
+	"WAV2101":        "Kaleyra did not pass it on: the account reached its daily messaging limit. Apply again after the limit resets, or ask Kaleyra to raise it.",
 
 	CodeConnect:     "herald could not connect to the Kaleyra API, so nothing was sent. Check the network, the region or endpoint, and any proxy, then run apply again.",
 	CodeTimeout:     "The request was sent but Kaleyra did not answer within the provider's timeout. The message may or may not have gone out; check Kaleyra's delivery reports before sending again with -replace.",

@@ -213,7 +213,7 @@ func TestParseError(t *testing.T) {
 }
 
 func TestExplain(t *testing.T) {
-	for _, code := range []string{"E13008", "E13009", "E413", "RBC001", "E110", "WA429", "WA500"} {
+	for _, code := range []string{"E13008", "E13009", "E413", "RBC001", "E110", "WA429", "WA500", "131047", "131026", "131049", "131056", "130429", "WAV2101"} {
 		if Explain(code) == "" {
 			t.Errorf("Explain(%s) is empty", code)
 		}

@@ -10,7 +10,7 @@ type Action uint8
 // refused.
 const (
 	Send    Action = iota + 1 // not sent before: send
-	Retry                     // refused last time, nothing went out: send
+	Retry                     // refused last time, or reported failed after it, nothing reached the phone: send
 	None                      // already sent with the same content
 	Changed                   // sent, but the content differs now; not sent
 	Unknown                   // outcome unknown; not sent without -replace
@@ -52,6 +52,11 @@ const (
 	OutcomeUnknown                   // unknown
 	ContentChanged                   // changed
 	AlreadySent                      // none
+	// FailedAfterSend is a retry of a delivery Kaleyra accepted and its
+	// delivery receipt later reported failed or not sent on: it never
+	// reached the phone. It is last so that the tokens saved plans store
+	// keep their numbers.
+	FailedAfterSend
 )
 
 var reasonTokens = [...]string{
@@ -59,10 +64,11 @@ var reasonTokens = [...]string{
 	ReplaceSent: "replace_sent", ReplaceChanged: "replace_changed", ReplaceUnknown: "replace_unknown",
 	ResendUnknown:  "resend_unknown",
 	OutcomeUnknown: "outcome_unknown", ContentChanged: "content_changed", AlreadySent: "already_sent",
+	FailedAfterSend: "failed_after_send",
 }
 
 // Reasons lists every reason, for schema tests and documentation.
-var Reasons = []Reason{NotInState, FailedBefore, ReplaceSent, ReplaceChanged, ReplaceUnknown, ResendUnknown, OutcomeUnknown, ContentChanged, AlreadySent}
+var Reasons = []Reason{NotInState, FailedBefore, FailedAfterSend, ReplaceSent, ReplaceChanged, ReplaceUnknown, ResendUnknown, OutcomeUnknown, ContentChanged, AlreadySent}
 
 // String is the reason's stable token, such as "not_in_state".
 func (r Reason) String() string { return token(reasonTokens[:], int(r), "reason") }
@@ -72,6 +78,38 @@ func (r Reason) MarshalText() ([]byte, error) { return marshalToken(reasonTokens
 func (r *Reason) UnmarshalText(b []byte) error {
 	n, err := parseToken(reasonTokens[:], string(b), "reason")
 	*r = Reason(n)
+	return err
+}
+
+// Warning is what a person should know of a planned send that does not
+// change its action: the send goes ahead as planned, but may not arrive.
+// The zero Warning is none.
+type Warning uint8
+
+const (
+	// OutsideWindow: free-form content (text or media, not a template) to
+	// a recipient who has not written to the sender number in the last 24
+	// hours, as far as the receipts herald recorded show. WhatsApp delivers
+	// such messages only within 24 hours of the recipient's last message,
+	// and refuses them after (131047).
+	OutsideWindow Warning = iota + 1
+)
+
+var warningTokens = [...]string{OutsideWindow: "outside_window"}
+
+// Warnings lists every warning, for schema tests and documentation.
+var Warnings = []Warning{OutsideWindow}
+
+// String is the warning's stable token, such as "outside_window".
+func (w Warning) String() string { return token(warningTokens[:], int(w), "warning") }
+
+func (w Warning) MarshalText() ([]byte, error) {
+	return marshalToken(warningTokens[:], int(w), "warning")
+}
+
+func (w *Warning) UnmarshalText(b []byte) error {
+	n, err := parseToken(warningTokens[:], string(b), "warning")
+	*w = Warning(n)
 	return err
 }
 

@@ -32,7 +32,17 @@ func TestTokens(t *testing.T) {
 		}
 		seen[r.String()] = true
 	}
-	if len(Actions) != len(actionTokens)-1 || len(Reasons) != len(reasonTokens)-1 {
+	for _, w := range Warnings {
+		b, err := json.Marshal(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Warning
+		if err := json.Unmarshal(b, &back); err != nil || back != w {
+			t.Errorf("warning %s: token %s read back as %v (%v)", w, b, back, err)
+		}
+	}
+	if len(Actions) != len(actionTokens)-1 || len(Reasons) != len(reasonTokens)-1 || len(Warnings) != len(warningTokens)-1 {
 		t.Error("Actions or Reasons does not list every token")
 	}
 	var a Action

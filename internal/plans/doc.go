@@ -12,6 +12,8 @@
 //	state has                   -replace  action   reason
 //	no record                   either    send     not_in_state
 //	failed (nothing went out)   either    retry    failed_before
+//	sent, receipt failed or     either    retry    failed_after_send
+//	  not-sent (never arrived)
 //	unknown                     yes       resend   replace_unknown
 //	sent, other digest          yes       resend   replace_changed
 //	sent, same digest           yes       resend   replace_sent
@@ -28,13 +30,27 @@
 //
 // send, retry and resend send; none, changed and unknown do not. A failed
 // record is retried whether or not -replace names it, since Kaleyra refused
-// it and no one received it. Nothing else ever sends twice: a changed
+// it and no one received it; so is a sent one whose delivery receipt later
+// said failed or not-sent, since it never reached the phone. A receipt that
+// says delivered or read never causes a send. Nothing else ever sends twice: a changed
 // content or an unknown outcome is reported and left for a person to decide
 // with -replace, because a message that reached someone cannot be taken
 // back.
 //
 // State records that no declared delivery matches are listed as no longer
 // declared and kept as history; a plan never deletes or sends them.
+//
+// # The 24-hour window
+//
+// WhatsApp delivers free-form messages (text and media, anything but a
+// template) only within 24 hours of the recipient's last message to the
+// sender number. Once the state records incoming messages for a sender, a
+// planned send of free-form content from it to a recipient whose last
+// message is older than 24 hours at plan time, or who never wrote, gets
+// the OutsideWindow warning. It stays a send: the window may open before
+// apply, and only WhatsApp knows for sure. Templates are never warned of.
+// A sender with no recorded incoming message is not judged at all, since
+// herald cannot tell a closed window from a listener that never ran.
 //
 // Actions and reasons are small enums with stable tokens ("send",
 // "already_sent"): saved plans and the JSON plan store the tokens, and only

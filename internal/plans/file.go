@@ -37,11 +37,15 @@ const (
 	fileKind = "herald plan"
 	// FileFormatVersion is the saved-plan format this herald writes and
 	// reads. Bump it on any change that an older reader would misread.
-	// Format 2 stores a plan by message instance, each with its recipients'
-	// actions and reasons as tokens; format 1 stored runs of deliveries with
-	// a sentence per recipient.
-	FileFormatVersion = 2
-	checksumPrefix    = "sha256:"
+	// Format 3 adds the failed_after_send reason, a change's warning and
+	// the receipt of its prior record; format 2 stores a plan by message
+	// instance, each with its recipients' actions and reasons as tokens,
+	// and reads as a format 3 plan without them; format 1 stored runs of
+	// deliveries with a sentence per recipient.
+	FileFormatVersion = 3
+	// oldestFormatVersion is the oldest format this herald still reads.
+	oldestFormatVersion = 2
+	checksumPrefix      = "sha256:"
 )
 
 // ErrCorrupt is wrapped by the error for a saved plan that fails its
@@ -116,6 +120,7 @@ type fileChange struct {
 	Recipient string     `json:"recipient"`
 	Action    Action     `json:"action"`
 	Reason    Reason     `json:"reason"`
+	Warning   Warning    `json:"warning,omitempty"`
 	Prior     *filePrior `json:"prior,omitempty"`
 }
 
@@ -130,6 +135,8 @@ type filePrior struct {
 	Address   *string          `json:"address,omitempty"`
 	ErrorCode string           `json:"error_code,omitempty"`
 	ErrorText string           `json:"error_text,omitempty"`
+	// Receipt is what delivery callbacks reported of the earlier send.
+	Receipt *states.Receipt `json:"receipt,omitempty"`
 }
 
 // WriteFile saves p to path atomically, with mode 0600 (a plan holds
@@ -258,9 +265,9 @@ func newFileInstance(ic *InstanceChange) fileInstance {
 	}
 	for i := range ic.Changes {
 		c := &ic.Changes[i]
-		fc := fileChange{Recipient: c.Recipient, Action: c.Action, Reason: c.Reason}
+		fc := fileChange{Recipient: c.Recipient, Action: c.Action, Reason: c.Reason, Warning: c.Warning}
 		if pr := c.Prior; pr != nil {
-			fc.Prior = &filePrior{Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
+			fc.Prior = &filePrior{Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText, Receipt: pr.Receipt}
 			if pr.Digest != in.Digest {
 				fc.Prior.Digest = &pr.Digest
 			}
@@ -303,7 +310,7 @@ func decodeFile(data []byte) (*Plan, error) {
 	if h.Kind != fileKind {
 		return nil, fmt.Errorf("%w (make one with \"herald plan -out=FILE\")", ErrNotPlan)
 	}
-	if h.FormatVersion != FileFormatVersion {
+	if h.FormatVersion < oldestFormatVersion || h.FormatVersion > FileFormatVersion {
 		if h.FormatVersion > FileFormatVersion {
 			return nil, fmt.Errorf("the plan was saved by herald %s in plan format %d, which this herald (format %d) cannot read; apply it with that version or make a new plan",
 				h.HeraldVersion, h.FormatVersion, FileFormatVersion)
@@ -418,9 +425,9 @@ func (fi *fileInstance) change(contents map[delivery.Digest]delivery.Content) (I
 			return InstanceChange{}, fmt.Errorf("a change of %s has no action or no reason", fi.Address)
 		}
 		in.Recipients[i] = fc.Recipient
-		c := Change{Recipient: fc.Recipient, Action: fc.Action, Reason: fc.Reason}
+		c := Change{Recipient: fc.Recipient, Action: fc.Action, Reason: fc.Reason, Warning: fc.Warning}
 		if pr := fc.Prior; pr != nil {
-			c.Prior = &states.Delivery{Key: in.Key(fc.Recipient), Address: fi.Address, Digest: fi.Digest, Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText}
+			c.Prior = &states.Delivery{Key: in.Key(fc.Recipient), Address: fi.Address, Digest: fi.Digest, Status: pr.Status, ErrorCode: pr.ErrorCode, ErrorText: pr.ErrorText, Receipt: pr.Receipt}
 			if pr.Digest != nil {
 				c.Prior.Digest = *pr.Digest
 			}

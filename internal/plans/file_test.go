@@ -57,6 +57,11 @@ func withPrior(in *delivery.Instance, c plans.Change, recipient string, status s
 	return c
 }
 
+func withReceipt(c plans.Change, r states.Receipt) plans.Change {
+	c.Prior.Receipt = &r
+	return c
+}
+
 var (
 	textContent     = delivery.Content{Type: delivery.Text, Body: "Rollout v1.2 <complete> & \"done\"\nsecond line"}
 	templateContent = delivery.Content{Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
@@ -72,6 +77,7 @@ func examplePlan() *plans.Plan {
 	done.DependsOn = []addrs.Message{{Name: "announce"}}
 	done.Ref1, done.Ref2 = "rollout", "wave-1"
 	done.Provider = "kaleyra.eu"
+	receipted := instance("receipted", "", templateContent, "+12025550123", "+12025550124")
 	return &plans.Plan{
 		Variables: []plans.Variable{
 			{Name: "release", Value: cty.StringVal("v1.2")},
@@ -84,8 +90,13 @@ func examplePlan() *plans.Plan {
 				withPrior(announce, plans.Change{Action: plans.None, Reason: plans.AlreadySent}, "+12025550123", states.Sent, templateContent.Digest(), "", ""),
 				withPrior(announce, plans.Change{Action: plans.Retry, Reason: plans.FailedBefore}, "+12025550124", states.Failed, templateContent.Digest(), "E13009", "to number invalid"),
 				withPrior(announce, plans.Change{Action: plans.Changed, Reason: plans.ContentChanged}, "+12025550125", states.Sent, "0000", "", "")),
-			plan(done, send),
+			plan(done, plans.Change{Action: plans.Send, Reason: plans.NotInState, Warning: plans.OutsideWindow}),
 			plan(instance("done", "wave-2", textContent, "+12025550123"), send),
+			plan(receipted,
+				withReceipt(withPrior(receipted, plans.Change{Action: plans.Retry, Reason: plans.FailedAfterSend}, "+12025550123", states.Sent, templateContent.Digest(), "", ""),
+					states.Receipt{Status: states.ReceiptFailed, ErrorCode: "131026", ErrorText: "Message undeliverable", At: time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC)}),
+				withReceipt(withPrior(receipted, plans.Change{Action: plans.None, Reason: plans.AlreadySent}, "+12025550124", states.Sent, templateContent.Digest(), "", ""),
+					states.Receipt{Status: states.Read, At: time.Date(2026, 1, 2, 3, 6, 0, 0, time.UTC)})),
 		},
 		NoLongerDeclared: []*states.Delivery{{
 			Key:     delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: "+12025550199", Ref: "old"},
@@ -270,9 +281,9 @@ func TestFileRefusesBadFiles(t *testing.T) {
 		{"empty", "", plans.ErrNotPlan, "herald plan -out=FILE"},
 		{"a state file", `{"version":1,"lineage":"x","serial":3,"deliveries":[]}`, plans.ErrNotPlan, ""},
 		{"not json", "# just text\n", plans.ErrNotPlan, ""},
-		{"newer format", strings.Replace(valid, `"format_version":2`, `"format_version":7`, 1), nil, "plan format 7, which this herald (format 2) cannot read"},
-		{"older format", strings.Replace(valid, `"format_version":2`, `"format_version":1`, 1), nil, "no longer reads"},
-		{"older format says what to do", strings.Replace(valid, `"format_version":2`, `"format_version":1`, 1), nil, `run "herald plan -out=FILE" again`},
+		{"newer format", strings.Replace(valid, `"format_version":3`, `"format_version":7`, 1), nil, "plan format 7, which this herald (format 3) cannot read"},
+		{"older format", strings.Replace(valid, `"format_version":3`, `"format_version":1`, 1), nil, "no longer reads"},
+		{"older format says what to do", strings.Replace(valid, `"format_version":3`, `"format_version":1`, 1), nil, `run "herald plan -out=FILE" again`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,5 +382,28 @@ func TestWriteFileThroughLink(t *testing.T) {
 	}
 	if _, err := plans.ReadFile(target); err != nil {
 		t.Errorf("the link's target is not the plan: %v", err)
+	}
+}
+
+// A plan saved in format 2, before receipts and warnings, still reads: it
+// is a format 3 plan without them.
+func TestFileReadsFormat2(t *testing.T) {
+	want := examplePlan()
+	want.Instances = want.Instances[:3]
+	want.Instances[1].Changes[0].Warning = 0
+	var buf bytes.Buffer
+	if err := plans.Write(&buf, want); err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(buf.String(), `"format_version":3`, `"format_version":2`, 1)
+	if old == buf.String() {
+		t.Fatal("no format_version 3 in the header")
+	}
+	got, err := plans.Read(strings.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, ctyValues, instanceKeys); diff != "" {
+		t.Errorf("a format 2 plan read differently (-want +got):\n%s", diff)
 	}
 }

@@ -15,6 +15,9 @@ type Change struct {
 	Recipient string
 	Action    Action
 	Reason    Reason
+	// Warning, when not zero, is something a person should know before
+	// the delivery is sent: it fits in the bytes beside Reason.
+	Warning Warning
 	// Prior is the state's record of the delivery's key, nil for Send.
 	Prior *states.Delivery
 }
@@ -38,7 +41,7 @@ func (ic *InstanceChange) Key(c *Change) delivery.Key { return ic.Instance.Key(c
 func (ic *InstanceChange) Summary() Summary {
 	var s Summary
 	for i := range ic.Changes {
-		s.Add(ic.Changes[i].Action)
+		s.AddChange(&ic.Changes[i])
 	}
 	return s
 }
@@ -90,7 +93,8 @@ type Plan struct {
 	HeraldVersion string
 }
 
-// Summary counts a plan's changes by action.
+// Summary counts a plan's changes by action, and what the delivery
+// receipts of their earlier sends said.
 type Summary struct {
 	Send             int `json:"send"`
 	Retry            int `json:"retry"`
@@ -99,6 +103,16 @@ type Summary struct {
 	Changed          int `json:"changed"`
 	Unknown          int `json:"unknown"`
 	NoLongerDeclared int `json:"no_longer_declared"`
+	// Delivered and Read count the declared deliveries whose receipt says
+	// the phone got the message, and read it; a read one is not also
+	// counted as delivered.
+	Delivered int `json:"delivered"`
+	Read      int `json:"read"`
+	// FailedAfterSend counts the retries of deliveries Kaleyra accepted
+	// and then reported failed or not sent on; they are among Retry.
+	FailedAfterSend int `json:"failed_after_send"`
+	// OutsideWindow counts the sends with the OutsideWindow warning.
+	OutsideWindow int `json:"outside_window"`
 }
 
 // Summary counts the plan's changes.
@@ -106,11 +120,33 @@ func (p *Plan) Summary() Summary {
 	s := Summary{NoLongerDeclared: len(p.NoLongerDeclared)}
 	for i := range p.Instances {
 		for j := range p.Instances[i].Changes {
-			s.Add(p.Instances[i].Changes[j].Action)
+			s.AddChange(&p.Instances[i].Changes[j])
 		}
 	}
 	return s
 }
+
+// AddChange counts c: its action, its prior's receipt and its warning.
+func (s *Summary) AddChange(c *Change) {
+	s.Add(c.Action)
+	if c.Reason == FailedAfterSend {
+		s.FailedAfterSend++
+	}
+	if c.Warning == OutsideWindow {
+		s.OutsideWindow++
+	}
+	if c.Prior != nil && c.Prior.Receipt != nil {
+		switch c.Prior.Receipt.Status {
+		case states.Delivered:
+			s.Delivered++
+		case states.Read:
+			s.Read++
+		}
+	}
+}
+
+// Receipts reports whether any count of what receipts said is not zero.
+func (s Summary) Receipts() bool { return s.Delivered+s.Read+s.FailedAfterSend > 0 }
 
 // Add counts one change with action a.
 func (s *Summary) Add(a Action) {

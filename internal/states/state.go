@@ -75,6 +75,13 @@ type Receipt struct {
 	At time.Time `json:"at"`
 }
 
+// NeverArrived reports whether the receipt says the message did not reach
+// the phone (failed or not sent on), so that a plan sends it again. A nil
+// receipt has said nothing.
+func (r *Receipt) NeverArrived() bool {
+	return r != nil && (r.Status == ReceiptFailed || r.Status == NotSent)
+}
+
 // InboundKey names one conversation: a recipient writing to one of the
 // team's sender numbers. Both are E.164 with the leading "+".
 type InboundKey struct {

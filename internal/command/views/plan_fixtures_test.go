@@ -248,6 +248,54 @@ func fxLarge(messages, recipients int) *plans.Plan {
 	return p
 }
 
+// fxReceipted gives every change of run a prior receipt with status and
+// code; a retry becomes a retry after sending.
+func fxReceipted(run fxRun, status states.ReceiptStatus, code, text string) fxRun {
+	for i := range run.changes {
+		c := &run.changes[i]
+		if c.Action == plans.Retry {
+			c.Reason = plans.FailedAfterSend
+			c.Prior.Status, c.Prior.ErrorCode, c.Prior.ErrorText, c.Prior.MessageID = states.Sent, "", "", "msg-r"
+		}
+		c.Prior.Receipt = &states.Receipt{Status: status, ErrorCode: code, ErrorText: text, At: fxTime.Add(time.Minute)}
+	}
+	return run
+}
+
+// fxOutsideWindow marks the first n changes of run outside the window.
+func fxOutsideWindow(run fxRun, n int) fxRun {
+	for i := range n {
+		run.changes[i].Warning = plans.OutsideWindow
+	}
+	return run
+}
+
+// fxReceipts has what delivery receipts change: deliveries delivered and
+// read, retries of deliveries that failed after sending or were not sent
+// on, beside one refused before, and free-form sends outside the 24-hour
+// window.
+func fxReceipts() *plans.Plan {
+	announce := fxMessage("announce", "", fxTemplate("v1.2.3"))
+	reminder := fxMessage("reminder", "", fxText("Maintenance tonight at 22:00 UTC"))
+	p := fxPlan(
+		fxReceipted(fxChanges(announce, plans.None, 0, 10), states.Delivered, "", ""),
+		fxReceipted(fxChanges(announce, plans.None, 10, 4), states.Read, "", ""),
+		fxReceipted(fxChanges(announce, plans.Retry, 14, 1), states.ReceiptFailed, "131026", "Message undeliverable"),
+		fxReceipted(fxChanges(announce, plans.Retry, 15, 1), states.NotSent, "WAV2101", ""),
+		fxChanges(announce, plans.Retry, 16, 1),
+		fxReceipted(fxChanges(announce, plans.Changed, 17, 1), states.Read, "", ""),
+		fxOutsideWindow(fxChanges(reminder, plans.Send, 0, 3), 2),
+		fxReceipted(fxChanges(reminder, plans.None, 3, 2), states.Delivered, "", ""),
+		fxReceipted(fxChanges(reminder, plans.Retry, 5, 1), states.ReceiptFailed, "131047", "Re-engagement message"),
+	)
+	p.NoLongerDeclared = []*states.Delivery{{
+		Key:     delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: fxNumber(100), Ref: "release-v1.2.2"},
+		Address: "message.old", Digest: fxText("old").Digest(), Status: states.Sent, MessageID: "msg-old",
+		Attempts: 1, FirstSent: fxTime, UpdatedAt: fxTime, Receipt: &states.Receipt{Status: states.Read, At: fxTime},
+	}}
+	return p
+}
+
 // fxPlans are the fixtures every plan view renders.
 var fxPlans = []struct {
 	name string
@@ -260,4 +308,5 @@ var fxPlans = []struct {
 	{"nothing", fxNothing},
 	{"empty", func() *plans.Plan { return fxPlan() }},
 	{"rich", fxRich},
+	{"receipts", fxReceipts},
 }

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/kaleyra"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -20,8 +22,11 @@ import (
 // would misread the new one; adding fields bumps the minor number.
 // schema/plan.schema.json describes it.
 //
-// 1.1 added each delivery's action_reason, a token.
-const PlanJSONFormatVersion = "1.1"
+// 1.1 added each delivery's action_reason, a token. 1.2 added the
+// failed_after_send reason, the summary's receipt and window counts, the
+// receipt of a delivery's prior record and of a record no longer
+// declared, and a delivery's warnings.
+const PlanJSONFormatVersion = "1.2"
 
 // The plan document's parts. Every field is always present unless its tag
 // says omitempty, so that consumers need no existence checks; the schema
@@ -73,6 +78,17 @@ type (
 		Recipient string          `json:"recipient"`
 		Status    states.Status   `json:"status"`
 		Digest    delivery.Digest `json:"digest"`
+		Receipt   *jsonReceipt    `json:"receipt,omitempty"`
+	}
+
+	// jsonReceipt is what delivery callbacks reported of a send, with
+	// the error code in plain words where herald knows it.
+	jsonReceipt struct {
+		Status      states.ReceiptStatus `json:"status"`
+		ErrorCode   string               `json:"error_code,omitempty"`
+		ErrorText   string               `json:"error_text,omitempty"`
+		Explanation string               `json:"explanation,omitempty"`
+		At          time.Time            `json:"at"`
 	}
 
 	// jsonHead is everything in the document but the deliveries, which are
@@ -112,7 +128,7 @@ func PlanJSON(w io.Writer, p *plans.Plan) error {
 		head.Variables[v.Name] = jv
 	}
 	for i, r := range p.NoLongerDeclared {
-		head.NoLongerDeclared[i] = jsonRecord{Address: r.Address, Key: jsonKeyOf(r.Key), Recipient: r.Key.Recipient, Status: r.Status, Digest: r.Digest}
+		head.NoLongerDeclared[i] = jsonRecord{Address: r.Address, Key: jsonKeyOf(r.Key), Recipient: r.Key.Recipient, Status: r.Status, Digest: r.Digest, Receipt: jsonReceiptOf(r.Receipt)}
 	}
 	headJSON, err := json.Marshal(head)
 	if err != nil {
@@ -209,9 +225,49 @@ func appendDelivery(b []byte, in *delivery.Instance, c *plans.Change, shared *js
 			b = append(b, `,"error_text":`...)
 			b = appendJSONString(b, pr.ErrorText)
 		}
+		if pr.Receipt != nil {
+			b = append(b, `,"receipt":`...)
+			b = appendReceipt(b, pr.Receipt)
+		}
 		b = append(b, '}')
 	}
+	if c.Warning != 0 {
+		b = append(b, `,"warnings":[{"warning":`...)
+		b = appendJSONString(b, c.Warning.String())
+		b = append(b, `,"message":`...)
+		b = appendJSONString(b, warningSentence(c.Warning))
+		b = append(b, `}]`...)
+	}
 	return append(b, '}')
+}
+
+// appendReceipt appends r as json.Marshal writes its jsonReceipt: by hand,
+// since most deliveries of a plan carry one once callbacks flow.
+func appendReceipt(b []byte, r *states.Receipt) []byte {
+	b = append(b, `{"status":`...)
+	b = appendJSONString(b, string(r.Status))
+	if r.ErrorCode != "" {
+		b = append(b, `,"error_code":`...)
+		b = appendJSONString(b, r.ErrorCode)
+	}
+	if r.ErrorText != "" {
+		b = append(b, `,"error_text":`...)
+		b = appendJSONString(b, r.ErrorText)
+	}
+	if e := kaleyra.Explain(r.ErrorCode); e != "" {
+		b = append(b, `,"explanation":`...)
+		b = appendJSONString(b, e)
+	}
+	b = append(b, `,"at":"`...)
+	b = r.At.AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}`...)
+}
+
+func jsonReceiptOf(r *states.Receipt) *jsonReceipt {
+	if r == nil {
+		return nil
+	}
+	return &jsonReceipt{Status: r.Status, ErrorCode: r.ErrorCode, ErrorText: r.ErrorText, Explanation: kaleyra.Explain(r.ErrorCode), At: r.At}
 }
 
 func appendKey(b []byte, k delivery.Key) []byte {

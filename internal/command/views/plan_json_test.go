@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/addrs"
 	"github.com/heraldhq/herald/internal/plans"
+	"github.com/heraldhq/herald/internal/states"
 )
 
 func renderPlanJSON(t testing.TB, p *plans.Plan) []byte {
@@ -213,25 +215,32 @@ func loadSchema(t *testing.T, name string) *jsonschema.Schema {
 // appendDelivery writes by hand what json.Marshal would write for this
 // struct; the struct is the reference.
 type jsonDeliveryReference struct {
-	Address      string          `json:"address"`
-	Key          jsonKey         `json:"key"`
-	Recipient    string          `json:"recipient"`
-	Action       plans.Action    `json:"action"`
-	Reason       string          `json:"reason"`
-	ActionReason plans.Reason    `json:"action_reason"`
-	Content      json.RawMessage `json:"content"`
-	Digest       string          `json:"digest"`
-	SenderName   string          `json:"sender_name"`
-	CallbackURL  string          `json:"callback_url"`
-	Provider     string          `json:"provider"`
-	DependsOn    []string        `json:"depends_on"`
-	Prior        *struct {
-		Status    string `json:"status"`
-		Digest    string `json:"digest"`
-		Address   string `json:"address"`
-		ErrorCode string `json:"error_code,omitempty"`
-		ErrorText string `json:"error_text,omitempty"`
-	} `json:"prior,omitempty"`
+	Address      string              `json:"address"`
+	Key          jsonKey             `json:"key"`
+	Recipient    string              `json:"recipient"`
+	Action       plans.Action        `json:"action"`
+	Reason       string              `json:"reason"`
+	ActionReason plans.Reason        `json:"action_reason"`
+	Content      json.RawMessage     `json:"content"`
+	Digest       string              `json:"digest"`
+	SenderName   string              `json:"sender_name"`
+	CallbackURL  string              `json:"callback_url"`
+	Provider     string              `json:"provider"`
+	DependsOn    []string            `json:"depends_on"`
+	Prior        *jsonPriorReference `json:"prior,omitempty"`
+	Warnings     []struct {
+		Warning plans.Warning `json:"warning"`
+		Message string        `json:"message"`
+	} `json:"warnings,omitempty"`
+}
+
+type jsonPriorReference struct {
+	Status    string       `json:"status"`
+	Digest    string       `json:"digest"`
+	Address   string       `json:"address"`
+	ErrorCode string       `json:"error_code,omitempty"`
+	ErrorText string       `json:"error_text,omitempty"`
+	Receipt   *jsonReceipt `json:"receipt,omitempty"`
 }
 
 func TestAppendDeliveryMatchesEncodingJSON(t *testing.T) {
@@ -251,27 +260,36 @@ func TestAppendDeliveryMatchesEncodingJSON(t *testing.T) {
 				Action: c.Action, Reason: reasonSentence(c.Reason, c.Prior), ActionReason: c.Reason, Content: content, Digest: string(d.Digest),
 				SenderName: s, CallbackURL: s, Provider: d.Provider, DependsOn: []string{"message.a", "message." + s},
 			}
-			ref.Prior = &struct {
-				Status    string `json:"status"`
-				Digest    string `json:"digest"`
-				Address   string `json:"address"`
-				ErrorCode string `json:"error_code,omitempty"`
-				ErrorText string `json:"error_text,omitempty"`
-			}{string(c.Prior.Status), string(c.Prior.Digest), s, s, s}
-			want, err := json.Marshal(ref)
-			if err != nil {
-				t.Fatal(err)
+			ref.Prior = &jsonPriorReference{string(c.Prior.Status), string(c.Prior.Digest), s, s, s, nil}
+			check := func(what string) {
+				t.Helper()
+				want, err := json.Marshal(ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				shared, err := jsonInstanceOf(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := appendDelivery(nil, d, &c, &shared)
+				if !bytes.Equal(got, want) {
+					t.Errorf("for %q %s:\n got %s\nwant %s", s, what, got, want)
+				}
+				if !json.Valid(got) {
+					t.Errorf("invalid JSON for %q %s: %s", s, what, got)
+				}
 			}
-			shared, err := jsonInstanceOf(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := appendDelivery(nil, d, &c, &shared)
-			if !bytes.Equal(got, want) {
-				t.Errorf("for %q:\n got %s\nwant %s", s, got, want)
-			}
-			if !json.Valid(got) {
-				t.Errorf("invalid JSON for %q: %s", s, got)
+			check("")
+			// With a receipt, a known code and a warning.
+			for _, code := range []string{s, "131026"} {
+				c.Prior.Receipt = &states.Receipt{Status: states.ReceiptFailed, ErrorCode: code, ErrorText: s, At: time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.FixedZone("X", 5*3600+1800))}
+				c.Warning = plans.OutsideWindow
+				ref.Prior.Receipt = jsonReceiptOf(c.Prior.Receipt)
+				ref.Warnings = []struct {
+					Warning plans.Warning `json:"warning"`
+					Message string        `json:"message"`
+				}{{plans.OutsideWindow, warningSentence(plans.OutsideWindow)}}
+				check("with a receipt and a warning")
 			}
 		}
 	}

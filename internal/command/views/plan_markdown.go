@@ -73,7 +73,13 @@ type mdInstance struct {
 	addr     addrs.MessageInstance
 	first    *delivery.Instance
 	byAction map[plans.Action][]*plans.Change
-	total    int
+	// refused and arrivedNot split the retries: sends Kaleyra refused, and
+	// sends whose receipt said they never reached the phone.
+	refused, arrivedNot []*plans.Change
+	// outside are the sends outside the 24-hour window.
+	outside []*plans.Change
+	sum     plans.Summary
+	total   int
 }
 
 func (i *mdInstance) count(a plans.Action) int { return len(i.byAction[a]) }
@@ -95,6 +101,16 @@ func mdGroup(p *plans.Plan) []*mdInstance {
 		for j := range ic.Changes {
 			c := &ic.Changes[j]
 			inst.byAction[c.Action] = append(inst.byAction[c.Action], c)
+			inst.sum.AddChange(c)
+			switch {
+			case c.Reason == plans.FailedAfterSend:
+				inst.arrivedNot = append(inst.arrivedNot, c)
+			case c.Action == plans.Retry:
+				inst.refused = append(inst.refused, c)
+			}
+			if c.Warning == plans.OutsideWindow {
+				inst.outside = append(inst.outside, c)
+			}
 		}
 		out[i] = inst
 	}
@@ -193,6 +209,14 @@ func (r *mdRenderer) head() string {
 		row(capitalFirst(actionPhrases[a]), r.sum.Count(a), a != plans.None)
 	}
 	row("No longer declared", r.sum.NoLongerDeclared, false)
+	if r.sum.Receipts() {
+		row("Delivered (receipts)", r.sum.Delivered, false)
+		row("Read (receipts)", r.sum.Read, false)
+		row("Failed after sending (retried)", r.sum.FailedAfterSend, true)
+	}
+	if r.sum.OutsideWindow > 0 {
+		row("Outside the 24-hour window", r.sum.OutsideWindow, true)
+	}
 	b.WriteString("\n")
 
 	b.WriteString(r.warnings())
@@ -218,19 +242,27 @@ func (r *mdRenderer) people() int {
 
 func (r *mdRenderer) warnings() string {
 	type warning struct {
-		action plans.Action
-		text   func(n int, where string) string
+		count func(*mdInstance) int
+		text  func(n int, where string) string
 	}
 	kinds := []warning{
-		{plans.Changed, func(n int, where string) string {
+		{func(i *mdInstance) int { return i.count(plans.Changed) }, func(n int, where string) string {
 			return fmt.Sprintf("**%s changed after sending** in %s: %s not sent again. To send the new content, apply with `-replace=ADDRESS`.",
 				mdPlural(n, "delivery", "deliveries"), where, itThey(n)+" "+isAre(n))
 		}},
-		{plans.Unknown, func(n int, where string) string {
+		{func(i *mdInstance) int { return i.count(plans.Unknown) }, func(n int, where string) string {
 			return fmt.Sprintf("**%s an unknown outcome** in %s: %s may have reached %s %s, so herald will not send %s again. Check with Kaleyra, then send again those that did not arrive with `-replace=ADDRESS:+NUMBER`, or `-replace-unknown=ADDRESS` for every unknown one of an instance (never those sent).",
 				mdPlural(n, "delivery has", "deliveries have"), where, itThey(n), itsTheir(n), plural(n, "recipient", "recipients"), itThem(n))
 		}},
-		{plans.Retry, func(n int, where string) string {
+		{func(i *mdInstance) int { return len(i.outside) }, func(n int, where string) string {
+			return fmt.Sprintf("**%s outside WhatsApp's 24-hour window** in %s: free-form messages (not templates) to recipients who have not written to the sender number in the last 24 hours, as far as herald's receipts show. WhatsApp will likely refuse %s (131047); send a template instead.",
+				mdPlural(n, "delivery", "deliveries"), where, itThem(n))
+		}},
+		{func(i *mdInstance) int { return len(i.arrivedNot) }, func(n int, where string) string {
+			return fmt.Sprintf("**%s failed after sending** in %s: Kaleyra accepted %s, but the delivery receipts said %s never reached the phone; %s will be sent again.",
+				mdPlural(n, "delivery", "deliveries"), where, itThem(n), itThey(n), itThey(n))
+		}},
+		{func(i *mdInstance) int { return len(i.refused) }, func(n int, where string) string {
 			return fmt.Sprintf("**%s failed before** in %s: Kaleyra refused %s, so nothing went out; %s will be sent again.",
 				mdPlural(n, "delivery", "deliveries"), where, itThem(n), itThey(n))
 		}},
@@ -240,7 +272,7 @@ func (r *mdRenderer) warnings() string {
 		var names []string
 		n := 0
 		for _, inst := range r.inst {
-			if c := inst.count(k.action); c > 0 {
+			if c := k.count(inst); c > 0 {
 				n += c
 				names = append(names, mdCode(mdShorten(inst.addr.String(), mdValueMax)))
 			}
@@ -334,6 +366,9 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 			counts = append(counts, fmt.Sprintf("%s %s", mdCount(n), actionPhrases[a]))
 		}
 	}
+	if inst.sum.Receipts() {
+		counts = append(counts, "receipts: "+receiptPhrases(inst.sum))
+	}
 	b.WriteString(strings.Join(counts, " · ") + "\n\n")
 
 	fmt.Fprintf(&b, "- **From:** %s (%s, %s)\n", mdCode(mdShorten(d.SenderName, mdValueMax)), d.Sender, d.Channel)
@@ -414,8 +449,14 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	addr := inst.addr.String()
 	replace := mdCode(mdAddressFlag("-replace", addr))
 	replaceUnknown := mdCode(mdAddressFlag("-replace-unknown", addr))
+	if n := len(inst.outside); n > 0 {
+		fmt.Fprintf(&b, "> [!WARNING]\n> %s outside WhatsApp's 24-hour window (marked below): %s free-form, and %s recipient%s not written to the sender number in the last 24 hours, so WhatsApp will likely refuse %s (131047). Send a template instead.\n\n",
+			mdPlural(n, "send is", "sends are"), plural(n, "it is", "they are"), plural(n, "its", "their"), plural(n, " has", "s have"), itThem(n))
+	}
 	r.list(&b, inst.byAction[plans.Send], ends, "to send to", "", mdRecipientLine)
-	r.list(&b, inst.byAction[plans.Retry], ends, "to retry",
+	r.list(&b, inst.arrivedNot, ends, "to retry (failed after sending)",
+		"> [!CAUTION]\n> Kaleyra accepted these, but the delivery receipts said they never reached the phone; they will be sent again.\n\n", mdReceiptLine)
+	r.list(&b, inst.refused, ends, "to retry",
 		"> [!CAUTION]\n> Kaleyra refused these before, so nothing went out; they will be sent again.\n\n", mdRetryLine)
 	r.list(&b, inst.byAction[plans.Resend], ends, "to send again (-replace)",
 		"> [!WARNING]\n> These were sent before or may have been; `-replace` sends them again.\n\n", mdPriorLine)
@@ -456,7 +497,23 @@ func (r *mdRenderer) list(b *strings.Builder, changes []*plans.Change, ends int,
 	b.WriteString("</details>\n\n")
 }
 
-func mdRecipientLine(c *plans.Change) string { return c.Recipient }
+func mdRecipientLine(c *plans.Change) string {
+	if c.Warning == plans.OutsideWindow {
+		return c.Recipient + "  outside the 24-hour window"
+	}
+	return c.Recipient
+}
+
+// mdReceiptLine shows a recipient with what its receipt said.
+func mdReceiptLine(c *plans.Change) string {
+	s := mdRecipientLine(c)
+	rc := priorReceipt(c.Prior)
+	s += "  " + receiptWord(rc)
+	if e := receiptError(rc); e != "" {
+		s += ": " + mdShorten(mdOneLine(e), mdValueMax)
+	}
+	return s
+}
 
 func mdRetryLine(c *plans.Change) string {
 	s := c.Recipient

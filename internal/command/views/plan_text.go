@@ -60,11 +60,16 @@ type textGroup struct {
 	sends   []*plans.Change // send, retry and resend, in plan order
 	changed []*plans.Change
 	unknown []*plans.Change
-	retried []*plans.Change
+	retried []*plans.Change // retries of refused sends
+	// arrivedNot are retries of sends whose receipt said they never
+	// reached the phone.
+	arrivedNot []*plans.Change
+	outside    []*plans.Change // sends outside the 24-hour window
 }
 
 // textPhrases renders the non-zero counts of a summary's changes: "2 to
-// send, 12 already sent".
+// send, 12 already sent", then what receipts said: "(receipts: 9
+// delivered, 3 read)".
 func textPhrases(c plans.Summary) string {
 	var parts []string
 	for _, a := range plans.Actions {
@@ -72,7 +77,11 @@ func textPhrases(c plans.Summary) string {
 			parts = append(parts, strconv.Itoa(n)+" "+actionPhrases[a])
 		}
 	}
-	return strings.Join(parts, ", ")
+	out := strings.Join(parts, ", ")
+	if c.Receipts() {
+		out += " (receipts: " + receiptPhrases(c) + ")"
+	}
+	return out
 }
 
 // groupText summarises each instance of the plan for the text view.
@@ -88,12 +97,18 @@ func groupInstance(ic *plans.InstanceChange) *textGroup {
 	g := &textGroup{addr: ic.Instance.Address, inst: ic.Instance}
 	for j := range ic.Changes {
 		c := &ic.Changes[j]
-		g.counts.Add(c.Action)
+		g.counts.AddChange(c)
 		switch {
 		case c.Action.Sends():
 			g.sends = textAppendCapped(g.sends, c)
-			if c.Action == plans.Retry {
+			switch {
+			case c.Reason == plans.FailedAfterSend:
+				g.arrivedNot = textAppendCapped(g.arrivedNot, c)
+			case c.Action == plans.Retry:
 				g.retried = textAppendCapped(g.retried, c)
+			}
+			if c.Warning == plans.OutsideWindow {
+				g.outside = textAppendCapped(g.outside, c)
 			}
 		case c.Action == plans.Changed:
 			g.changed = textAppendCapped(g.changed, c)
@@ -168,6 +183,9 @@ func (r *textRenderer) render(p *plans.Plan) {
 		r.printf("%s\n", r.styled(ansiBold, "No changes. Nothing to send."))
 	}
 	r.printf("%s %s.\n", r.styled(ansiBold, "Plan:"), summaryPhrases(sum))
+	if sum.Receipts() {
+		r.printf("%s %s.\n", r.styled(ansiBold, "Receipts:"), receiptSummaryPhrases(sum))
+	}
 	if n := sum.NoLongerDeclared; n > 0 {
 		r.printf("%s in state %s no longer declared (kept as history; \"herald state rm -undeclared -older-than=AGE\" prunes %s).\n", countNoun(n, "delivery", "deliveries"), isAre(n), itThem(n))
 	}
@@ -193,7 +211,14 @@ func (r *textRenderer) legend(sum plans.Summary) {
 	}{{plans.Send, sum.Send}, {plans.Retry, sum.Retry}, {plans.Resend, sum.Resend}} {
 		if a.n > 0 {
 			m := textMarkers[a.action]
-			r.printf("  %s  %s\n", r.styled(m.style, m.mark), m.legend)
+			legend := m.legend
+			if a.action == plans.Retry && sum.FailedAfterSend > 0 {
+				legend = retryAfterSendLegend
+				if sum.FailedAfterSend < sum.Retry {
+					legend = retryEitherLegend
+				}
+			}
+			r.printf("  %s  %s\n", r.styled(m.style, m.mark), legend)
 		}
 	}
 }
@@ -229,6 +254,10 @@ func (r *textRenderer) group(g *textGroup) {
 	r.printf("    to:\n")
 	for _, c := range g.sends {
 		m := textMarkers[c.Action]
+		if c.Warning == plans.OutsideWindow {
+			r.printf("      %s  %s  %s\n", r.styled(m.style, m.mark), c.Recipient, r.styled(ansiYellow, "(outside the 24-hour window)"))
+			continue
+		}
 		r.printf("      %s  %s\n", r.styled(m.style, m.mark), c.Recipient)
 	}
 	if more := g.counts.Sends() - len(g.sends); more > 0 {
@@ -366,11 +395,53 @@ func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 		r.replaceUnknownHint(groups)
 		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Unknown, g.unknown }, "~", ansiYellow)
 	}
-	if n := sum.Retry; n > 0 {
+	if n := sum.OutsideWindow; n > 0 {
+		r.block()
+		r.printf("%s %s outside WhatsApp's 24-hour window\n\n", r.styled(ansiBold+ansiYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("  WhatsApp delivers free-form messages (text and media, not templates)\n")
+		r.printf("  only within 24 hours of the recipient's last message to the sender\n")
+		r.printf("  number. %s not written to it in that time, as far\n", plural(n, "This recipient has", "These recipients have"))
+		r.printf("  as herald's receipts show, so WhatsApp will likely refuse %s (131047).\n", itThem(n))
+		r.printf("  Send a template instead, or wait until %s.\n\n", plural(n, "the recipient writes", "they write"))
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.OutsideWindow, g.outside }, "!", ansiYellow)
+	}
+	if n := sum.FailedAfterSend; n > 0 {
+		r.block()
+		r.printf("%s %s failed after sending and will be retried\n\n", r.styled(ansiBold, "Note:"), countNoun(n, "delivery", "deliveries"))
+		r.printf("  Kaleyra accepted %s, but the delivery receipts said %s never reached\n", itThem(n), itThey(n))
+		r.printf("  the phone.\n\n")
+		r.receiptList(groups)
+	}
+	if n := sum.Retry - sum.FailedAfterSend; n > 0 {
 		r.block()
 		r.printf("%s %s failed before and will be retried\n\n", r.styled(ansiBold, "Note:"), countNoun(n, "delivery", "deliveries"))
 		r.printf("  Kaleyra refused %s last time, so nothing went out.\n\n", itThem(n))
-		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Retry, g.retried }, "", "")
+		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) {
+			return g.counts.Retry - g.counts.FailedAfterSend, g.retried
+		}, "", "")
+	}
+}
+
+// receiptList prints, per instance, the retries of deliveries whose
+// receipt said they never arrived, each with the code in plain words.
+func (r *textRenderer) receiptList(groups []*textGroup) {
+	for _, g := range groups {
+		n := g.counts.FailedAfterSend
+		if n == 0 {
+			continue
+		}
+		r.printf("    %s: %d\n", g.addr, n)
+		for _, c := range g.arrivedNot {
+			rc := priorReceipt(c.Prior)
+			r.printf("      %s  %s", c.Recipient, receiptWord(rc))
+			if e := receiptError(rc); e != "" {
+				r.printf(" (%s)", textEscape(e))
+			}
+			r.printf("\n")
+		}
+		if more := n - len(g.arrivedNot); more > 0 {
+			r.printf("      ... and %d more\n", more)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/internal/engine"
+	"github.com/heraldhq/herald/internal/kaleyra"
 	"github.com/heraldhq/herald/internal/plans"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -75,6 +76,11 @@ func reasonSentence(r plans.Reason, prior *states.Delivery) string {
 		return "not sent before"
 	case plans.FailedBefore:
 		return "the last attempt was refused" + priorErrorSuffix(prior) + "; nothing was sent"
+	case plans.FailedAfterSend:
+		if prior != nil && prior.Receipt != nil && prior.Receipt.Status == states.NotSent {
+			return "Kaleyra accepted it, then reported it not sent on to WhatsApp" + receiptErrorSuffix(prior.Receipt) + "; it never reached the phone"
+		}
+		return "Kaleyra accepted it, then WhatsApp reported it failed" + receiptErrorSuffix(priorReceipt(prior)) + "; it never reached the phone"
 	case plans.ReplaceSent:
 		return "-replace asks to send again (was sent)"
 	case plans.ReplaceChanged:
@@ -110,6 +116,101 @@ func priorErrorSuffix(prior *states.Delivery) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, ": ") + ")"
+}
+
+func priorReceipt(d *states.Delivery) *states.Receipt {
+	if d == nil {
+		return nil
+	}
+	return d.Receipt
+}
+
+// receiptWords name a receipt's status in the views: what the phone's
+// side reported after Kaleyra accepted the message.
+var receiptWords = map[states.ReceiptStatus]string{
+	states.Accepted:      "sent on to WhatsApp",
+	states.Delivered:     "delivered",
+	states.Read:          "read",
+	states.ReceiptFailed: "failed after sending",
+	states.NotSent:       "not sent on",
+}
+
+// receiptWord is the receipt's status in words, "" for no receipt.
+func receiptWord(r *states.Receipt) string {
+	if r == nil {
+		return ""
+	}
+	if w, ok := receiptWords[r.Status]; ok {
+		return w
+	}
+	return string(r.Status)
+}
+
+// receiptError is "131026: WhatsApp could not deliver it to this number:
+// ..." for a receipt with an error: the code and, for a code herald knows,
+// its plain words, else the words the callback carried. "" without one.
+func receiptError(r *states.Receipt) string {
+	if r == nil {
+		return ""
+	}
+	words := kaleyra.Explain(r.ErrorCode)
+	if words == "" {
+		words = r.ErrorText
+	}
+	switch {
+	case r.ErrorCode != "" && words != "":
+		return r.ErrorCode + ": " + words
+	case r.ErrorCode != "":
+		return r.ErrorCode
+	}
+	return words
+}
+
+// receiptErrorSuffix is " (CODE: words)" for a receipt with an error.
+func receiptErrorSuffix(r *states.Receipt) string {
+	if e := receiptError(r); e != "" {
+		return " (" + e + ")"
+	}
+	return ""
+}
+
+// receiptPhrases words what receipts said of a summary's deliveries, "9
+// delivered, 3 read, 1 failed after sending", leaving out zeros.
+func receiptPhrases(s plans.Summary) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{s.Delivered, "delivered"}, {s.Read, "read"}, {s.FailedAfterSend, "failed after sending"}} {
+		if p.n > 0 {
+			parts = append(parts, strconv.Itoa(p.n)+" "+p.what)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// receiptSummaryPhrases is every receipt count of s, zero or not, for the
+// plan's summary: "9 delivered, 3 read, 1 failed after sending".
+func receiptSummaryPhrases(s plans.Summary) string {
+	return strconv.Itoa(s.Delivered) + " delivered, " + strconv.Itoa(s.Read) + " read, " + strconv.Itoa(s.FailedAfterSend) + " failed after sending"
+}
+
+// The text plan's legend for retries when some were reported failed after
+// sending: all of them, or some beside refused ones.
+const (
+	retryAfterSendLegend = "reported failed after sending (it never arrived): sent again"
+	retryEitherLegend    = "refused last time, or reported failed after sending: sent again"
+)
+
+// windowSentence words the OutsideWindow warning of one delivery.
+const windowSentence = "outside WhatsApp's 24-hour window: the recipient has not written to this sender number in the last 24 hours, as far as herald's receipts show, and WhatsApp delivers free-form messages only within 24 hours of the recipient's last message (131047); send a template instead"
+
+// warningSentence words a change's warning.
+func warningSentence(w plans.Warning) string {
+	if w == plans.OutsideWindow {
+		return windowSentence
+	}
+	return w.String()
 }
 
 // skipSentence words why deliveries were not sent.
