@@ -76,9 +76,12 @@ func writeStateListJSON(env *Env, st *states.State, list []*states.Delivery) err
 	return statefile.Write(env.Stdout, selected)
 }
 
-// writeStateListText prints one aligned line per delivery:
+// writeStateListText prints one aligned line per delivery, with what its
+// delivery receipt said when one came:
 //
 //	message.announce:+12025550123  sent     ref="release-v1"
+//	message.announce:+12025550124  sent     ref="release-v1" receipt=read
+//	message.announce:+12025550125  sent     ref="release-v1" receipt=failed code="131026"
 //
 // A delivery that an apply running now is sending shows as "in flight",
 // and a note on stderr names that apply's lock: it is unknown only until
@@ -99,7 +102,7 @@ func writeStateListText(env *Env, list []*states.Delivery) error {
 		if d.ErrorCode == statemgr.Running {
 			status = inFlightLabel
 		}
-		fmt.Fprintf(w, "%-*s  %-*s  %s\n", width, deliveryLabel(d), statusWidth, status, refFields(d.Key))
+		fmt.Fprintf(w, "%-*s  %-*s  %s%s\n", width, deliveryLabel(d), statusWidth, status, refFields(d.Key), receiptFields(d.Receipt))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -132,6 +135,19 @@ func refFields(k delivery.Key) string {
 		b.WriteString(" ref2=" + strconv.Quote(k.Ref2))
 	}
 	return b.String()
+}
+
+// receiptFields is " receipt=STATUS" and, with an error, " code=CODE",
+// for a record with a receipt; "" without one.
+func receiptFields(r *states.Receipt) string {
+	if r == nil {
+		return ""
+	}
+	s := " receipt=" + string(r.Status)
+	if r.ErrorCode != "" {
+		s += " code=" + strconv.Quote(r.ErrorCode)
+	}
+	return s
 }
 
 // deliveryFilter selects recorded deliveries by the addresses given on the

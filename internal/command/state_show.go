@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/command/arguments"
+	"github.com/heraldhq/herald/internal/kaleyra"
 	"github.com/heraldhq/herald/internal/states"
 )
 
@@ -44,7 +45,7 @@ func runStateShow(env *Env, args []string) int {
 		if n > 0 {
 			fmt.Fprintln(w)
 		}
-		writeDeliveryFields(w, d)
+		writeDeliveryFields(w, d, st)
 		n++
 	}
 	if err := w.Flush(); err != nil {
@@ -59,8 +60,10 @@ func runStateShow(env *Env, args []string) int {
 }
 
 // writeDeliveryFields prints every field of d, one per line, after a
-// comment naming it, in the style of "terraform state show".
-func writeDeliveryFields(w *bufio.Writer, d *states.Delivery) {
+// comment naming it, in the style of "terraform state show"; then its
+// receipt, when one came, and when the recipient last wrote to the sender
+// number, when st knows.
+func writeDeliveryFields(w *bufio.Writer, d *states.Delivery, st *states.State) {
 	fmt.Fprintf(w, "# %s\n", deliveryLabel(d))
 	str := strconv.Quote
 	when := func(t time.Time) string {
@@ -88,5 +91,21 @@ func writeDeliveryFields(w *bufio.Writer, d *states.Delivery) {
 		{"updated_at", when(d.UpdatedAt)},
 	} {
 		fmt.Fprintf(w, "%-16s = %s\n", f[0], f[1])
+	}
+	if r := d.Receipt; r != nil {
+		for _, f := range [][2]string{
+			{"receipt", str(string(r.Status))},
+			{"receipt_code", str(r.ErrorCode)},
+			{"receipt_text", str(r.ErrorText)},
+			{"receipt_at", when(r.At)},
+		} {
+			fmt.Fprintf(w, "%-16s = %s\n", f[0], f[1])
+		}
+		if words := kaleyra.Explain(r.ErrorCode); words != "" {
+			fmt.Fprintf(w, "# %s: %s\n", r.ErrorCode, words)
+		}
+	}
+	if last, ok := st.Inbound[states.InboundKey{Sender: d.Key.Sender, Recipient: d.Key.Recipient}]; ok {
+		fmt.Fprintf(w, "%-16s = %s\n", "last_inbound_at", when(last))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"io"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statemgr"
@@ -39,6 +41,9 @@ func StateSummaryText(w io.Writer, s *states.State) {
 		addr                      string
 		counts                    stateCounts
 		failed, unknown, inFlight []*states.Delivery
+		// arrivedNot are sent deliveries whose receipt said they never
+		// reached the phone.
+		arrivedNot []*states.Delivery
 		// people holds the distinct recipients: one recipient has a
 		// delivery per ref (a release, say), so there are often fewer.
 		people map[string]struct{}
@@ -63,6 +68,8 @@ func StateSummaryText(w io.Writer, s *states.State) {
 			in.failed = append(in.failed, d)
 		case d.Status == states.Unknown:
 			in.unknown = append(in.unknown, d)
+		case d.Status == states.Sent && d.Receipt.NeverArrived():
+			in.arrivedNot = append(in.arrivedNot, d)
 		}
 	}
 	list := make([]*instance, 0, len(byAddr))
@@ -72,12 +79,20 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	sort.Slice(list, func(i, j int) bool { return list[i].addr < list[j].addr })
 
 	r.printf("%s recorded: %s.\n", countNoun(total.all(), "delivery", "deliveries"), total.phrases())
+	if total.receipts.any() {
+		r.printf("Receipts: %s.\n", total.receipts.phrases())
+	}
 	for _, in := range list {
-		r.printf("\n  %s: %s to %s: %s\n", in.addr, countNoun(in.counts.all(), "delivery", "deliveries"),
+		r.printf("\n  %s: %s to %s: %s", in.addr, countNoun(in.counts.all(), "delivery", "deliveries"),
 			countNoun(len(in.people), "recipient", "recipients"), in.counts.phrases())
+		if in.counts.receipts.any() {
+			r.printf(" (receipts: %s)", in.counts.receipts.phrases())
+		}
+		r.printf("\n")
 		r.stateList("failed", in.failed, true)
 		r.stateList("unknown", in.unknown, true)
 		r.stateList("in flight", in.inFlight, false)
+		r.receiptStateList(in.arrivedNot)
 	}
 	if total.inFlight > 0 {
 		r.printf("\nIn flight: an apply is running (lock ID %s). Its requests above have left or are about to, and it records each outcome when the answer comes; look again when it finishes.\n", running)
@@ -89,6 +104,75 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	if total.failed > 0 {
 		r.printf("\nFailed deliveries went nowhere; the next apply retries them.\n")
 	}
+	if n := total.receipts.failed + total.receipts.notSent; n > 0 {
+		r.printf("\nKaleyra accepted the undelivered ones, but the delivery receipts said %s never\n", itThey(n))
+		r.printf("reached the phone; the next apply retries %s.\n", itThem(n))
+	}
+}
+
+// receiptStateList prints up to textListMax sent records whose receipt
+// said they never arrived, ordered by recipient, with the code in plain
+// words.
+func (r *textRenderer) receiptStateList(records []*states.Delivery) {
+	if len(records) == 0 {
+		return
+	}
+	sort.Slice(records, func(i, j int) bool {
+		if records[i].Key.Recipient != records[j].Key.Recipient {
+			return records[i].Key.Recipient < records[j].Key.Recipient
+		}
+		return records[i].Key.String() < records[j].Key.String()
+	})
+	for _, d := range records[:min(len(records), textListMax)] {
+		r.printf("    undelivered %s  %s", d.Key.Recipient, receiptWord(d.Receipt))
+		if e := receiptError(d.Receipt); e != "" {
+			r.printf(" (%s)", textEscape(e))
+		}
+		r.printf("\n")
+	}
+	if more := len(records) - textListMax; more > 0 {
+		r.printf("    ... and %d more undelivered\n", more)
+	}
+}
+
+// receiptCounts counts the receipts of sent records by status.
+type receiptCounts struct{ accepted, delivered, read, failed, notSent int }
+
+func (c *receiptCounts) add(r *states.Receipt) {
+	if r == nil {
+		return
+	}
+	switch r.Status {
+	case states.Accepted:
+		c.accepted++
+	case states.Delivered:
+		c.delivered++
+	case states.Read:
+		c.read++
+	case states.ReceiptFailed:
+		c.failed++
+	case states.NotSent:
+		c.notSent++
+	}
+}
+
+func (c receiptCounts) any() bool {
+	return c.accepted+c.delivered+c.read+c.failed+c.notSent > 0
+}
+
+// phrases is "9 delivered, 3 read, 1 failed after sending", leaving out
+// zeros.
+func (c receiptCounts) phrases() string {
+	var parts []string
+	for _, p := range []struct {
+		n      int
+		status states.ReceiptStatus
+	}{{c.accepted, states.Accepted}, {c.delivered, states.Delivered}, {c.read, states.Read}, {c.failed, states.ReceiptFailed}, {c.notSent, states.NotSent}} {
+		if p.n > 0 {
+			parts = append(parts, strconv.Itoa(p.n)+" "+receiptWords[p.status])
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // stateList prints up to textListMax records, ordered by recipient, with
@@ -117,7 +201,11 @@ func (r *textRenderer) stateList(what string, records []*states.Delivery, withEr
 
 // stateCounts counts records by status; inFlight counts those an apply
 // running now is sending, apart from the unknown ones.
-type stateCounts struct{ sent, failed, unknown, inFlight, other int }
+type stateCounts struct {
+	sent, failed, unknown, inFlight, other int
+	// receipts counts what receipts said of the sent records.
+	receipts receiptCounts
+}
 
 func (c *stateCounts) add(d *states.Delivery) {
 	if d.ErrorCode == statemgr.Running {
@@ -127,6 +215,7 @@ func (c *stateCounts) add(d *states.Delivery) {
 	switch d.Status {
 	case states.Sent:
 		c.sent++
+		c.receipts.add(d.Receipt)
 	case states.Failed:
 		c.failed++
 	case states.Unknown:

@@ -43,11 +43,27 @@ func TestStateSummaryTextGolden(t *testing.T) {
 	sentOnly.Serial = 1
 	fxState(sentOnly, "message.hello", "hello", states.Sent, 0, 1)
 
+	receipted := states.New("lineage-4")
+	receipted.Serial = 30
+	fxState(receipted, "message.announce", "release-v1", states.Sent, 0, 9)
+	fxState(receipted, "message.announce", "release-v1", states.Failed, 9, 1)
+	fxState(receipted, "message.reminder", "reminder-1", states.Sent, 0, 4)
+	for i, r := range []states.Receipt{
+		{Status: states.Delivered}, {Status: states.Delivered}, {Status: states.Read}, {Status: states.Read}, {Status: states.Read},
+		{Status: states.Accepted}, {Status: states.ReceiptFailed, ErrorCode: "131026", ErrorText: "Message undeliverable"},
+		{Status: states.NotSent, ErrorCode: "WAV2101"}, {Status: states.ReceiptFailed, ErrorCode: "999", ErrorText: "odd\x1b[31m"},
+	} {
+		r.At = fxTime
+		receipted.Get(delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: fxNumber(i), Ref: "release-v1"}).Receipt = &r
+	}
+	receipted.Get(delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: fxNumber(0), Ref: "reminder-1"}).Receipt = &states.Receipt{Status: states.Read, At: fxTime}
+
 	tests := []struct {
 		name  string
 		state *states.State
 	}{
 		{"mixed", mixed},
+		{"receipts", receipted},
 		{"sent_only", sentOnly},
 		{"empty", states.New("lineage-3")},
 	}
