@@ -465,13 +465,13 @@ func (d *decoder) key(out *delivery.Key) error {
 		case "sender":
 			bit = keySender
 			pos := d.pos
-			if out.Sender, err = d.internedStr(&d.last.sender); err == nil && !isE164(out.Sender) {
+			if out.Sender, err = d.internedStr(&d.last.sender); err == nil && !IsE164(out.Sender) {
 				err = d.numberError(pos, "sender", out.Sender)
 			}
 		case "recipient":
 			bit = keyRecipient
 			pos := d.pos
-			if out.Recipient, err = d.plainStr(); err == nil && !isE164(out.Recipient) {
+			if out.Recipient, err = d.plainStr(); err == nil && !IsE164(out.Recipient) {
 				err = d.numberError(pos, "recipient", out.Recipient)
 			}
 		case "ref":
@@ -501,10 +501,10 @@ func (d *decoder) key(out *delivery.Key) error {
 	return nil
 }
 
-// isE164 reports whether s is written as herald writes every number: "+",
+// IsE164 reports whether s is written as herald writes every number: "+",
 // a non-zero digit, then up to 14 more digits. It checks the form only:
 // the number plan was checked when the delivery was configured.
-func isE164(s string) bool {
+func IsE164(s string) bool {
 	if len(s) < 2 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
 		return false
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"hash/maphash"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -69,8 +71,9 @@ type Postgres struct {
 	// on it, and what was in flight is recorded by the next run.
 	broken   error
 	lockInfo *LockInfo
-	// known holds each row as this value last read or wrote it, with its
-	// rev: Write sends only what differs, and claims expect the rev read.
+	// known holds, for each row as this value last read or wrote it, its
+	// rev and a hash of it: Write sends only what differs, and claims
+	// expect the rev read.
 	known   map[delivery.Key]knownRow
 	hasRow  bool // the states row exists
 	lineage string
@@ -79,11 +82,8 @@ type Postgres struct {
 	readSerial uint64
 	read       bool
 	journal    *pgJournal
-}
-
-type knownRow struct {
-	d   states.Delivery
-	rev int64
+	// seed is the seed of known's hashes.
+	seed maphash.Seed
 }
 
 var _ Backend = (*Postgres)(nil)
@@ -99,7 +99,7 @@ func NewPostgres(cfg PostgresConfig, logger hclog.Logger) *Postgres {
 	if cfg.StateName == "" {
 		cfg.StateName = "default"
 	}
-	p := &Postgres{cfg: cfg, logger: logger.Named("state")}
+	p := &Postgres{cfg: cfg, logger: logger.Named("state"), seed: maphash.MakeSeed()}
 	if !identifier.MatchString(cfg.Schema) {
 		p.cfgErr = fmt.Errorf("the PostgreSQL schema name %q is not a plain lower-case SQL identifier (letters, digits and _, at most 63)", cfg.Schema)
 	}
@@ -334,73 +334,53 @@ func (p *Postgres) readLocked() (*states.State, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The states row, the lock's running holder and the number of rows
+	// (to size the maps the rows go into) in one round trip.
 	var (
 		lineage   string
 		serial    int64
 		journaled bool
+		running   string
+		count     int64
 	)
-	err = conn.QueryRow(ctx, "SELECT lineage, serial, journaled FROM "+p.table("states")+" WHERE state_name = $1", p.cfg.StateName).Scan(&lineage, &serial, &journaled)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		p.hasRow = false
-		p.lineage, p.serial = NewLineage(), 0
-	case err != nil:
-		return nil, p.fail("reading the state", err)
-	default:
-		p.hasRow = true
-		p.lineage, p.serial = lineage, uint64(serial)
-	}
-	// The running holder of the lock, if it is not this process: its
-	// in-flight rows are awaiting their answers.
-	running := ""
-	if p.lockInfo == nil {
-		var id string
-		err := conn.QueryRow(ctx, `SELECT l.id FROM `+p.table("locks")+` l
-			WHERE l.state_name = $1 AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.backend_pid)`, p.cfg.StateName).Scan(&id)
-		if err == nil {
-			running = id
-		} else if !errors.Is(err, pgx.ErrNoRows) {
-			return nil, p.fail("reading the state lock", err)
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT lineage, serial, journaled FROM "+p.table("states")+" WHERE state_name = $1", p.cfg.StateName).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&lineage, &serial, &journaled)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			p.hasRow = false
+			p.lineage, p.serial = NewLineage(), 0
+		case err != nil:
+			return err
+		default:
+			p.hasRow = true
+			p.lineage, p.serial = lineage, uint64(serial)
 		}
+		return nil
+	})
+	if p.lockInfo == nil {
+		// The running holder of the lock, when it is not this process:
+		// its in-flight rows are awaiting their answers.
+		batch.Queue(`SELECT l.id FROM `+p.table("locks")+` l
+			WHERE l.state_name = $1 AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.backend_pid)`, p.cfg.StateName).QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&running); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			return nil
+		})
 	}
-	rows, err := conn.Query(ctx, "SELECT "+deliveryColumns+", rev, claim FROM "+p.table("deliveries")+" WHERE state_name = $1", p.cfg.StateName)
-	if err != nil {
+	batch.Queue("SELECT count(*) FROM "+p.table("deliveries")+" WHERE state_name = $1", p.cfg.StateName).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&count)
+	})
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, p.fail("reading the state", err)
 	}
 	st := states.New(p.lineage)
-	known := make(map[delivery.Key]knownRow)
-	inFlight := false
-	for rows.Next() {
-		var (
-			d        states.Delivery
-			digest   string
-			status   string
-			attempts int32
-			rev      int64
-			claim    string
-		)
-		if err := rows.Scan(&d.Key.Channel, &d.Key.Sender, &d.Key.Recipient, &d.Key.Ref, &d.Key.Ref1, &d.Key.Ref2,
-			&d.Address, &digest, &status, &d.RequestID, &d.MessageID, &d.ErrorCode, &d.ErrorText, &attempts, &d.FirstSent, &d.UpdatedAt, &rev, &claim); err != nil {
-			rows.Close()
-			return nil, p.fail("reading the state", err)
-		}
-		d.Digest, d.Status, d.Attempts = delivery.Digest(digest), states.Status(status), int(attempts)
-		d.FirstSent, d.UpdatedAt = d.FirstSent.UTC(), d.UpdatedAt.UTC()
-		known[d.Key] = knownRow{d: d, rev: rev}
-		out := d
-		if out.Status == InFlight {
-			inFlight = true
-			out.Status = states.Unknown
-			out.Attempts++
-			out.ErrorCode, out.ErrorText = Interrupted, interruptedText
-			if claim != "" && claim == running {
-				out.ErrorCode, out.ErrorText = Running, runningText(running)
-			}
-		}
-		st.Set(&out)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, p.fail("reading the state", err)
+	st.Deliveries = make(map[delivery.Key]*states.Delivery, count)
+	known := make(map[delivery.Key]knownRow, count)
+	inFlight, err := p.readDeliveries(ctx, conn, running, st, known)
+	if err != nil {
+		return nil, err
 	}
 	st.Serial = p.serial
 	if journaled || inFlight {
@@ -496,7 +476,7 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 	var written []states.Delivery
 	for k, d := range s.Deliveries {
 		rec := normalise(*d)
-		if old, ok := p.known[k]; ok && old.d == rec {
+		if old, ok := p.known[k]; ok && old.sum == hashRow(p.seed, &rec) {
 			continue
 		}
 		written = append(written, rec)
@@ -522,8 +502,9 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 	if err := tx.Commit(ctx); err != nil {
 		return p.fail("writing the state", err)
 	}
-	for _, d := range written {
-		p.known[d.Key] = knownRow{d: d, rev: revs[d.Key]}
+	for i := range written {
+		d := &written[i]
+		p.known[d.Key] = knownRow{rev: revs[d.Key], sum: hashRow(p.seed, d)}
 	}
 	for _, k := range gone {
 		delete(p.known, k)
@@ -540,27 +521,6 @@ func normalise(d states.Delivery) states.Delivery {
 	d.FirstSent = d.FirstSent.Truncate(time.Microsecond).UTC()
 	d.UpdatedAt = d.UpdatedAt.Truncate(time.Microsecond).UTC()
 	return d
-}
-
-// queueUpsert queues the unconditional write of d.
-func queueUpsert(b *pgx.Batch, table, state string, d states.Delivery, claim string) {
-	b.Queue("INSERT INTO "+table+" (state_name, "+deliveryColumns+`, rev, claim)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18)
-		ON CONFLICT (state_name, channel, sender, recipient, ref, ref1, ref2) DO UPDATE SET
-			address = EXCLUDED.address, digest = EXCLUDED.digest, status = EXCLUDED.status,
-			request_id = EXCLUDED.request_id, message_id = EXCLUDED.message_id,
-			error_code = EXCLUDED.error_code, error_text = EXCLUDED.error_text,
-			attempts = EXCLUDED.attempts, first_attempt_at = EXCLUDED.first_attempt_at,
-			updated_at = EXCLUDED.updated_at, rev = `+table+`.rev + 1, claim = EXCLUDED.claim
-		RETURNING rev`,
-		deliveryArgs(state, d, claim)...)
-}
-
-func deliveryArgs(state string, d states.Delivery, claim string) []any {
-	k := d.Key
-	return []any{state, k.Channel, k.Sender, k.Recipient, k.Ref, k.Ref1, k.Ref2,
-		d.Address, string(d.Digest), string(d.Status), d.RequestID, d.MessageID, d.ErrorCode, d.ErrorText,
-		int32(d.Attempts), d.FirstSent, d.UpdatedAt, claim}
 }
 
 // upsertChunk is how many rows one upsert statement carries.
@@ -580,8 +540,33 @@ func upsertMany(ctx context.Context, q querier, table, state string, ds []states
 	for i := range ds {
 		last[ds[i].Key] = i
 	}
-	revs := make(map[delivery.Key]int64, len(last))
-	sql := "INSERT INTO " + table + " (state_name, " + deliveryColumns + `, rev, claim)
+	rows := ds
+	if len(last) < len(ds) {
+		rows = make([]states.Delivery, 0, len(last))
+		for i := range ds {
+			if last[ds[i].Key] == i {
+				rows = append(rows, ds[i])
+			}
+		}
+	}
+	revs := make(map[delivery.Key]int64, len(rows))
+	for from := 0; from < len(rows); from += upsertChunk {
+		chunk := rows[from:min(from+upsertChunk, len(rows))]
+		got, err := readRevs(queryRows{ctx, q}, chunk, upsertSQL(table), upsertArgs(state, chunk, claim))
+		if err != nil {
+			return nil, err
+		}
+		for i := range chunk {
+			revs[chunk[i].Key] = got[i]
+		}
+	}
+	return revs, nil
+}
+
+// upsertSQL is the unconditional write of rows over arrays, returning
+// each row's key and new rev.
+func upsertSQL(table string) string {
+	return "INSERT INTO " + table + " (state_name, " + deliveryColumns + `, rev, claim)
 		SELECT $1, u.*, 1, $18 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
 			$15::int4[], $16::timestamptz[], $17::timestamptz[]) AS u
@@ -592,60 +577,120 @@ func upsertMany(ctx context.Context, q querier, table, state string, ds []states
 			attempts = EXCLUDED.attempts, first_attempt_at = EXCLUDED.first_attempt_at,
 			updated_at = EXCLUDED.updated_at, rev = ` + table + `.rev + 1, claim = EXCLUDED.claim
 		RETURNING channel, sender, recipient, ref, ref1, ref2, rev`
-	var chunk []int
-	flush := func() error {
-		n := len(chunk)
-		cols := make([][]string, 13)
-		for c := range cols {
-			cols[c] = make([]string, n)
+}
+
+func upsertArgs(state string, rows []states.Delivery, claim string) []any {
+	return append(columnArgs(state, rows), claim)
+}
+
+// columnArgs is state and the columns of rows as arrays, in the order of
+// deliveryColumns.
+func columnArgs(state string, rows []states.Delivery) []any {
+	n := len(rows)
+	cols := make([][]string, 13)
+	for c := range cols {
+		cols[c] = make([]string, n)
+	}
+	attempts := make([]int32, n)
+	first := make([]time.Time, n)
+	updated := make([]time.Time, n)
+	for r := range rows {
+		d := &rows[r]
+		cols[0][r], cols[1][r], cols[2][r] = d.Key.Channel, d.Key.Sender, d.Key.Recipient
+		cols[3][r], cols[4][r], cols[5][r] = d.Key.Ref, d.Key.Ref1, d.Key.Ref2
+		cols[6][r], cols[7][r], cols[8][r] = d.Address, string(d.Digest), string(d.Status)
+		cols[9][r], cols[10][r] = d.RequestID, d.MessageID
+		cols[11][r], cols[12][r] = d.ErrorCode, d.ErrorText
+		attempts[r], first[r], updated[r] = int32(d.Attempts), d.FirstSent, d.UpdatedAt
+	}
+	args := make([]any, 0, 19)
+	args = append(args, state)
+	for _, c := range cols {
+		args = append(args, c)
+	}
+	return append(args, attempts, first, updated)
+}
+
+// rowSource runs a query for readRevs: on a connection or transaction,
+// or as the next result of a batch.
+type rowSource interface {
+	query(sql string, args []any) (pgx.Rows, error)
+}
+
+type queryRows struct {
+	ctx context.Context
+	q   querier
+}
+
+func (s queryRows) query(sql string, args []any) (pgx.Rows, error) {
+	return s.q.Query(s.ctx, sql, args...)
+}
+
+type batchRows struct{ br pgx.BatchResults }
+
+func (s batchRows) query(string, []any) (pgx.Rows, error) { return s.br.Query() }
+
+// readRevs runs an upsert of rows and returns their new revs in the
+// order of rows. The server returns rows in the order written, which is
+// theirs; each returned key is compared with its row's without copying
+// it, and looked up only if the order ever differs.
+func readRevs(src rowSource, rows []states.Delivery, sql string, args []any) ([]int64, error) {
+	res, err := src.query(sql, args)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	revs := make([]int64, len(rows))
+	var index map[delivery.Key]int
+	n := 0
+	for res.Next() {
+		v := res.RawValues()
+		if len(v) != 7 {
+			return nil, fmt.Errorf("an upsert returned %d columns, want 7", len(v))
 		}
-		attempts := make([]int32, n)
-		first := make([]time.Time, n)
-		updated := make([]time.Time, n)
-		for r, i := range chunk {
-			d := &ds[i]
-			for c, v := range []string{d.Key.Channel, d.Key.Sender, d.Key.Recipient, d.Key.Ref, d.Key.Ref1, d.Key.Ref2,
-				d.Address, string(d.Digest), string(d.Status), d.RequestID, d.MessageID, d.ErrorCode, d.ErrorText} {
-				cols[c][r] = v
-			}
-			attempts[r], first[r], updated[r] = int32(d.Attempts), d.FirstSent, d.UpdatedAt
-		}
-		args := []any{state}
-		for _, c := range cols {
-			args = append(args, c)
-		}
-		args = append(args, attempts, first, updated, claim)
-		rows, err := q.Query(ctx, sql, args...)
+		rev, err := int64Value(v[6], res.FieldDescriptions()[6].Format)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k delivery.Key
-			var rev int64
-			if err := rows.Scan(&k.Channel, &k.Sender, &k.Recipient, &k.Ref, &k.Ref1, &k.Ref2, &rev); err != nil {
-				rows.Close()
-				return err
-			}
-			revs[k] = rev
-		}
-		chunk = chunk[:0]
-		return rows.Err()
-	}
-	for i := range ds {
-		if last[ds[i].Key] != i {
-			continue
-		}
-		chunk = append(chunk, i)
-		if len(chunk) == upsertChunk {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if len(chunk) > 0 {
-		if err := flush(); err != nil {
 			return nil, err
 		}
+		i := n
+		if i >= len(rows) || !sameKey(&rows[i].Key, v) {
+			if index == nil {
+				index = make(map[delivery.Key]int, len(rows))
+				for j := range rows {
+					index[rows[j].Key] = j
+				}
+			}
+			k := delivery.Key{Channel: string(v[0]), Sender: string(v[1]), Recipient: string(v[2]), Ref: string(v[3]), Ref1: string(v[4]), Ref2: string(v[5])}
+			j, ok := index[k]
+			if !ok {
+				return nil, fmt.Errorf("an upsert returned the row of %s, which it was not given", k)
+			}
+			i = j
+		}
+		revs[i] = rev
+		n++
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	if n != len(rows) {
+		return nil, fmt.Errorf("an upsert of %d rows returned %d", len(rows), n)
 	}
 	return revs, nil
+}
+
+func sameKey(k *delivery.Key, v [][]byte) bool {
+	return string(v[0]) == k.Channel && string(v[1]) == k.Sender && string(v[2]) == k.Recipient &&
+		string(v[3]) == k.Ref && string(v[4]) == k.Ref1 && string(v[5]) == k.Ref2
+}
+
+// int64Value decodes an int8 column in either format.
+func int64Value(b []byte, format int16) (int64, error) {
+	if format == pgx.BinaryFormatCode {
+		if n, ok := beInt64(b); ok {
+			return n, nil
+		}
+		return 0, fmt.Errorf("an int8 column of %d bytes", len(b))
+	}
+	return strconv.ParseInt(string(b), 10, 64)
 }

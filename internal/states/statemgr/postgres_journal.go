@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
@@ -80,144 +82,372 @@ func (p *Postgres) OpenJournal(s *states.State) (Journal, error) {
 	if p.lockInfo != nil {
 		claim = p.lockInfo.ID
 	}
-	p.journal = &pgJournal{p: p, claim: claim}
+	p.journal = newPGJournal(p, claim)
 	return p.journal, nil
 }
 
 // pgJournal writes an apply's records as rows. A record in flight is a
 // claim: written only when the row is still as this run read it, so that
-// two runs never both send one delivery. Records of one call are written
-// together in one round trip (claims in one transaction, all or none).
+// two runs never both send one delivery.
+//
+// Records are written with group commit: a Record call queues its
+// records; whichever caller finds no write in progress becomes the
+// leader and writes everything queued, from every caller, in one round
+// trip and one transaction: the outcomes as one upsert over arrays, the
+// claims as one conditional statement over arrays. While it waits for
+// the server, more callers queue up behind it, so the round trips grow
+// with the batches of concurrent callers, not with the records.
 type pgJournal struct {
-	p      *Postgres
-	claim  string
-	closed bool
+	p     *Postgres
+	claim string
+
+	mu         sync.Mutex
+	cond       *sync.Cond
+	queue      []*pgCall
+	committing bool
+	closed     bool
 }
 
-// Record implements Journal.
+// pgCall is one Record call's records, queued for a commit.
+type pgCall struct {
+	rows []states.Delivery // normalised
+	done bool
+	err  error
+}
+
+func newPGJournal(p *Postgres, claim string) *pgJournal {
+	j := &pgJournal{p: p, claim: claim}
+	j.cond = sync.NewCond(&j.mu)
+	return j
+}
+
+// Record implements Journal. A call's records in flight are written all
+// or none: when another run has claimed or recorded one of them since
+// this run read the state, Record returns a *ClaimError and none of the
+// call's records are written.
 func (j *pgJournal) Record(records ...states.Delivery) error {
+	if len(records) == 0 {
+		return nil
+	}
+	c := &pgCall{rows: make([]states.Delivery, len(records))}
 	for i := range records {
 		if !journalStatus(records[i].Status) {
 			return fmt.Errorf("cannot record %s with status %q", records[i].Key, records[i].Status)
 		}
+		c.rows[i] = normalise(records[i])
 	}
-	p := j.p
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.closed {
 		return errors.New("the state journal is closed")
 	}
-	ctx, cancel := opContext()
-	defer cancel()
-	conn, err := p.connLocked(ctx)
-	if err != nil {
-		return err
-	}
-	claims := false
-	for i := range records {
-		claims = claims || records[i].Status == InFlight
-	}
-	table := p.table("deliveries")
-	if !claims {
-		// Outcomes of requests this run sent: written whatever the rows
-		// hold now, in one statement.
-		rows := make([]states.Delivery, len(records))
-		for i := range records {
-			rows[i] = normalise(records[i])
-		}
-		revs, err := upsertMany(ctx, conn, table, p.cfg.StateName, rows, j.claim)
-		if err != nil {
-			return p.fail("recording sends", err)
-		}
-		for _, d := range rows {
-			p.known[d.Key] = knownRow{d: d, rev: revs[d.Key]}
-		}
-		return nil
-	}
-	batch := &pgx.Batch{}
-	if claims {
-		batch.Queue("BEGIN")
-	}
-	revs := make(map[delivery.Key]int64)
-	rows := make([]states.Delivery, len(records))
-	for i := range records {
-		d := normalise(records[i])
-		rows[i] = d
-		rev, seen := revs[d.Key]
-		if !seen {
-			rev = p.known[d.Key].rev
-		}
-		switch {
-		case d.Status != InFlight:
-			queueUpsert(batch, table, p.cfg.StateName, d, j.claim)
-		case rev == 0:
-			batch.Queue("INSERT INTO "+table+" (state_name, "+deliveryColumns+`, rev, claim)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18)
-				ON CONFLICT DO NOTHING RETURNING rev`, deliveryArgs(p.cfg.StateName, d, j.claim)...)
-		default:
-			batch.Queue("UPDATE "+table+` SET address = $8, digest = $9, status = $10, request_id = $11, message_id = $12,
-					error_code = $13, error_text = $14, attempts = $15, first_attempt_at = $16, updated_at = $17,
-					rev = rev + 1, claim = $18
-				WHERE state_name = $1 AND channel = $2 AND sender = $3 AND recipient = $4 AND ref = $5 AND ref1 = $6 AND ref2 = $7 AND rev = $19
-				RETURNING rev`,
-				append(deliveryArgs(p.cfg.StateName, d, j.claim), rev)...)
-		}
-		// Each write that takes moves the row's rev on by one.
-		revs[d.Key] = rev + 1
-	}
-	br := conn.SendBatch(ctx, batch)
-	var lost []delivery.Key
-	if claims {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return p.fail("recording sends in flight", err)
-		}
-	}
-	got := make([]int64, len(rows))
-	for i := range rows {
-		err := br.QueryRow().Scan(&got[i])
-		if errors.Is(err, pgx.ErrNoRows) && rows[i].Status == InFlight {
-			lost = append(lost, rows[i].Key)
+	j.queue = append(j.queue, c)
+	for !c.done {
+		if j.committing {
+			j.cond.Wait()
 			continue
 		}
-		if err != nil {
-			br.Close()
-			if claims {
-				conn.Exec(context.Background(), "ROLLBACK")
-			}
-			return p.fail("recording sends", err)
-		}
+		j.commit()
 	}
-	if err := br.Close(); err != nil {
-		return p.fail("recording sends", err)
+	return c.err
+}
+
+// commit writes every queued call. It is called with j.mu held and
+// releases it while the server works.
+func (j *pgJournal) commit() {
+	calls := j.queue
+	j.queue = nil
+	j.committing = true
+	j.mu.Unlock()
+
+	p := j.p
+	p.mu.Lock()
+	p.writeCalls(calls, j.claim)
+	p.mu.Unlock()
+
+	j.mu.Lock()
+	j.committing = false
+	for _, c := range calls {
+		c.done = true
 	}
-	if claims {
-		end := "COMMIT"
-		if lost != nil {
-			end = "ROLLBACK"
-		}
-		if _, err := conn.Exec(ctx, end); err != nil {
-			return p.fail("recording sends in flight", err)
-		}
-		if lost != nil {
-			return &ClaimError{Keys: lost, Where: p.Where()}
-		}
-	}
-	for i, d := range rows {
-		p.known[d.Key] = knownRow{d: d, rev: got[i]}
-	}
-	return nil
+	j.cond.Broadcast()
 }
 
 // Close implements Journal. The rows are already written; the next Write
 // clears the mark that an apply recorded them.
 func (j *pgJournal) Close() error {
+	j.mu.Lock()
+	for j.committing {
+		j.cond.Wait()
+	}
+	j.closed = true
+	j.mu.Unlock()
 	p := j.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !j.closed {
-		j.closed = true
+	if p.journal == j {
 		p.journal = nil
 	}
 	return nil
+}
+
+// pgStep is one statement's worth of a commit: rows of distinct keys,
+// all claims or all outcomes.
+type pgStep struct {
+	claims bool
+	rows   []states.Delivery
+	// revs are the revs the claims expect (0: no row yet).
+	revs []int64
+}
+
+// writeCalls writes calls in one round trip, or, when a claim among them
+// fails, each call on its own, so that one call's lost claim does not
+// hold back the others. It sets each call's err. p.mu is held.
+func (p *Postgres) writeCalls(calls []*pgCall, claim string) {
+	setAll := func(err error) {
+		for _, c := range calls {
+			c.err = err
+		}
+	}
+	ctx, cancel := opContext()
+	defer cancel()
+	conn, err := p.connLocked(ctx)
+	if err != nil {
+		setAll(err)
+		return
+	}
+	err = p.writeSteps(ctx, conn, p.plan(calls), claim)
+	if err == nil || len(calls) == 1 {
+		setAll(err)
+		return
+	}
+	if p.broken != nil {
+		setAll(p.broken)
+		return
+	}
+	// Some claim failed, or a row was refused: nothing was written. Each
+	// call on its own finds out which.
+	for _, c := range calls {
+		if c.err = p.writeSteps(ctx, conn, p.plan([]*pgCall{c}), claim); p.broken != nil {
+			setAll(p.broken)
+			return
+		}
+	}
+}
+
+// plan orders the records of calls into steps: a record joins the last
+// step of its kind unless its key was written there or after, so that a
+// commit is usually two statements (outcomes, then claims) whatever the
+// number of callers, and each key's records still apply in their order.
+func (p *Postgres) plan(calls []*pgCall) []*pgStep {
+	n := 0
+	for _, c := range calls {
+		n += len(c.rows)
+	}
+	type keyState struct {
+		step int   // the last step that writes the key
+		rev  int64 // the key's rev after the steps so far
+	}
+	keys := make(map[delivery.Key]keyState, n)
+	var steps []*pgStep
+	open := [2]int{-1, -1} // the last step of outcomes, of claims
+	for _, c := range calls {
+		for i := range c.rows {
+			d := &c.rows[i]
+			kind := 0
+			if d.Status == InFlight {
+				kind = 1
+			}
+			at := open[kind]
+			ks, seen := keys[d.Key]
+			if at < 0 || (seen && ks.step >= at) {
+				steps = append(steps, &pgStep{claims: kind == 1})
+				at = len(steps) - 1
+				open[kind] = at
+			}
+			if !seen {
+				ks.rev = p.known[d.Key].rev
+			}
+			s := steps[at]
+			s.rows = append(s.rows, *d)
+			if s.claims {
+				s.revs = append(s.revs, ks.rev)
+			}
+			// An outcome's write moves the rev on by one too, unless
+			// another run wrote the row meanwhile; then the claim that
+			// expects this rev fails, which is the safe way to be wrong.
+			keys[d.Key] = keyState{step: at, rev: ks.rev + 1}
+		}
+	}
+	return steps
+}
+
+// writeSteps runs steps in one pipeline and one transaction, and on
+// success records the new revs in p.known. A failed claim fails the
+// transaction whole; its error is a *ClaimError naming the keys lost.
+func (p *Postgres) writeSteps(ctx context.Context, conn *pgx.Conn, steps []*pgStep, claim string) error {
+	table := p.table("deliveries")
+	batch := &pgx.Batch{}
+	type chunk struct {
+		step     *pgStep
+		from, to int
+	}
+	var chunks []chunk
+	claims := false
+	for _, s := range steps {
+		for from := 0; from < len(s.rows); from += upsertChunk {
+			to := min(from+upsertChunk, len(s.rows))
+			if s.claims {
+				claims = true
+				batch.Queue(claimSQL(table), claimArgs(p.cfg.StateName, s.rows[from:to], s.revs[from:to], claim)...)
+			} else {
+				batch.Queue(upsertSQL(table), upsertArgs(p.cfg.StateName, s.rows[from:to], claim)...)
+			}
+			chunks = append(chunks, chunk{s, from, to})
+		}
+	}
+	what := "recording sends"
+	if claims {
+		what = "recording sends in flight"
+	}
+	br := conn.SendBatch(ctx, batch)
+	newRevs := make([][]int64, len(chunks))
+	var err error
+	for i, c := range chunks {
+		if c.step.claims {
+			var n int64
+			if err = br.QueryRow().Scan(&n); err != nil {
+				break
+			}
+			continue
+		}
+		if newRevs[i], err = readRevs(batchRows{br}, c.step.rows[c.from:c.to], "", nil); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if claimLost(err) {
+			return p.lostClaims(ctx, conn, steps)
+		}
+		return p.fail(what, err)
+	}
+	for i, c := range chunks {
+		for r := c.from; r < c.to; r++ {
+			d := &c.step.rows[r]
+			rev := int64(0)
+			if c.step.claims {
+				rev = c.step.revs[r] + 1
+			} else {
+				rev = newRevs[i][r-c.from]
+			}
+			p.known[d.Key] = knownRow{rev: rev, sum: hashRow(p.seed, d)}
+		}
+	}
+	return nil
+}
+
+// claimLostMark is in the error the claim statement raises when not every
+// row it was given could be claimed.
+const claimLostMark = "herald: claims lost"
+
+// claimSQL is the claim of rows over arrays. Each row is written only
+// when it is still at the rev the claim expects: inserted when it expects
+// none and there is none, updated when its rev is the one expected. When
+// fewer rows were written than given, the statement fails (a cast of
+// text that is no number, the one way plain SQL has to raise), which
+// undoes it and the rest of its transaction: claims are all or none.
+func claimSQL(table string) string {
+	return `WITH u AS (
+			SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+				$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+				$15::int4[], $16::timestamptz[], $17::timestamptz[], $18::int8[])
+			AS u(channel, sender, recipient, ref, ref1, ref2, address, digest, status, request_id, message_id,
+				error_code, error_text, attempts, first_attempt_at, updated_at, rev)
+		), ins AS (
+			INSERT INTO ` + table + ` (state_name, ` + deliveryColumns + `, rev, claim)
+			SELECT $1, channel, sender, recipient, ref, ref1, ref2, address, digest, status, request_id, message_id,
+				error_code, error_text, attempts, first_attempt_at, updated_at, 1, $19
+			FROM u WHERE u.rev = 0
+			ON CONFLICT DO NOTHING
+			RETURNING 1
+		), upd AS (
+			UPDATE ` + table + ` AS d SET address = u.address, digest = u.digest, status = u.status,
+				request_id = u.request_id, message_id = u.message_id, error_code = u.error_code,
+				error_text = u.error_text, attempts = u.attempts, first_attempt_at = u.first_attempt_at,
+				updated_at = u.updated_at, rev = d.rev + 1, claim = $19
+			FROM u
+			WHERE u.rev > 0 AND d.state_name = $1 AND d.channel = u.channel AND d.sender = u.sender
+				AND d.recipient = u.recipient AND d.ref = u.ref AND d.ref1 = u.ref1 AND d.ref2 = u.ref2
+				AND d.rev = u.rev
+			RETURNING 1
+		)
+		SELECT CASE WHEN n = cardinality($2::text[]) THEN n
+			ELSE ('` + claimLostMark + `: ' || (cardinality($2::text[]) - n))::bigint END
+		FROM (SELECT (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) AS n) AS c`
+}
+
+func claimArgs(state string, rows []states.Delivery, revs []int64, claim string) []any {
+	args := columnArgs(state, rows)
+	return append(args, revs, claim)
+}
+
+// claimLost reports whether err is the claim statement's own failure.
+func claimLost(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && strings.Contains(pgErr.Message, claimLostMark)
+}
+
+// lostClaims finds which claims of steps failed, for the error: the rows
+// whose rev is not the one their claim expected. The claims were undone;
+// this reads only.
+func (p *Postgres) lostClaims(ctx context.Context, conn *pgx.Conn, steps []*pgStep) error {
+	batch := &pgx.Batch{}
+	var asked []delivery.Key
+	var expect []int64
+	for _, s := range steps {
+		if !s.claims {
+			continue
+		}
+		for i := range s.rows {
+			k := s.rows[i].Key
+			batch.Queue("SELECT rev FROM "+p.table("deliveries")+" WHERE state_name = $1 AND channel = $2 AND sender = $3 AND recipient = $4 AND ref = $5 AND ref1 = $6 AND ref2 = $7",
+				p.cfg.StateName, k.Channel, k.Sender, k.Recipient, k.Ref, k.Ref1, k.Ref2)
+			asked = append(asked, k)
+			expect = append(expect, s.revs[i])
+		}
+	}
+	br := conn.SendBatch(ctx, batch)
+	var keys []delivery.Key
+	for i, k := range asked {
+		var rev int64
+		err := br.QueryRow().Scan(&rev)
+		if errors.Is(err, pgx.ErrNoRows) {
+			rev, err = 0, nil
+		}
+		if err != nil {
+			br.Close()
+			return p.fail("recording sends in flight", err)
+		}
+		if rev != expect[i] {
+			keys = append(keys, k)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return p.fail("recording sends in flight", err)
+	}
+	if len(keys) == 0 {
+		// Lost, then the row went back to the rev expected (deleted and
+		// written again): still not this run's to send.
+		for _, s := range steps {
+			if s.claims {
+				for i := range s.rows {
+					keys = append(keys, s.rows[i].Key)
+				}
+			}
+		}
+	}
+	return &ClaimError{Keys: keys, Where: p.Where()}
 }

@@ -198,3 +198,137 @@ func record(n int, status states.Status) states.Delivery {
 		UpdatedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 	}
 }
+
+// A row edited by hand into a form herald never writes is refused on
+// read, naming the row, as the state file refuses such a record: a
+// number in another form would match no delivery and be sent to again.
+func TestPostgresHandEditedRowsRefused(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	for _, tt := range []struct {
+		name, set, want string
+	}{
+		{"recipient with spaces", "recipient = '+1 202 555 0001'", `has the recipient "+1 202 555 0001", which is not an E.164 number`},
+		{"recipient without +", "recipient = '12025550001'", `has the recipient "12025550001", which is not an E.164 number`},
+		{"sender with a letter", "sender = '+1202555O100'", `has the sender "+1202555O100", which is not an E.164 number`},
+		{"unknown status", "status = 'delivered'", `has the status "delivered", which herald never writes`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			schema := newSchema()
+			cfg := statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}
+			p := newPostgres(t, cfg)
+			s, err := p.Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 1; n <= 3; n++ {
+				r := record(n, states.Sent)
+				s.Set(&r)
+			}
+			if err := p.Write(s); err != nil {
+				t.Fatal(err)
+			}
+			conn, err := pgx.Connect(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			if _, err := conn.Exec(context.Background(), "UPDATE "+schema+".deliveries SET "+tt.set+" WHERE recipient = '+12025550001'"); err != nil {
+				t.Fatal(err)
+			}
+			_, err = newPostgres(t, cfg).Read()
+			if err == nil {
+				t.Fatal("reading a hand-edited row succeeded")
+			}
+			msg := err.Error()
+			for _, want := range []string{tt.want, schema + ".deliveries", `ref "r"`, `channel "whatsapp"`} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not say %q", msg, want)
+				}
+			}
+		})
+	}
+}
+
+// Records from many goroutines share commits; a claim lost among them
+// fails its own call only, and the others' records are written.
+func TestPostgresLostClaimAmongConcurrentRecords(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	cfg := statemgr.PostgresConfig{ConnStr: dsn, Schema: newSchema()}
+	a, b := newPostgres(t, cfg), newPostgres(t, cfg)
+	sa, err := a.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Write(sa); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ = a.Read()
+	sb, err := b.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, err := a.OpenJournal(sa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := b.OpenJournal(sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const taken = 7
+	if err := ja.Record(record(taken, statemgr.InFlight)); err != nil {
+		t.Fatal(err)
+	}
+	const workers = 16
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 5 {
+				n := round*workers + w
+				if errs[w] = jb.Record(record(n, statemgr.InFlight)); errs[w] != nil {
+					return
+				}
+				if errs[w] = jb.Record(record(n, states.Sent)); errs[w] != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for w, err := range errs {
+		var ce *statemgr.ClaimError
+		switch {
+		case w == taken:
+			if !errors.As(err, &ce) || len(ce.Keys) != 1 || ce.Keys[0] != record(taken, statemgr.InFlight).Key {
+				t.Errorf("worker %d claiming a key the other run holds: got %v, want a ClaimError naming it", w, err)
+			}
+		case err != nil:
+			t.Errorf("worker %d: %v", w, err)
+		}
+	}
+	if err := jb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := newPostgres(t, cfg).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range 5 * workers {
+		d := got.Get(record(n, states.Sent).Key)
+		switch {
+		case n == taken:
+			if d == nil || d.ErrorCode != statemgr.Interrupted {
+				t.Errorf("delivery %d: got %+v, want the other run's claim, read as interrupted", n, d)
+			}
+		case n%workers == taken:
+			if d != nil {
+				t.Errorf("delivery %d was recorded after its worker stopped: %+v", n, d)
+			}
+		case d == nil || d.Status != states.Sent:
+			t.Errorf("delivery %d: got %+v, want sent", n, d)
+		}
+	}
+}
