@@ -73,5 +73,6 @@ func logPlan(log hclog.Logger, p *plans.Plan) {
 	}
 	sum := p.Summary()
 	log.Debug("plan made", "send", sum.Send, "retry", sum.Retry, "resend", sum.Resend, "already_sent", sum.None,
-		"changed", sum.Changed, "unknown", sum.Unknown, "no_longer_declared", sum.NoLongerDeclared, "targeted", p.Targeted)
+		"changed", sum.Changed, "unknown", sum.Unknown, "no_longer_declared", sum.NoLongerDeclared, "delivered", sum.Delivered, "read", sum.Read,
+		"failed_after_send", sum.FailedAfterSend, "outside_window", sum.OutsideWindow, "targeted", p.Targeted)
 }
