@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -71,6 +74,9 @@ func TestScripts(t *testing.T) {
 			"release":  cmdRelease,
 			"waitfile": cmdWaitFile,
 			"sleep":    cmdSleep,
+			"freeport": cmdFreePort,
+			"waithttp": cmdWaitHTTP,
+			"post":     cmdPost,
 			"pgstate":  cmdPGState,
 		},
 		Condition: pgCondition,
@@ -252,4 +258,81 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("sleep: %v", err)
 	}
 	time.Sleep(d)
+}
+
+// cmdFreePort sets VAR to a loopback TCP port that was free a moment ago:
+// freeport VAR. For a server a script starts in the background, whose
+// address the configuration must name before it runs.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ts.Fatalf("freeport: %v", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+// cmdWaitHTTP GETs URL, up to 20 seconds, until it answers with a body
+// that matches REGEXP, whatever the status: waithttp URL REGEXP. For a
+// server started in the background, to be up or to have counted something.
+func cmdWaitHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waithttp URL REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	if err != nil {
+		ts.Fatalf("waithttp: %v", err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	last := ""
+	for {
+		resp, err := http.Get(args[0])
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
+			if re.Match(body) {
+				return
+			}
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waithttp: %s does not answer %s after 20s; last: %s", args[0], args[1], last)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdPost POSTs a form to URL and checks that the answer is 2xx (with !,
+// that it is not), writing the answer's body to the file "posted":
+// post URL [NAME=VALUE...].
+func cmdPost(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: post URL [NAME=VALUE...]")
+	}
+	form := url.Values{}
+	for _, kv := range args[1:] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			ts.Fatalf("post: %q is not NAME=VALUE", kv)
+		}
+		form.Add(k, v)
+	}
+	resp, err := http.PostForm(args[0], form)
+	if err != nil {
+		ts.Fatalf("post: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err := os.WriteFile(ts.MkAbs("posted"), body, 0o600); err != nil {
+		ts.Fatalf("post: %v", err)
+	}
+	if ok := resp.StatusCode/100 == 2; ok == neg {
+		ts.Fatalf("post %s: answered %d %s", args[0], resp.StatusCode, body)
+	}
 }

@@ -49,9 +49,10 @@ those under way and exits.`,
 	HandlesInterrupt: true,
 }
 
-// listenIndexInterval bounds how often a receipt for a message id the
-// listener does not know reads the state again to learn new ones.
-const listenIndexInterval = 2 * time.Second
+// listenIndexInterval is the least wait between reads of the state that
+// a receipt for a message id the listener does not know makes, to learn
+// the ids an apply added since (a large state waits longer).
+const listenIndexInterval = 100 * time.Millisecond
 
 // listenShutdownTimeout bounds the wait for callbacks under way at exit.
 const listenShutdownTimeout = 10 * time.Second
@@ -131,6 +132,11 @@ func runListen(env *Env, args []string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), listenShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(ctx)
+	// The last receipts may have come before the state that holds their
+	// ids was written: read it once more for the final count.
+	if rerr := index.Reload(); rerr != nil {
+		env.Logger.Debug("reading the state for the final count", "error", rerr)
+	}
 	c := server.Counts()
 	fmt.Fprintf(env.Stderr, "Stopped: %d callbacks received, %d events recorded (%d unmatched), %d refused.\n",
 		c.Received, c.Recorded, c.Unmatched, c.Rejected)

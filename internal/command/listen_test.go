@@ -77,7 +77,7 @@ func TestListenRecordsAndStops(t *testing.T) {
 		t.Skip("the local backend does not record receipts yet")
 	}
 	st := states.New("lineage-listen")
-	st.Set(&states.Delivery{Key: delivery.Key{Recipient: "+12025550123", Ref: "r"}, Address: "message.hello", Status: states.Sent, MessageID: "m-1", Attempts: 1})
+	st.Set(&states.Delivery{Key: delivery.Key{Sender: "+12025550100", Recipient: "+12025550123", Ref: "r"}, Address: "message.hello", Status: states.Sent, MessageID: "m-1", Attempts: 1})
 	st.Serial = 1
 	if err := backend.Write(st); err != nil {
 		t.Fatal(err)

@@ -81,12 +81,22 @@ type Server struct {
 	mux       *http.ServeMux
 	counts    counters
 	logMu     sync.Mutex
+
+	// unmatched holds the status receipts whose message id the index did
+	// not know when they came, by id, until it does: a receipt often
+	// comes before the state that holds its id is written.
+	unmatchedMu   sync.Mutex
+	unmatched     map[string]receipts.Event
+	unmatchedLost int64 // past maxUnmatched, counted but not kept
 }
+
+// maxUnmatched bounds the receipts kept to check again.
+const maxUnmatched = 100_000
 
 // counters are what GET /healthz reports.
 type counters struct {
-	received, recorded, unmatched, rejected, storeErrors atomic.Int64
-	status, inbound                                      atomic.Int64
+	received, recorded, rejected, storeErrors atomic.Int64
+	status, inbound                           atomic.Int64
 }
 
 // Counts is a snapshot of the counters.
@@ -97,7 +107,8 @@ type Counts struct {
 	Rejected    int64 `json:"rejected"`
 	StoreErrors int64 `json:"store_errors"`
 	// Recorded counts events made durable, by kind in ByKind; Unmatched
-	// those of them whose message id the state does not know (yet).
+	// the message ids of status receipts among them that the state does
+	// not hold (yet), checked again when the counts are asked for.
 	Recorded  int64            `json:"recorded"`
 	Unmatched int64            `json:"unmatched"`
 	ByKind    map[string]int64 `json:"by_kind"`
@@ -143,7 +154,7 @@ func (s *Server) Counts() Counts {
 	c := &s.counts
 	return Counts{
 		Received: c.received.Load(), Rejected: c.rejected.Load(), StoreErrors: c.storeErrors.Load(),
-		Recorded: c.recorded.Load(), Unmatched: c.unmatched.Load(),
+		Recorded: c.recorded.Load(), Unmatched: s.stillUnmatched(),
 		ByKind: map[string]int64{string(receipts.StatusKind): c.status.Load(), string(receipts.InboundKind): c.inbound.Load()},
 	}
 }
@@ -221,7 +232,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 			s.counts.status.Add(1)
 			if s.opts.Index != nil && !s.opts.Index.Known(e) {
 				matched = false
-				s.counts.unmatched.Add(1)
+				s.addUnmatched(e)
 				s.opts.Logger.Info("receipt for a message the state does not hold (yet); it stays recorded and is folded in when the delivery is", "message_id", e.MessageID, "status", e.Status)
 			}
 		} else {
@@ -259,6 +270,35 @@ func (s *Server) authenticated(r *http.Request) bool {
 		ok |= subtle.ConstantTimeCompare(h[:], s.tokenHash[:])
 	}
 	return ok == 1
+}
+
+func (s *Server) addUnmatched(e *receipts.Event) {
+	s.unmatchedMu.Lock()
+	defer s.unmatchedMu.Unlock()
+	if s.unmatched == nil {
+		s.unmatched = map[string]receipts.Event{}
+	}
+	if _, ok := s.unmatched[e.MessageID]; ok {
+		return
+	}
+	if len(s.unmatched) >= maxUnmatched {
+		s.unmatchedLost++
+		return
+	}
+	s.unmatched[e.MessageID] = *e
+}
+
+// stillUnmatched asks the index again about the receipts it did not know
+// and counts those it still does not.
+func (s *Server) stillUnmatched() int64 {
+	s.unmatchedMu.Lock()
+	defer s.unmatchedMu.Unlock()
+	for id, e := range s.unmatched {
+		if s.opts.Index.Known(&e) {
+			delete(s.unmatched, id)
+		}
+	}
+	return int64(len(s.unmatched)) + s.unmatchedLost
 }
 
 // eventLine is one recorded event in the -json log.

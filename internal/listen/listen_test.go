@@ -368,6 +368,7 @@ func TestStateIndex(t *testing.T) {
 	// An apply sends another and records it; the index reads again on a miss.
 	st.Set(&states.Delivery{Key: delivery.Key{Recipient: "+12025550124", Ref: "r"}, Address: "message.a", Status: states.Sent, MessageID: "new"})
 	st.Set(&states.Delivery{Key: delivery.Key{Recipient: "+12025550125", Ref: "u"}, Address: "message.a", Status: states.Unknown})
+	time.Sleep(5 * time.Millisecond) // past ten times the last read's time
 	if !x.Known(&receipts.Event{MessageID: "new"}) || reads != 2 {
 		t.Fatalf("a new id: reads %d", reads)
 	}
@@ -378,5 +379,28 @@ func TestStateIndex(t *testing.T) {
 	before := reads
 	if slow.Known(&receipts.Event{MessageID: "never"}) || reads != before {
 		t.Errorf("a miss within the interval read the state: %d reads", reads-before)
+	}
+}
+
+// TestUnmatchedUntilTheStateHoldsIt: a receipt that comes before the
+// state holds its message id counts as unmatched only until it does.
+func TestUnmatchedUntilTheStateHoldsIt(t *testing.T) {
+	index := fixedIndex{}
+	s, _ := newServer(t, listen.Options{Index: index})
+	for _, body := range []string{
+		`{"id":"early","status":"sent","mobile":"12025550123"}`,
+		`{"id":"early","status":"delivered","mobile":"12025550123"}`,
+		`{"id":"stranger","status":"read","mobile":"12025550123"}`,
+	} {
+		if w := do(s, post("/kaleyra", "application/json", body)); w.Code != 200 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+	if c := s.Counts(); c.Unmatched != 2 || c.Recorded != 3 {
+		t.Fatalf("counts %+v, want 2 message ids unmatched", c)
+	}
+	index["early"] = true // the apply that sent it wrote the state
+	if c := s.Counts(); c.Unmatched != 1 {
+		t.Errorf("counts %+v, want 1 unmatched once the state holds the other", c)
 	}
 }
