@@ -295,8 +295,9 @@ func applyOneLine(s string) string {
 // described by schema/apply-events.schema.json. The minor number grows
 // when fields are added; the major when a field changes meaning.
 //
-// 1.1 added the skipped event's cause, a token.
-const ApplyJSONFormatVersion = "1.1"
+// 1.1 added the skipped event's cause, a token. 1.2 added planned_send's
+// action_reason and warnings.
+const ApplyJSONFormatVersion = "1.2"
 
 // ApplyJSON is apply's machine-readable view: one JSON object per line,
 // in the manner of Terraform's machine-readable UI. Every event has
@@ -367,21 +368,38 @@ func (v *ApplyJSON) PlannedSends(p *plans.Plan) {
 			if !c.Action.Sends() {
 				continue
 			}
+			ev := applyEvent{Level: "info", Message: fmt.Sprintf("%s: %s to %s", address, c.Action, c.Recipient), Type: "planned_send"}
+			var warnings []plannedWarning
+			if c.Warning != 0 {
+				ev.Level = "warn"
+				ev.Message += " (" + warningSentence(c.Warning) + ")"
+				warnings = []plannedWarning{{c.Warning, warningSentence(c.Warning)}}
+			}
 			v.emit(&struct {
 				applyEvent
-				Address   string       `json:"address"`
-				Recipient string       `json:"recipient"`
-				Key       delivery.Key `json:"key"`
-				Action    plans.Action `json:"action"`
+				Address      string           `json:"address"`
+				Recipient    string           `json:"recipient"`
+				Key          delivery.Key     `json:"key"`
+				Action       plans.Action     `json:"action"`
+				ActionReason plans.Reason     `json:"action_reason"`
+				Warnings     []plannedWarning `json:"warnings,omitempty"`
 			}{
-				applyEvent: applyEvent{Level: "info", Message: fmt.Sprintf("%s: %s to %s", address, c.Action, c.Recipient), Type: "planned_send"},
-				Address:    address,
-				Recipient:  c.Recipient,
-				Key:        ic.Instance.Key(c.Recipient),
-				Action:     c.Action,
+				applyEvent:   ev,
+				Address:      address,
+				Recipient:    c.Recipient,
+				Key:          ic.Instance.Key(c.Recipient),
+				Action:       c.Action,
+				ActionReason: c.Reason,
+				Warnings:     warnings,
 			})
 		}
 	}
+}
+
+// plannedWarning is a planned send's warning, as the plan JSON gives it.
+type plannedWarning struct {
+	Warning plans.Warning `json:"warning"`
+	Message string        `json:"message"`
 }
 
 // PreSend emits "send_start" for each delivery.

@@ -260,6 +260,10 @@ func TestApplyJSONEvents(t *testing.T) {
 	p := mdMixedPlan()
 	v.PlannedSends(p)
 	sends := p.Summary().Sends()
+	// Sends that retry after a receipt, and outside the 24-hour window.
+	receipts := fxReceipts()
+	v.PlannedSends(receipts)
+	sends += receipts.Summary().Sends()
 	run := mdChanges(mdMessage("announce", ""), plans.Send, 4, mdTemplate())
 	outcomes := []kaleyra.Outcome{
 		{Status: kaleyra.Sent, RequestID: "a1b2", MessageID: "m-1", Attempts: 1},
