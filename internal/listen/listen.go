@@ -164,10 +164,10 @@ func (s *Server) Counts() Counts {
 func CheckAddress(addr, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%q is not a host:port address", addr)
+		return fmt.Errorf("the address %q is not host:port, as 127.0.0.1:8788", addr)
 	}
 	if token == "" && !rules.IsLoopback(host) {
-		return fmt.Errorf("%q is not a loopback address, and without a token anyone who can reach it could write receipts: set -token or HERALD_LISTEN_TOKEN, or listen on 127.0.0.1 behind a proxy", addr)
+		return fmt.Errorf("the address %q is not a loopback address, and without a token anyone who can reach it could write receipts: set -token or HERALD_LISTEN_TOKEN, or listen on 127.0.0.1 behind a proxy", addr)
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func TestParseListen(t *testing.T) {
 		{"-token wins", []string{"-token", "flag"}, "e", Listen{Addr: "127.0.0.1:8788", Path: "/kaleyra", Token: "flag"}, ""},
 		{"open without a token", []string{"-listen", "0.0.0.0:8788"}, "", Listen{}, "is not a loopback address, and without a token"},
 		{"all interfaces without a token", []string{"-listen", ":8788"}, "", Listen{}, "is not a loopback address"},
-		{"bad address", []string{"-listen", "8788"}, "", Listen{}, "is not a host:port address"},
+		{"bad address", []string{"-listen", "8788"}, "", Listen{}, "is not host:port"},
 		{"bad path", []string{"-path", "kaleyra"}, "", Listen{}, "must be a URL path"},
 		{"healthz path", []string{"-path", "/healthz"}, "", Listen{}, "where the counters are served"},
 		{"argument", []string{"extra"}, "", Listen{}, "takes only options"},
