@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/redact"
 	"github.com/heraldhq/herald/internal/states"
 )
 
@@ -84,6 +84,9 @@ type Postgres struct {
 	journal    *pgJournal
 	// seed is the seed of known's hashes.
 	seed maphash.Seed
+	// secrets are the database passwords, cut from every message that
+	// quotes a library or the server.
+	secrets *redact.Secrets
 }
 
 var _ Backend = (*Postgres)(nil)
@@ -104,6 +107,12 @@ func NewPostgres(cfg PostgresConfig, logger hclog.Logger) *Postgres {
 		p.cfgErr = fmt.Errorf("the PostgreSQL schema name %q is not a plain lower-case SQL identifier (letters, digits and _, at most 63)", cfg.Schema)
 	}
 	pgcfg, err := pgx.ParseConfig(cfg.ConnStr)
+	parsed := ""
+	if pgcfg != nil {
+		parsed = pgcfg.Password
+	}
+	p.secrets = connSecrets(cfg.ConnStr, parsed)
+	p.logger = newRedactingLogger(p.logger, p.secrets)
 	if err != nil {
 		// The parse error may quote the connection string, password and
 		// all; say only what kind of problem it is.
@@ -147,7 +156,10 @@ func (p *Postgres) Close() error {
 	}
 	err := p.conn.Close(context.Background())
 	p.conn, p.lockInfo = nil, nil
-	return err
+	if err != nil {
+		return fmt.Errorf("closing the connection to the %s: %s", p.Where(), p.describe(err))
+	}
+	return nil
 }
 
 // opTimeout bounds each database operation, so that a server that stops
@@ -189,11 +201,11 @@ func (p *Postgres) describe(err error) string {
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "28P01", "28000":
-			return "the server refused the user name or password (" + pgErr.Message + ")"
+			return "the server refused the user name or password (" + p.secrets.String(pgErr.Message) + ")"
 		case "3D000":
-			return "the database does not exist (" + pgErr.Message + ")"
+			return "the database does not exist (" + p.secrets.String(pgErr.Message) + ")"
 		}
-		return pgErr.Message + " (SQLSTATE " + pgErr.Code + ")"
+		return p.secrets.String(pgErr.Message) + " (SQLSTATE " + pgErr.Code + ")"
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
@@ -201,11 +213,7 @@ func (p *Postgres) describe(err error) string {
 			err = inner
 		}
 	}
-	msg := err.Error()
-	if p.pgcfg != nil && p.pgcfg.Password != "" {
-		msg = strings.ReplaceAll(msg, p.pgcfg.Password, "(redacted)")
-	}
-	return msg
+	return p.secrets.String(err.Error())
 }
 
 // fail turns err into the error of a database operation; a lost
