@@ -196,6 +196,7 @@ func TestRefused(t *testing.T) {
 		{"neither", authed(post("/kaleyra", "application/json", `{"hello":"world"}`)), 400, "neither"},
 		{"inbound without wanumber", authed(post("/kaleyra", "application/json", `{"from":"12025550123","wanumber":""}`)), 400, "no wanumber"},
 		{"bad number", authed(post("/kaleyra", "application/json", `{"id":"m","status":"read","mobile":"call me"}`)), 400, "not a phone number"},
+		{"number too long, not echoed", authed(post("/kaleyra", "application/json", `{"id":"m","status":"read","mobile":"120255501234567890"}`)), 400, "the recipient (mobile) is not a phone number"},
 		{"impossible number", authed(post("/kaleyra", "application/json", `{"id":"m","status":"read","mobile":"123"}`)), 400, "not a phone number"},
 		{"bad timestamp", authed(post("/kaleyra", "application/json", `{"id":"m","status":"read","timestamp":"yesterday"}`)), 400, "timestamp"},
 		{"bad v2 status", authed(post("/kaleyra", "application/json", `{"message_id":"m","meta_object":{"value":{"statuses":[{"status":"warning"}]}}}`)), 400, "statuses[0]"},
@@ -211,6 +212,9 @@ func TestRefused(t *testing.T) {
 			w := do(s, c.req)
 			if w.Code != c.status || !strings.Contains(w.Body.String(), c.reason) {
 				t.Fatalf("answer %d %s, want %d with %q", w.Code, w.Body, c.status, c.reason)
+			}
+			if strings.Contains(w.Body.String(), "1202555") {
+				t.Errorf("the answer echoes a number: %s", w.Body)
 			}
 			if store.calls != 0 || log.Len() != 0 {
 				t.Fatalf("recorded %v, logged %q", store.recorded(), log.String())

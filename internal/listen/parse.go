@@ -210,10 +210,10 @@ func events(f fields, received time.Time) ([]receipts.Event, error) {
 		}
 	}
 	var err error
-	if base.Recipient, err = number(f.first("mobile", "phone_number", "to", "recipient")); err != nil {
+	if base.Recipient, err = number("the recipient (mobile)", f.first("mobile", "phone_number", "to", "recipient")); err != nil {
 		return nil, err
 	}
-	if base.Sender, err = number(f.first("wanumber", "from")); err != nil {
+	if base.Sender, err = number("the sender number (wanumber)", f.first("wanumber", "from")); err != nil {
 		return nil, err
 	}
 	base.ErrorCode = f.str("error_code")
@@ -247,7 +247,7 @@ func events(f fields, received time.Time) ([]receipts.Event, error) {
 			}
 		}
 		if e.Recipient == "" {
-			if e.Recipient, err = number(m.str("recipient_id")); err != nil {
+			if e.Recipient, err = number("recipient_id", m.str("recipient_id")); err != nil {
 				return nil, malformed("meta_object.value.statuses[%d]: %v", i, err)
 			}
 		}
@@ -296,10 +296,10 @@ func inbound(f fields, received time.Time) ([]receipts.Event, error) {
 	}
 	e := receipts.Event{Kind: receipts.InboundKind, Received: received}
 	var err error
-	if e.Recipient, err = number(from); err != nil {
+	if e.Recipient, err = number("from", from); err != nil {
 		return nil, err
 	}
-	if e.Sender, err = number(wa); err != nil {
+	if e.Sender, err = number("wanumber", wa); err != nil {
 		return nil, err
 	}
 	if e.At, err = timestamp(f.first("created_at", "timestamp"), received); err != nil {
@@ -330,8 +330,9 @@ func status(word string) (states.ReceiptStatus, error) {
 
 // number normalises a phone number to E.164 with its "+". Kaleyra writes
 // them as digits with the country code and without the "+", sometimes with
-// it; "" stays "".
-func number(s string) (string, error) {
+// it; "" stays "". An error names the field, never the value: it is
+// logged, and a mistyped number is still a number.
+func number(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", nil
@@ -347,7 +348,7 @@ func number(s string) (string, error) {
 	}, s)
 	digits = strings.TrimPrefix(digits, "00")
 	if strings.Contains(digits, "x") || len(digits) < 3 || len(digits) > 15 {
-		return "", malformed("%q is not a phone number with its country code", s)
+		return "", malformed("%s is not a phone number with its country code", field)
 	}
 	// The numbers herald sends to are valid E.164, and come back again and
 	// again: the rules' cached check settles them without the slow Parse.
@@ -356,7 +357,7 @@ func number(s string) (string, error) {
 	}
 	n, err := phonenumbers.Parse("+"+digits, "")
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
-		return "", malformed("%q is not a phone number with its country code", s)
+		return "", malformed("%s is not a phone number with its country code", field)
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
