@@ -3,6 +3,7 @@ package plans
 import (
 	"encoding/json"
 	"testing"
+	"unsafe"
 )
 
 // Every action and reason has a distinct token that reads back as itself;
@@ -51,5 +52,13 @@ func TestTokens(t *testing.T) {
 	}
 	if _, err := json.Marshal(Action(0)); err == nil {
 		t.Error("the zero action was encoded")
+	}
+}
+
+// A Change stays a string, three bytes and a pointer: a plan holds one
+// per delivery.
+func TestChangeSize(t *testing.T) {
+	if got, want := unsafe.Sizeof(Change{}), unsafe.Sizeof("")+2*unsafe.Sizeof(uintptr(0)); got > want {
+		t.Errorf("a Change is %d bytes, want at most %d", got, want)
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // Change is the plan for one recipient of a message instance: a string and
-// two bytes beside the state's record, so that a plan of 100,000 deliveries
+// three bytes beside the state's record, so that a plan of 100,000 deliveries
 // costs little more than its phone numbers.
 type Change struct {
 	Recipient string
