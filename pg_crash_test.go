@@ -264,3 +264,106 @@ func TestPGTwoAppliersAtOnce(t *testing.T) {
 		t.Errorf("%d sent, %d unknown; want all %d sent", s, u, len(declared))
 	}
 }
+
+// ownPGServer starts a PostgreSQL server of the test's own with
+// scripts/pg-test-server.sh, for tests that stop or restart it, and
+// returns its folder and URL. It skips, or fails where a skipped
+// PostgreSQL test is a failure, when the server's programs are missing.
+func ownPGServer(t *testing.T) (dir, url string) {
+	t.Helper()
+	// Directly under the temporary folder, not in t.TempDir(), whose
+	// parent the server's user (when the test runs as root) cannot enter.
+	parent, err := os.MkdirTemp("", "herald-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(parent) })
+	dir = filepath.Join(parent, "pg")
+	out, err := exec.Command("scripts/pg-test-server.sh", "start", dir).Output()
+	if err != nil {
+		msg := fmt.Sprintf("starting a PostgreSQL server of the test's own: %v", err)
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg += "\n" + string(ee.Stderr)
+		}
+		if os.Getenv(statemgrtest.PostgresRequiredVar) != "" || os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() { exec.Command("scripts/pg-test-server.sh", "stop", dir).Run() })
+	return dir, strings.TrimSpace(string(out))
+}
+
+// TestPGServerRestartedDuringApply restarts the database server part-way
+// through an apply, as an administrator would (fast) and as a crash does
+// (immediate): herald stops sending at once, says it lost the connection
+// and exits 1; a re-run once the server is back records what was on the
+// wire as unknown, sends the rest and sends nothing twice.
+func TestPGServerRestartedDuringApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts a real server")
+	}
+	herald := heraldProgram(t)
+	for _, mode := range []string{"fast", "immediate"} {
+		t.Run(mode, func(t *testing.T) {
+			serverDir, serverURL := ownPGServer(t)
+			pg := pgState{url: serverURL, schema: "restart"}
+			dir := t.TempDir()
+			outbox := filepath.Join(dir, "outbox.jsonl")
+			const key = "crash-test-key-0123456789"
+			_, url := startEmulator(t, emulator.Options{
+				SID: "HXCRASH01IN", APIKey: key, Outbox: outbox,
+				Faults: emulator.Faults{Latency: 20 * time.Millisecond},
+			})
+			declared := writePGCrashConfig(t, dir, url, "restart-"+mode)
+			const parallelism = 4
+			cmd := exec.Command(herald, "apply", "-auto-approve", "-no-color", fmt.Sprintf("-parallelism=%d", parallelism))
+			cmd.Dir = dir
+			cmd.Env = pg.env(key)
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			deadline := time.Now().Add(30 * time.Second)
+			for len(checkNoDuplicates(t, outbox)) < 10 {
+				if time.Now().After(deadline) {
+					t.Fatalf("no sends after 30s:\n%s", out.String())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			restart := exec.Command("scripts/pg-test-server.sh", "restart", serverDir, mode)
+			if b, err := restart.CombinedOutput(); err != nil {
+				t.Fatalf("restarting the server: %v\n%s", err, b)
+			}
+			atRestart := len(checkNoDuplicates(t, outbox))
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("apply whose server restarted exited with %v, want status 1:\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "connection to the PostgreSQL database") || !strings.Contains(out.String(), "was lost") {
+				t.Errorf("apply does not say it lost the connection:\n%s", out.String())
+			}
+			// At most the requests already on the wire (one per worker, of
+			// at most 5 recipients) are accepted after the restart.
+			after := len(checkNoDuplicates(t, outbox))
+			if after-atRestart > parallelism*5 {
+				t.Errorf("%d deliveries were accepted after the restart (%d before); want at most the %d on the wire", after-atRestart, atRestart, parallelism*5)
+			}
+			if after == len(declared) {
+				t.Fatal("everything was sent before the restart; the test tests nothing")
+			}
+
+			rerun := exec.Command(herald, "apply", "-auto-approve", "-no-color")
+			rerun.Dir = dir
+			rerun.Env = pg.env(key)
+			if b, _ := rerun.CombinedOutput(); !strings.Contains(string(b), "Apply complete:") {
+				t.Fatalf("the re-run did not complete:\n%s", b)
+			}
+			s, u := checkBooks(t, pg.read(t), declared, checkNoDuplicates(t, outbox))
+			t.Logf("%d accepted before the restart, %d after; in the end %d sent once, %d unknown", atRestart, after-atRestart, s, u)
+		})
+	}
+}

@@ -5,6 +5,8 @@
 # a wrong password does (it holds nothing but test data).
 #
 #   scripts/pg-test-server.sh start DIR   prints the server's URL
+#   scripts/pg-test-server.sh restart DIR [fast|immediate]
+#                                          restarts it on the same port
 #   scripts/pg-test-server.sh stop DIR    stops it and removes DIR
 #
 # postgres refuses to run as root, so as root the server runs as the
@@ -14,7 +16,7 @@ set -euo pipefail
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-	echo "usage: $0 start|stop DIR" >&2
+	echo "usage: $0 start|restart|stop DIR" >&2
 	exit 2
 fi
 
@@ -67,6 +69,14 @@ start)
 		{ cat "$dir/server.log" >&2; exit 1; }
 	echo "postgres://postgres:herald-test@127.0.0.1:$port/postgres?sslmode=disable"
 	;;
+restart)
+	# For fault tests: "fast" ends every session as an administrator
+	# would, "immediate" as a crash does. The server keeps its options.
+	mode=${3:-fast}
+	pg_ctl=$(find_bin pg_ctl)
+	as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -m "$mode" -w -t 60 restart >/dev/null ||
+		{ cat "$dir/server.log" >&2; exit 1; }
+	;;
 stop)
 	pg_ctl=$(find_bin pg_ctl)
 	if [ -d "$dir/data" ]; then
@@ -75,7 +85,7 @@ stop)
 	rm -rf "$dir"
 	;;
 *)
-	echo "usage: $0 start|stop DIR" >&2
+	echo "usage: $0 start|restart|stop DIR" >&2
 	exit 2
 	;;
 esac
