@@ -130,10 +130,20 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(func() { backend.Unlock(lock.ID) })
 }
 
+// localReceipts tells whether the local backend records receipts: the
+// script condition [receipts].
+func localReceipts() bool {
+	_, ok := any(statemgr.NewFilesystem("herald.state", nil)).(statemgr.ReceiptStore)
+	return ok
+}
+
 // pgCondition is the script condition [pg]: there is a PostgreSQL server
 // for the test (HERALD_TEST_PG_URL). In CI its absence is an error, not a
 // skip: a skipped PostgreSQL test there would hide a broken backend.
 func pgCondition(cond string) (bool, error) {
+	if cond == "receipts" {
+		return localReceipts(), nil
+	}
 	if cond != "pg" {
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
