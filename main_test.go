@@ -131,7 +131,7 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // localReceipts tells whether the local backend records receipts: the
-// script condition [receipts].
+// script condition [receipts]; [pgreceipts] is the same for PostgreSQL.
 func localReceipts() bool {
 	_, ok := any(statemgr.NewFilesystem("herald.state", nil)).(statemgr.ReceiptStore)
 	return ok
@@ -141,8 +141,12 @@ func localReceipts() bool {
 // for the test (HERALD_TEST_PG_URL). In CI its absence is an error, not a
 // skip: a skipped PostgreSQL test there would hide a broken backend.
 func pgCondition(cond string) (bool, error) {
-	if cond == "receipts" {
+	switch cond {
+	case "receipts":
 		return localReceipts(), nil
+	case "pgreceipts":
+		_, ok := any(&statemgr.Postgres{}).(statemgr.ReceiptStore)
+		return ok, nil
 	}
 	if cond != "pg" {
 		return false, fmt.Errorf("unknown condition %q", cond)
