@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/engine"
 	"github.com/heraldhq/herald/internal/lang"
 	"github.com/heraldhq/herald/internal/states"
@@ -174,7 +175,40 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 		}
 	}
 	logState(env.Logger, backendWhere(backend, path), st)
+	if err := keyDigests(env, backend, cfg); err != nil {
+		unlock()
+		return fail(err)
+	}
 	return backend, st, unlock, true
+}
+
+// keyDigests keys the digests of cfg's sensitive instances with the
+// ledger's digest secret, which the backend keeps apart from the state,
+// making the secret on first need. A configuration with no sensitive
+// content never asks for it.
+func keyDigests(env *Env, backend statemgr.Backend, cfg *lang.Result) error {
+	var sensitive []*delivery.Instance
+	for _, in := range cfg.Instances {
+		if in.Sensitive {
+			sensitive = append(sensitive, in)
+		}
+	}
+	if len(sensitive) == 0 {
+		return nil
+	}
+	ds, ok := backend.(statemgr.DigestSecrets)
+	if !ok {
+		return fmt.Errorf("the state backend keeps no digest secret, which sensitive messages need")
+	}
+	key, created, err := ds.DigestSecret()
+	if err != nil {
+		return err
+	}
+	env.Logger.Debug("keyed the digests of sensitive messages", "instances", len(sensitive), "key_id", key.ID(), "created", created)
+	for _, in := range sensitive {
+		in.KeyDigest(key)
+	}
+	return nil
 }
 
 // lockState takes backend's lock for operation. When another herald holds

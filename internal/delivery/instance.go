@@ -28,7 +28,8 @@ type Instance struct {
 	Ref2   string
 
 	Content Content
-	// Digest is Content.Digest(), computed once.
+	// Digest is Content.Digest(), computed once; for sensitive content it
+	// is empty until KeyDigest sets the keyed digest.
 	Digest Digest
 	// Sensitive is true when the content derives from a sensitive variable;
 	// views then show "(sensitive)" in place of the body and params.

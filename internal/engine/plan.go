@@ -275,7 +275,7 @@ func decide(in *delivery.Instance, recipient string, prior *states.Delivery, rep
 		c.Action, c.Reason = plans.Retry, plans.FailedAfterSend
 	case replace && prior.Status == states.Unknown:
 		c.Action, c.Reason = plans.Resend, plans.ReplaceUnknown
-	case replace && prior.Digest != in.Digest:
+	case replace && !in.Matches(prior.Digest):
 		c.Action, c.Reason = plans.Resend, plans.ReplaceChanged
 	case replace:
 		c.Action, c.Reason = plans.Resend, plans.ReplaceSent
@@ -283,7 +283,7 @@ func decide(in *delivery.Instance, recipient string, prior *states.Delivery, rep
 		c.Action, c.Reason = plans.Resend, plans.ResendUnknown
 	case prior.Status == states.Unknown:
 		c.Action, c.Reason = plans.Unknown, plans.OutcomeUnknown
-	case prior.Digest != in.Digest:
+	case !in.Matches(prior.Digest):
 		c.Action, c.Reason = plans.Changed, plans.ContentChanged
 	default:
 		c.Action, c.Reason = plans.None, plans.AlreadySent

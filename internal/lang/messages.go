@@ -331,7 +331,11 @@ func (s *scope) evalInstance(m *configs.Message, ctx *hcl.EvalContext, senders m
 	}
 	inst.Provider, inst.SenderName = snd.provider, snd.name
 	inst.Channel, inst.Sender = snd.channel, snd.number
-	inst.Digest = inst.Content.Digest()
+	if !inst.Sensitive {
+		// A sensitive instance's digest is keyed with the ledger's secret,
+		// which only the state backend has: see delivery.Instance.KeyDigest.
+		inst.Digest = inst.Content.Digest()
+	}
 	return inst, diags
 }
 

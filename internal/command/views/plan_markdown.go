@@ -460,8 +460,12 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 		"> [!CAUTION]\n> Kaleyra refused these before, so nothing went out; they will be sent again.\n\n", mdRetryLine)
 	r.list(&b, inst.byAction[plans.Resend], ends, "to send again (-replace)",
 		"> [!WARNING]\n> These were sent before or may have been; `-replace` sends them again.\n\n", mdPriorLine)
+	changedNote := ""
+	if n := foreignKeyed(inst.first, inst.byAction[plans.Changed]); n > 0 {
+		changedNote = " " + foreignKeyNote(n, inst.count(plans.Changed))
+	}
 	r.list(&b, inst.byAction[plans.Changed], ends, "changed after sending",
-		fmt.Sprintf("> [!CAUTION]\n> These were sent before with different content and will **not** be sent again. To send the new content, apply with %s.\n\n", replace), mdPriorLine)
+		fmt.Sprintf("> [!CAUTION]\n> These were sent before with different content and will **not** be sent again. To send the new content, apply with %s.%s\n\n", replace, changedNote), mdPriorLine)
 	r.list(&b, inst.byAction[plans.Unknown], ends, "with an unknown outcome",
 		fmt.Sprintf("> [!CAUTION]\n> These may or may not have reached their recipients, so they will **not** be sent again. Check with Kaleyra (request ids below), then apply with %s to send again those of them that did not arrive (%s sends again the unknown ones only, never those sent).\n\n", mdCode(mdAddressFlag("-replace", addr+":+NUMBER")), replaceUnknown), mdPriorLine)
 	return b.String()
@@ -657,4 +661,16 @@ func mdNonZero(cs []mdCountName) []string {
 		}
 	}
 	return out
+}
+
+// foreignKeyed counts the changes whose prior digest was keyed with
+// another digest secret than in's.
+func foreignKeyed(in *delivery.Instance, changes []*plans.Change) int {
+	n := 0
+	for _, c := range changes {
+		if c.Prior != nil && in.ForeignKey(c.Prior.Digest) {
+			n++
+		}
+	}
+	return n
 }

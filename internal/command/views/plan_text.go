@@ -65,6 +65,9 @@ type textGroup struct {
 	// reached the phone.
 	arrivedNot []*plans.Change
 	outside    []*plans.Change // sends outside the 24-hour window
+	// foreignKey counts the changed whose digest was keyed with another
+	// digest secret.
+	foreignKey int
 }
 
 // textPhrases renders the non-zero counts of a summary's changes: "2 to
@@ -112,6 +115,9 @@ func groupInstance(ic *plans.InstanceChange) *textGroup {
 			}
 		case c.Action == plans.Changed:
 			g.changed = textAppendCapped(g.changed, c)
+			if c.Prior != nil && ic.Instance.ForeignKey(c.Prior.Digest) {
+				g.foreignKey++
+			}
 		case c.Action == plans.Unknown:
 			g.unknown = textAppendCapped(g.unknown, c)
 		}
@@ -384,6 +390,15 @@ func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 		r.printf("%s %s changed after sending\n\n", r.styled(ansiBold+ansiYellow, "Warning:"), countNoun(n, "delivery", "deliveries"))
 		r.printf("  %s sent before, and the content the configuration gives now differs\n", plural(n, "It was", "They were"))
 		r.printf("  from what was sent. herald does not send %s again on its own.\n", itThem(n))
+		foreign := 0
+		for _, g := range groups {
+			foreign += g.foreignKey
+		}
+		if foreign > 0 {
+			for _, line := range wrap(foreignKeyNote(foreign, n), 72) {
+				r.printf("  %s\n", line)
+			}
+		}
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.changed })
 		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Changed, g.changed }, "~", ansiYellow)
 	}

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -236,4 +237,32 @@ func skipSentence(s engine.Skip) string {
 		}
 	}
 	return "not sent: " + s.Cause.String()
+}
+
+// foreignKeyNote says why n of the deliveries changed after sending may
+// not have changed at all: their content is sensitive, and its digest was
+// keyed with a digest secret the ledger no longer has.
+func foreignKeyNote(n, changed int) string {
+	which := plural(n, "Its", "Their")
+	if n < changed {
+		which = fmt.Sprintf("For %d of them, the", n)
+	}
+	return which + " content is sensitive, and was recorded with another digest secret than the state's backend now has (the secret, herald.state.secret beside a local state, was lost or replaced), so herald cannot tell whether it changed. Restore the secret to compare again."
+}
+
+// wrap breaks s into lines of at most width bytes, at spaces.
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }

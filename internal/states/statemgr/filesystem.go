@@ -25,6 +25,7 @@ import (
 //	PATH.lock     the OS lock, holding the holder's LockInfo as JSON
 //	PATH.journal  the journal of the apply in progress, or of one that died
 //	PATH.backup   the state as it was before this process first wrote it
+//	PATH.secret   the digest secret (see DigestSecret), never in the state
 //	PATH.tmp-*    a replacement being written; renamed over PATH when whole
 //
 // The state file is never written in place: a crash leaves either the old

@@ -36,8 +36,9 @@ type PostgresConfig struct {
 
 // PostgresSchemaVersion is the version of the tables this herald creates
 // and understands. A database at a newer version is refused: an older
-// herald could lose what a newer one records.
-const PostgresSchemaVersion = 1
+// herald could lose what a newer one records. Version 2 adds the
+// digest_secrets table; version 1's tables migrate by creating it.
+const PostgresSchemaVersion = 2
 
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
@@ -309,6 +310,12 @@ func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
 			operation text NOT NULL,
 			created timestamptz NOT NULL,
 			backend_pid integer NOT NULL)`,
+		// The digest secret has its own table, so that a database
+		// administrator can grant the deliveries to a reader without it.
+		"CREATE TABLE IF NOT EXISTS " + p.table("digest_secrets") + ` (
+			state_name text PRIMARY KEY,
+			secret bytea NOT NULL,
+			created_at timestamptz NOT NULL)`,
 		"DELETE FROM " + p.table("schema_version"),
 		fmt.Sprintf("INSERT INTO %s VALUES (%d)", p.table("schema_version"), PostgresSchemaVersion),
 	}

@@ -58,6 +58,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) statemgr.Backend) {
 		{"JournalContinuesAfterCrash", testJournalContinues},
 		{"JournalConcurrentRecords", testJournalConcurrent},
 		{"JournalMisuse", testJournalMisuse},
+		{"DigestSecret", testDigestSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newBackend) })
@@ -567,4 +568,86 @@ func testJournalMisuse(t *testing.T, newBackend func(t *testing.T) statemgr.Back
 		t.Errorf("a second Close: %v", err)
 	}
 	mustWrite(t, b, s)
+}
+
+// testDigestSecret checks that the digest secret is made once, kept for
+// every later process, made once when two processes ask together, and
+// kept out of the state.
+func testDigestSecret(t *testing.T, newBackend func(t *testing.T) statemgr.Backend) {
+	b := newBackend(t)
+	ds, ok := b.(statemgr.DigestSecrets)
+	if !ok {
+		t.Fatalf("%T does not keep a digest secret", b)
+	}
+	first, created, err := ds.DigestSecret()
+	if err != nil || !created {
+		t.Fatalf("first DigestSecret: created=%v err=%v, want a new secret", created, err)
+	}
+	again, created, err := ds.DigestSecret()
+	if err != nil || created || again.ID() != first.ID() {
+		t.Fatalf("second DigestSecret: %v created=%v err=%v, want %v kept", again, created, err, first)
+	}
+	other := newBackend(t).(statemgr.DigestSecrets)
+	if k, created, err := other.DigestSecret(); err != nil || created || k.ID() != first.ID() {
+		t.Fatalf("another process's DigestSecret: %v created=%v err=%v, want %v kept", k, created, err, first)
+	}
+	c := delivery.Content{Type: delivery.Text, Body: "1234"}
+	if c.KeyedDigest(first) != c.KeyedDigest(again) {
+		t.Fatal("the kept secret keys digests differently")
+	}
+
+	// Processes meeting no secret together make one between them (a new
+	// t is new storage).
+	t.Run("Together", func(t *testing.T) {
+		var wg sync.WaitGroup
+		ids := make([]string, 4)
+		made := make([]bool, 4)
+		backends := make([]statemgr.DigestSecrets, len(ids))
+		for i := range backends {
+			backends[i] = newBackend(t).(statemgr.DigestSecrets)
+		}
+		for i := range backends {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				k, created, err := backends[i].DigestSecret()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids[i], made[i] = k.ID(), created
+			}()
+		}
+		wg.Wait()
+		n := 0
+		for i := range ids {
+			if ids[i] != ids[0] {
+				t.Errorf("process %d got secret %s, process 0 %s", i, ids[i], ids[0])
+			}
+			if made[i] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d processes say they made the secret, want 1", n)
+		}
+	})
+
+	st, err := b.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rec(1, states.Sent)
+	r.Digest = c.KeyedDigest(first)
+	st.Set(&r)
+	if err := b.Write(st); err != nil {
+		t.Fatal(err)
+	}
+	back, err := newBackend(t).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Get(r.Key); got == nil || got.Digest != r.Digest {
+		t.Fatalf("keyed digest read back as %+v, want %s", got, r.Digest)
+	}
 }
