@@ -269,10 +269,12 @@ func decide(in *delivery.Instance, recipient string, prior *states.Delivery, rep
 	switch {
 	case prior == nil:
 		c.Action, c.Reason = plans.Send, plans.NotInState
+	case (prior.Status == states.Sent || prior.Status == states.Failed) && prior.Receipt.NeverArrived():
+		// A failed record with such a receipt is an unknown outcome the
+		// receipt settled: Kaleyra had accepted it after all.
+		c.Action, c.Reason = plans.Retry, plans.FailedAfterSend
 	case prior.Status == states.Failed:
 		c.Action, c.Reason = plans.Retry, plans.FailedBefore
-	case prior.Status == states.Sent && prior.Receipt.NeverArrived():
-		c.Action, c.Reason = plans.Retry, plans.FailedAfterSend
 	case replace && prior.Status == states.Unknown:
 		c.Action, c.Reason = plans.Resend, plans.ReplaceUnknown
 	case replace && !in.Matches(prior.Digest):

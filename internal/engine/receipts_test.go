@@ -43,7 +43,8 @@ func TestPlanReceipts(t *testing.T) {
 		{"failed, content changed", withReceipt(record(in, 0, states.Sent, other), states.ReceiptFailed, "131047"), false, plans.Retry, plans.FailedAfterSend},
 		{"failed, -replace", withReceipt(record(in, 0, states.Sent, in.Digest), states.ReceiptFailed, "131047"), true, plans.Retry, plans.FailedAfterSend},
 		{"delivered, -replace", withReceipt(record(in, 0, states.Sent, in.Digest), states.Delivered, ""), true, plans.Resend, plans.ReplaceSent},
-		{"refused, with a receipt", withReceipt(record(in, 0, states.Failed, in.Digest), states.ReceiptFailed, "131026"), false, plans.Retry, plans.FailedBefore},
+		{"unknown settled as failed by its receipt", withReceipt(record(in, 0, states.Failed, in.Digest), states.ReceiptFailed, "131026"), false, plans.Retry, plans.FailedAfterSend},
+		{"refused", record(in, 0, states.Failed, in.Digest), false, plans.Retry, plans.FailedBefore},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,9 +11,9 @@
 //
 //	state has                   -replace  action   reason
 //	no record                   either    send     not_in_state
+//	sent or failed, receipt     either    retry    failed_after_send
+//	  failed or not-sent
 //	failed (nothing went out)   either    retry    failed_before
-//	sent, receipt failed or     either    retry    failed_after_send
-//	  not-sent (never arrived)
 //	unknown                     yes       resend   replace_unknown
 //	sent, other digest          yes       resend   replace_changed
 //	sent, same digest           yes       resend   replace_sent
@@ -22,7 +22,8 @@
 //	sent, other digest          no        changed  content_changed
 //	sent, same digest           no        none     already_sent
 //
-// The first row that fits decides. The digest is the content's: what the
+// The first row that fits decides. A failed record with a receipt is an
+// unknown outcome that a receipt settled: Kaleyra had accepted it. The digest is the content's: what the
 // recipient would see now against what they were sent.
 //
 // -replace-unknown names deliveries like -replace but resends only those
