@@ -102,3 +102,44 @@ func TestInstanceMatches(t *testing.T) {
 		}
 	}
 }
+
+func TestDiff(t *testing.T) {
+	tmpl := func(name string, params ...Param) Content {
+		return Content{Type: Template, TemplateName: name, Language: "en", Params: params}
+	}
+	tests := []struct {
+		name          string
+		before, after Content
+		want          []FieldChange
+	}{
+		{"same", Content{Type: Text, Body: "a"}, Content{Type: Text, Body: "a"}, nil},
+		{"body", Content{Type: Text, Body: "old"}, Content{Type: Text, Body: "new"},
+			[]FieldChange{{Field: "body", Before: "old", After: "new", Had: true, Has: true}}},
+		{"param value", tmpl("r", Param{"version", "v1"}, Param{"eta", "today"}), tmpl("r", Param{"version", "v2"}, Param{"eta", "today"}),
+			[]FieldChange{{Field: "params.version", Before: "v1", After: "v2", Had: true, Has: true}}},
+		{"param added and gone", tmpl("r", Param{"a", "1"}), tmpl("r", Param{"b", "2"}),
+			[]FieldChange{{Field: "params.b", After: "2", Has: true}, {Field: "params.a", Before: "1", Had: true}}},
+		{"param order", tmpl("r", Param{"a", "1"}, Param{"b", "2"}), tmpl("r", Param{"b", "2"}, Param{"a", "1"}),
+			[]FieldChange{{Field: "params", Before: "a, b", After: "b, a", Had: true, Has: true}}},
+		{"type and fields", Content{Type: Text, Body: "hi"}, tmpl("r"),
+			[]FieldChange{
+				{Field: "type", Before: "text", After: "template", Had: true, Has: true},
+				{Field: "body", Before: "hi", Had: true},
+				{Field: "template_name", After: "r", Has: true},
+				{Field: "language", After: "en", Has: true},
+			}},
+		{"caption", Content{Type: Media, MediaURL: "u", Caption: "a"}, Content{Type: Media, MediaURL: "u", Caption: "b"},
+			[]FieldChange{{Field: "caption", Before: "a", After: "b", Had: true, Has: true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Diff(tt.before, tt.after)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("Diff = %+v\nwant   %+v", got, tt.want)
+			}
+			if (len(got) == 0) != (tt.before.Digest() == tt.after.Digest()) {
+				t.Errorf("Diff found %d changes, the digests say otherwise", len(got))
+			}
+		})
+	}
+}

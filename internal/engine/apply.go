@@ -412,6 +412,11 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 
 	m := in.Address.Message
 	a.mu.Lock()
+	if !in.Sensitive {
+		// What the recipients may have seen, for a plan to compare with
+		// later; sensitive content is never kept.
+		a.st.KeepContent(in.Digest, in.Content)
+	}
 	for i := range recs {
 		r := recs[i]
 		a.st.Set(&r)

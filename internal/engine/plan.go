@@ -109,6 +109,9 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 				replaceUnknown = selected(in.Address, r, opts.ReplaceUnknown, unknownHits, false)
 			}
 			c := decide(in, r, prior, replace, replaceUnknown)
+			if c.Action == plans.Changed && !in.Sensitive {
+				keepPriorContent(p, st, prior.Digest)
+			}
 			// A free-form send that already failed for the window (131047)
 			// is judged even where no incoming message was recorded.
 			if c.Action.Sends() && (judge || (freeForm(in.Content.Type) && closedWindow(prior))) && outsideWindow(st, in.Sender, r, now) {
@@ -134,6 +137,22 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 		return nil, diags
 	}
 	return p, diags
+}
+
+// keepPriorContent puts into p what st kept of the content of digest d,
+// if anything, so that views can show what changed since it was sent.
+func keepPriorContent(p *plans.Plan, st *states.State, d delivery.Digest) {
+	if _, ok := p.PriorContents[d]; ok {
+		return
+	}
+	c, ok := st.Contents[d]
+	if !ok {
+		return
+	}
+	if p.PriorContents == nil {
+		p.PriorContents = make(map[delivery.Digest]delivery.Content)
+	}
+	p.PriorContents[d] = c
 }
 
 // unmatched reports the addresses that matched no declared delivery.

@@ -76,8 +76,11 @@ type filePlan struct {
 	Variables      []fileVariable    `json:"variables"`
 	// Contents holds each distinct non-sensitive content once, by digest:
 	// instances that say the same thing store it once.
-	Contents         map[delivery.Digest]delivery.Content `json:"contents"`
-	Instances        []fileInstance                       `json:"instances"`
+	Contents  map[delivery.Digest]delivery.Content `json:"contents"`
+	Instances []fileInstance                       `json:"instances"`
+	// PriorContents is Plan.PriorContents: what changed deliveries sent
+	// before. Older readers, which do not know it, lose only the diff.
+	PriorContents    map[delivery.Digest]delivery.Content `json:"prior_contents,omitempty"`
 	NoLongerDeclared []*states.Delivery                   `json:"no_longer_declared"`
 }
 
@@ -202,6 +205,7 @@ func encodeFile(p *Plan) ([]byte, error) {
 		Providers:        p.Providers,
 		Variables:        make([]fileVariable, 0, len(p.Variables)),
 		Contents:         make(map[delivery.Digest]delivery.Content),
+		PriorContents:    p.PriorContents,
 		NoLongerDeclared: p.NoLongerDeclared,
 	}
 	if fp.NoLongerDeclared == nil {
@@ -363,10 +367,15 @@ func (fp *filePlan) plan() (*Plan, error) {
 		}
 		p.Variables = append(p.Variables, v)
 	}
-	for d, c := range fp.Contents {
-		if c.Digest() != d {
-			return nil, fmt.Errorf("the content stored under digest %s does not match it", d)
+	for _, contents := range []map[delivery.Digest]delivery.Content{fp.Contents, fp.PriorContents} {
+		for d, c := range contents {
+			if c.Digest() != d {
+				return nil, fmt.Errorf("the content stored under digest %s does not match it", d)
+			}
 		}
+	}
+	if len(fp.PriorContents) > 0 {
+		p.PriorContents = fp.PriorContents
 	}
 
 	if len(fp.Instances) > 0 {

@@ -67,6 +67,9 @@ var (
 	templateContent = delivery.Content{Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
 		Params: []delivery.Param{{Name: "version", Value: "v1.2"}, {Name: "eta", Value: "today"}}}
 	send = plans.Change{Action: plans.Send, Reason: plans.NotInState}
+	// priorContent is what a delivery changed after sending was sent.
+	priorContent = delivery.Content{Type: delivery.Template, TemplateName: "release_announcement", Language: "en",
+		Params: []delivery.Param{{Name: "version", Value: "v1.1"}, {Name: "eta", Value: "today"}}}
 )
 
 // examplePlan has one of everything a saved plan must keep.
@@ -89,7 +92,7 @@ func examplePlan() *plans.Plan {
 			plan(announce,
 				withPrior(announce, plans.Change{Action: plans.None, Reason: plans.AlreadySent}, "+12025550123", states.Sent, templateContent.Digest(), "", ""),
 				withPrior(announce, plans.Change{Action: plans.Retry, Reason: plans.FailedBefore}, "+12025550124", states.Failed, templateContent.Digest(), "E13009", "to number invalid"),
-				withPrior(announce, plans.Change{Action: plans.Changed, Reason: plans.ContentChanged}, "+12025550125", states.Sent, "0000", "", "")),
+				withPrior(announce, plans.Change{Action: plans.Changed, Reason: plans.ContentChanged}, "+12025550125", states.Sent, priorContent.Digest(), "", "")),
 			plan(done, plans.Change{Action: plans.Send, Reason: plans.NotInState, Warning: plans.OutsideWindow}),
 			plan(instance("done", "wave-2", textContent, "+12025550123"), send),
 			plan(receipted,
@@ -103,6 +106,7 @@ func examplePlan() *plans.Plan {
 			Address: "message.old", Digest: "abcd", Status: states.Sent, RequestID: "req-1", MessageID: "msg-1",
 			Attempts: 1, FirstSent: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC),
 		}},
+		PriorContents: map[delivery.Digest]delivery.Content{priorContent.Digest(): priorContent},
 		Lineage:       "8d0c2f6e-lineage",
 		Serial:        42,
 		Targeted:      true,
@@ -316,6 +320,17 @@ func TestFileRefusesInconsistentContent(t *testing.T) {
 	}
 	if _, err := plans.Read(&buf); !errors.Is(err, plans.ErrCorrupt) {
 		t.Errorf("Read: got %v, want an error wrapping ErrCorrupt", err)
+	}
+
+	// A prior content stored under a digest it does not have would show
+	// a diff of something never sent.
+	buf.Reset()
+	prior := plans.Plan{Lineage: "l", PriorContents: map[delivery.Digest]delivery.Content{textContent.Digest(): {Type: delivery.Text, Body: "never sent"}}}
+	if err := plans.Write(&buf, &prior); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plans.Read(&buf); !errors.Is(err, plans.ErrCorrupt) {
+		t.Errorf("Read of a mismatched prior content: got %v, want an error wrapping ErrCorrupt", err)
 	}
 }
 

@@ -62,6 +62,10 @@ type Plan struct {
 	// Instances in declaration order: by file, then block, then for_each
 	// key. An instance the plan covers none of is left out.
 	Instances []InstanceChange
+	// PriorContents holds, by digest, what the state kept of the content
+	// sent earlier to deliveries planned as changed after sending, so that
+	// views can show what changed. Sensitive content is never among them.
+	PriorContents map[delivery.Digest]delivery.Content
 	// NoLongerDeclared are state records no configured delivery matches.
 	// They stay in state as history.
 	NoLongerDeclared []*states.Delivery

@@ -113,6 +113,19 @@ func New(lineage string) *State {
 	return &State{Lineage: lineage, Deliveries: make(map[delivery.Key]*Delivery)}
 }
 
+// KeepContent records that non-sensitive content c, of digest d, was
+// sent, so that a later plan can show what changed since. Content kept
+// once is kept as it is.
+func (s *State) KeepContent(d delivery.Digest, c delivery.Content) {
+	if _, ok := s.Contents[d]; ok {
+		return
+	}
+	if s.Contents == nil {
+		s.Contents = make(map[delivery.Digest]delivery.Content)
+	}
+	s.Contents[d] = c
+}
+
 // Get returns the record for k, or nil.
 func (s *State) Get(k delivery.Key) *Delivery { return s.Deliveries[k] }
 

@@ -309,4 +309,54 @@ var fxPlans = []struct {
 	{"empty", func() *plans.Plan { return fxPlan() }},
 	{"rich", fxRich},
 	{"receipts", fxReceipts},
+	{"changed", fxChanged},
+}
+
+// fxSentAs makes run's deliveries prior records of content sent, kept in
+// p's PriorContents when kept is true, as the state keeps what it sends.
+func fxSentAs(p *plans.Plan, run fxRun, sent delivery.Content, kept bool) fxRun {
+	for i := range run.changes {
+		run.changes[i].Prior.Digest = sent.Digest()
+	}
+	if kept {
+		if p.PriorContents == nil {
+			p.PriorContents = map[delivery.Digest]delivery.Content{}
+		}
+		p.PriorContents[sent.Digest()] = sent
+	}
+	return run
+}
+
+// fxChanged has deliveries changed after sending: a template whose
+// recipients were sent two earlier versions, a text whose body changed,
+// one sent before the state kept contents, a sensitive one, and a
+// sensitive one sent under a digest secret since lost.
+func fxChanged() *plans.Plan {
+	p := fxPlan()
+	announce := fxMessage("announce", "", fxTemplate("v1.2.4"))
+	hello := fxMessage("hello", "", fxText("Hello, world.\nSee you at 15:00."))
+	old := fxMessage("old_text", "", fxText("Maintenance tonight"))
+	secret := fxMessage("code", "", fxText("Your code is 4711-SECRET"))
+	secret.Sensitive = true
+	k1, _ := delivery.NewDigestKey(bytes.Repeat([]byte{1}, delivery.DigestSecretSize))
+	k2, _ := delivery.NewDigestKey(bytes.Repeat([]byte{2}, delivery.DigestSecretSize))
+	secret.KeyDigest(k1)
+	lost := fxMessage("lost_code", "", fxText("Your code is 9999-SECRET"))
+	lost.Sensitive = true
+	lost.KeyDigest(k1)
+	older := fxTemplate("v1.2.2")
+	older.Params = older.Params[:1]
+	secretRun := fxChanges(secret, plans.Changed, 0, 1)
+	secretRun.changes[0].Prior.Digest = fxText("Your code is 0000-SECRET").KeyedDigest(k1)
+	lostRun := fxChanges(lost, plans.Changed, 0, 1)
+	lostRun.changes[0].Prior.Digest = fxText("Your code is 9999-SECRET").KeyedDigest(k2)
+	return planOf(p, []fxRun{
+		fxChanges(announce, plans.None, 0, 4),
+		fxSentAs(p, fxChanges(announce, plans.Changed, 4, 3), fxTemplate("v1.2.3"), true),
+		fxSentAs(p, fxChanges(announce, plans.Changed, 7, 2), older, true),
+		fxSentAs(p, fxChanges(hello, plans.Changed, 0, 25), fxText("Hello, world."), true),
+		fxSentAs(p, fxChanges(old, plans.Changed, 0, 1), fxText("Maintenance today"), false),
+		secretRun,
+		lostRun,
+	})
 }

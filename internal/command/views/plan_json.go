@@ -25,8 +25,10 @@ import (
 // 1.1 added each delivery's action_reason, a token. 1.2 added the
 // failed_after_send reason, the summary's receipt and window counts, the
 // receipt of a delivery's prior record and of a record no longer
-// declared, and a delivery's warnings.
-const PlanJSONFormatVersion = "1.2"
+// declared, and a delivery's warnings. 1.3 added content_changes: what
+// changed in each instance's content since it was sent to its deliveries
+// changed after sending.
+const PlanJSONFormatVersion = "1.3"
 
 // The plan document's parts. Every field is always present unless its tag
 // says omitempty, so that consumers need no existence checks; the schema
@@ -102,8 +104,64 @@ type (
 		Summary          plans.Summary           `json:"summary"`
 		Variables        map[string]jsonVariable `json:"variables"`
 		NoLongerDeclared []jsonRecord            `json:"no_longer_declared"`
+		ContentChanges   []jsonContentChange     `json:"content_changes"`
+	}
+
+	// jsonContentChange is what changed in one instance's content since
+	// it was sent to some of its deliveries changed after sending: once
+	// per instance and content sent, not per recipient.
+	jsonContentChange struct {
+		Address     string          `json:"address"`
+		Digest      delivery.Digest `json:"digest"`
+		PriorDigest delivery.Digest `json:"prior_digest"`
+		Deliveries  int             `json:"deliveries"`
+		Sensitive   bool            `json:"sensitive"`
+		// Recorded: the state kept what was sent, and Fields says what
+		// changed; false for sensitive content, never kept.
+		Recorded bool `json:"recorded"`
+		// OtherDigestSecret: the prior digest was keyed with another
+		// digest secret than the ledger has now.
+		OtherDigestSecret bool              `json:"other_digest_secret"`
+		Fields            []jsonFieldChange `json:"fields"`
+	}
+
+	// jsonFieldChange is one changed field; Before or After is absent for
+	// a template parameter only one side has.
+	jsonFieldChange struct {
+		Field  string  `json:"field"`
+		Before *string `json:"before,omitempty"`
+		After  *string `json:"after,omitempty"`
 	}
 )
+
+func jsonContentChanges(p *plans.Plan) []jsonContentChange {
+	out := []jsonContentChange{}
+	for i := range p.Instances {
+		ic := &p.Instances[i]
+		if ic.Summary().Changed == 0 {
+			continue
+		}
+		for _, cc := range contentChanges(p, ic) {
+			jc := jsonContentChange{
+				Address: ic.Instance.Address.String(), Digest: ic.Instance.Digest, PriorDigest: cc.prior,
+				Deliveries: cc.count, Sensitive: cc.sensitive, Recorded: cc.recorded, OtherDigestSecret: cc.foreignKey,
+				Fields: make([]jsonFieldChange, len(cc.fields)),
+			}
+			for j, f := range cc.fields {
+				jf := jsonFieldChange{Field: f.Field}
+				if f.Had {
+					jf.Before = &f.Before
+				}
+				if f.Has {
+					jf.After = &f.After
+				}
+				jc.Fields[j] = jf
+			}
+			out = append(out, jc)
+		}
+	}
+	return out
+}
 
 // PlanJSON writes p as one JSON document, described by
 // schema/plan.schema.json: format_version, the variables (sensitive ones
@@ -119,6 +177,7 @@ func PlanJSON(w io.Writer, p *plans.Plan) error {
 		Summary:          p.Summary(),
 		Variables:        make(map[string]jsonVariable, len(p.Variables)),
 		NoLongerDeclared: make([]jsonRecord, len(p.NoLongerDeclared)),
+		ContentChanges:   jsonContentChanges(p),
 	}
 	for _, v := range p.Variables {
 		jv, err := jsonVariableOf(v)

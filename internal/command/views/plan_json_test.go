@@ -294,3 +294,29 @@ func TestAppendDeliveryMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestChangedContentHidesSensitive: the diffs of changed content show
+// non-sensitive fields only; sensitive content shows as (sensitive) in
+// every view.
+func TestChangedContentHidesSensitive(t *testing.T) {
+	var text, js, md bytes.Buffer
+	p := fxChanged()
+	PlanText(&text, p, TextOptions{})
+	if err := PlanJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := PlanMarkdown(&md, p, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "json": js.String(), "markdown": md.String()} {
+		if strings.Contains(out, "SECRET") {
+			t.Errorf("the %s plan shows sensitive content:\n%s", name, out)
+		}
+		if name != "json" && !strings.Contains(out, "~ content = (sensitive)") {
+			t.Errorf("the %s plan does not mark the sensitive change", name)
+		}
+		if n := strings.Count(out, `"v1.2.3" -> "v1.2.4"`); name != "json" && n != 1 {
+			t.Errorf("the %s plan shows the change of message.announce %d times, want once", name, n)
+		}
+	}
+}

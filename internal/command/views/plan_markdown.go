@@ -78,8 +78,11 @@ type mdInstance struct {
 	refused, arrivedNot []*plans.Change
 	// outside are the sends outside the 24-hour window.
 	outside []*plans.Change
-	sum     plans.Summary
-	total   int
+	// contents are what changed in the content since it was sent to the
+	// changed deliveries.
+	contents []contentChange
+	sum      plans.Summary
+	total    int
 }
 
 func (i *mdInstance) count(a plans.Action) int { return len(i.byAction[a]) }
@@ -111,6 +114,9 @@ func mdGroup(p *plans.Plan) []*mdInstance {
 			if c.Warning == plans.OutsideWindow {
 				inst.outside = append(inst.outside, c)
 			}
+		}
+		if inst.sum.Changed > 0 {
+			inst.contents = contentChanges(p, ic)
 		}
 		out[i] = inst
 	}
@@ -464,8 +470,15 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	if n := foreignKeyed(inst.first, inst.byAction[plans.Changed]); n > 0 {
 		changedNote = " " + foreignKeyNote(n, inst.count(plans.Changed))
 	}
-	r.list(&b, inst.byAction[plans.Changed], ends, "changed after sending",
-		fmt.Sprintf("> [!CAUTION]\n> These were sent before with different content and will **not** be sent again. To send the new content, apply with %s.%s\n\n", replace, changedNote), mdPriorLine)
+	changedCallout := fmt.Sprintf("> [!CAUTION]\n> These were sent before with different content and will **not** be sent again. To send the new content, apply with %s.%s\n\n", replace, changedNote)
+	if len(inst.contents) > 0 {
+		var lines []string
+		for _, cc := range inst.contents {
+			lines = append(lines, diffLines(cc, len(inst.contents) > 1)...)
+		}
+		changedCallout += "**What changed since it was sent:**\n\n" + mdDiffFence(strings.Join(lines, "\n"))
+	}
+	r.list(&b, inst.byAction[plans.Changed], ends, "changed after sending", changedCallout, mdPriorLine)
 	r.list(&b, inst.byAction[plans.Unknown], ends, "with an unknown outcome",
 		fmt.Sprintf("> [!CAUTION]\n> These may or may not have reached their recipients, so they will **not** be sent again. Check with Kaleyra (request ids below), then apply with %s to send again those of them that did not arrive (%s sends again the unknown ones only, never those sent).\n\n", mdCode(mdAddressFlag("-replace", addr+":+NUMBER")), replaceUnknown), mdPriorLine)
 	return b.String()
@@ -602,6 +615,11 @@ func mdFence(s string) string {
 		fence += "`"
 	}
 	return fence + "text\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n\n"
+}
+
+// mdDiffFence fences diff lines so that GitHub colours their markers.
+func mdDiffFence(s string) string {
+	return strings.Replace(mdFence(s), "text\n", "diff\n", 1)
 }
 
 func mdOneLine(s string) string {

@@ -30,6 +30,7 @@ func TestPlanMarkdownGolden(t *testing.T) {
 		{"markdown_large", mdLargePlan(), MarkdownOptions{PlanFile: "plan.out"}},
 		{"markdown_rich", fxRich(), MarkdownOptions{PlanFile: "plan.out"}},
 		{"markdown_receipts", fxReceipts(), MarkdownOptions{PlanFile: "plan.out"}},
+		{"markdown_changed", fxChanged(), MarkdownOptions{PlanFile: "plan.out"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,6 +68,9 @@ type textGroup struct {
 	// foreignKey counts the changed whose digest was keyed with another
 	// digest secret.
 	foreignKey int
+	// contents are what changed in the content since it was sent to the
+	// changed deliveries.
+	contents []contentChange
 }
 
 // textPhrases renders the non-zero counts of a summary's changes: "2 to
@@ -92,6 +95,9 @@ func groupText(p *plans.Plan) []*textGroup {
 	groups := make([]*textGroup, len(p.Instances))
 	for i := range p.Instances {
 		groups[i] = groupInstance(&p.Instances[i])
+		if groups[i].counts.Changed > 0 {
+			groups[i].contents = contentChanges(p, &p.Instances[i])
+		}
 	}
 	return groups
 }
@@ -400,7 +406,7 @@ func (r *textRenderer) warnings(groups []*textGroup, sum plans.Summary) {
 			}
 		}
 		r.replaceHint(groups, func(g *textGroup) []*plans.Change { return g.changed })
-		r.warningList(groups, func(g *textGroup) (int, []*plans.Change) { return g.counts.Changed, g.changed }, "~", ansiYellow)
+		r.changedList(groups)
 	}
 	if n := sum.Unknown; n > 0 {
 		r.block()
@@ -519,6 +525,44 @@ func (r *textRenderer) warningList(groups []*textGroup, list func(*textGroup) (i
 			r.printf("      ... and %d more\n", more)
 		}
 	}
+}
+
+// changedList prints, per instance, what changed in its content since it
+// was sent, once, then the first few changed deliveries.
+func (r *textRenderer) changedList(groups []*textGroup) {
+	for _, g := range groups {
+		n := g.counts.Changed
+		if n == 0 {
+			continue
+		}
+		r.printf("    %s: %d\n", g.addr, n)
+		for _, cc := range g.contents {
+			for _, line := range diffLines(cc, len(g.contents) > 1) {
+				if line[0] == '#' {
+					r.printf("        %s\n", line)
+					continue
+				}
+				r.printf("        %s%s\n", r.styled(diffStyle(line[0]), line[:1]), textEscape(line[1:]))
+			}
+		}
+		for _, c := range g.changed {
+			r.printf("      %s %s%s\n", r.styled(ansiYellow, "~"), c.Recipient, textPriorError(c.Prior))
+		}
+		if more := n - len(g.changed); more > 0 {
+			r.printf("      ... and %d more\n", more)
+		}
+	}
+}
+
+// diffStyle colours a diff line's marker as Terraform does.
+func diffStyle(mark byte) string {
+	switch mark {
+	case '+':
+		return ansiGreen
+	case '-':
+		return ansiRed
+	}
+	return ansiYellow
 }
 
 // textPriorError is "  (E13009: to number invalid)" for a record with an error.
