@@ -688,6 +688,9 @@ func readRevs(src rowSource, rows []states.Delivery, sql string, args []any) ([]
 	if err := res.Err(); err != nil {
 		return nil, err
 	}
+	if n == 0 && len(rows) > 0 {
+		return nil, errNoneClaimed
+	}
 	if n != len(rows) {
 		return nil, fmt.Errorf("an upsert of %d rows returned %d", len(rows), n)
 	}

@@ -93,10 +93,10 @@ func (p *Postgres) OpenJournal(s *states.State) (Journal, error) {
 // Records are written with group commit: a Record call queues its
 // records; whichever caller finds no write in progress becomes the
 // leader and writes everything queued, from every caller, in one round
-// trip and one transaction: the outcomes as one upsert over arrays, the
-// claims as one conditional statement over arrays. While it waits for
-// the server, more callers queue up behind it, so the round trips grow
-// with the batches of concurrent callers, not with the records.
+// trip and one transaction, usually as one upsert over arrays that writes
+// the outcomes and, conditionally, the claims. While it waits for the
+// server, more callers queue up behind it, so the round trips grow with
+// the batches of concurrent callers, not with the records.
 type pgJournal struct {
 	p     *Postgres
 	claim string
@@ -192,12 +192,13 @@ func (j *pgJournal) Close() error {
 }
 
 // pgStep is one statement's worth of a commit: rows of distinct keys,
-// all claims or all outcomes.
+// claims and outcomes.
 type pgStep struct {
-	claims bool
-	rows   []states.Delivery
-	// revs are the revs the claims expect (0: no row yet).
+	rows []states.Delivery
+	// revs are the revs the rows' claims expect (0: no row yet).
 	revs []int64
+	// claims counts the rows in flight.
+	claims int
 }
 
 // writeCalls writes calls in one round trip, or, when a claim among them
@@ -235,10 +236,10 @@ func (p *Postgres) writeCalls(calls []*pgCall, claim string) {
 	}
 }
 
-// plan orders the records of calls into steps: a record joins the last
-// step of its kind unless its key was written there or after, so that a
-// commit is usually two statements (outcomes, then claims) whatever the
-// number of callers, and each key's records still apply in their order.
+// plan orders the records of calls into steps, each one statement: a
+// record joins the last step unless its key is written there already, so
+// that a commit is usually one statement whatever the number of callers,
+// and each key's records still apply in their order.
 func (p *Postgres) plan(calls []*pgCall) []*pgStep {
 	n := 0
 	for _, c := range calls {
@@ -250,33 +251,26 @@ func (p *Postgres) plan(calls []*pgCall) []*pgStep {
 	}
 	keys := make(map[delivery.Key]keyState, n)
 	var steps []*pgStep
-	open := [2]int{-1, -1} // the last step of outcomes, of claims
 	for _, c := range calls {
 		for i := range c.rows {
 			d := &c.rows[i]
-			kind := 0
-			if d.Status == InFlight {
-				kind = 1
-			}
-			at := open[kind]
 			ks, seen := keys[d.Key]
-			if at < 0 || (seen && ks.step >= at) {
-				steps = append(steps, &pgStep{claims: kind == 1})
-				at = len(steps) - 1
-				open[kind] = at
+			if len(steps) == 0 || (seen && ks.step == len(steps)-1) {
+				steps = append(steps, &pgStep{})
 			}
 			if !seen {
 				ks.rev = p.known[d.Key].rev
 			}
-			s := steps[at]
+			s := steps[len(steps)-1]
 			s.rows = append(s.rows, *d)
-			if s.claims {
-				s.revs = append(s.revs, ks.rev)
+			s.revs = append(s.revs, ks.rev)
+			if d.Status == InFlight {
+				s.claims++
 			}
 			// An outcome's write moves the rev on by one too, unless
 			// another run wrote the row meanwhile; then the claim that
 			// expects this rev fails, which is the safe way to be wrong.
-			keys[d.Key] = keyState{step: at, rev: ks.rev + 1}
+			keys[d.Key] = keyState{step: len(steps) - 1, rev: ks.rev + 1}
 		}
 	}
 	return steps
@@ -291,36 +285,31 @@ func (p *Postgres) writeSteps(ctx context.Context, conn *pgx.Conn, steps []*pgSt
 	type chunk struct {
 		step     *pgStep
 		from, to int
+		claims   int
 	}
 	var chunks []chunk
-	claims := false
+	claims := 0
 	for _, s := range steps {
 		for from := 0; from < len(s.rows); from += upsertChunk {
-			to := min(from+upsertChunk, len(s.rows))
-			if s.claims {
-				claims = true
-				batch.Queue(claimSQL(table), claimArgs(p.cfg.StateName, s.rows[from:to], s.revs[from:to], claim)...)
-			} else {
-				batch.Queue(upsertSQL(table), upsertArgs(p.cfg.StateName, s.rows[from:to], claim)...)
+			c := chunk{step: s, from: from, to: min(from+upsertChunk, len(s.rows))}
+			for r := c.from; r < c.to; r++ {
+				if s.rows[r].Status == InFlight {
+					c.claims++
+				}
 			}
-			chunks = append(chunks, chunk{s, from, to})
+			claims += c.claims
+			batch.Queue(recordSQL(table), recordArgs(p.cfg.StateName, s.rows[c.from:c.to], s.revs[c.from:c.to], claim, c.claims)...)
+			chunks = append(chunks, c)
 		}
 	}
 	what := "recording sends"
-	if claims {
+	if claims > 0 {
 		what = "recording sends in flight"
 	}
 	br := conn.SendBatch(ctx, batch)
 	newRevs := make([][]int64, len(chunks))
 	var err error
 	for i, c := range chunks {
-		if c.step.claims {
-			var n int64
-			if err = br.QueryRow().Scan(&n); err != nil {
-				break
-			}
-			continue
-		}
 		if newRevs[i], err = readRevs(batchRows{br}, c.step.rows[c.from:c.to], "", nil); err != nil {
 			break
 		}
@@ -329,7 +318,7 @@ func (p *Postgres) writeSteps(ctx context.Context, conn *pgx.Conn, steps []*pgSt
 		err = cerr
 	}
 	if err != nil {
-		if claimLost(err) {
+		if claimLost(err) || errors.Is(err, errNoneClaimed) {
 			return p.lostClaims(ctx, conn, steps)
 		}
 		return p.fail(what, err)
@@ -337,13 +326,7 @@ func (p *Postgres) writeSteps(ctx context.Context, conn *pgx.Conn, steps []*pgSt
 	for i, c := range chunks {
 		for r := c.from; r < c.to; r++ {
 			d := &c.step.rows[r]
-			rev := int64(0)
-			if c.step.claims {
-				rev = c.step.revs[r] + 1
-			} else {
-				rev = newRevs[i][r-c.from]
-			}
-			p.known[d.Key] = knownRow{rev: rev, sum: hashRow(p.seed, d)}
+			p.known[d.Key] = knownRow{rev: newRevs[i][r-c.from], sum: hashRow(p.seed, d)}
 		}
 	}
 	return nil
@@ -353,46 +336,53 @@ func (p *Postgres) writeSteps(ctx context.Context, conn *pgx.Conn, steps []*pgSt
 // row it was given could be claimed.
 const claimLostMark = "herald: claims lost"
 
-// claimSQL is the claim of rows over arrays. Each row is written only
-// when it is still at the rev the claim expects: inserted when it expects
-// none and there is none, updated when its rev is the one expected. When
-// fewer rows were written than given, the statement fails (a cast of
-// text that is no number, the one way plain SQL has to raise), which
-// undoes it and the rest of its transaction: claims are all or none.
-func claimSQL(table string) string {
-	return `WITH u AS (
-			SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+// recordSQL writes a step's rows over arrays in one upsert, which finds
+// each row by the primary key's index whatever the planner knows of the
+// table. Outcomes are written whatever the row holds. A claim (a row in
+// flight) is written only when the row is still at the rev the claim
+// expects, which rides in the rev column: a row expected absent is
+// inserted with rev 1, and one found is left alone; a row expected at rev
+// r is updated to r+1 only when its rev is r, and when it is gone it is
+// inserted with rev -r, which herald never writes. So the claims written
+// are the rows in flight returned with a positive rev; when they are
+// fewer than $20, the statement fails (a cast of text that is no number,
+// the one way plain SQL has to raise), which undoes it and the rest of
+// its transaction: a commit's claims are all or none. It returns each
+// row's key and new rev.
+func recordSQL(table string) string {
+	return `WITH w AS (
+			INSERT INTO ` + table + ` (state_name, ` + deliveryColumns + `, rev, claim)
+			SELECT $1, channel, sender, recipient, ref, ref1, ref2, address, digest, status, request_id, message_id,
+				error_code, error_text, attempts, first_attempt_at, updated_at,
+				CASE WHEN status <> 'in_flight' OR expected = 0 THEN 1 ELSE -expected END, $19
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 				$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
 				$15::int4[], $16::timestamptz[], $17::timestamptz[], $18::int8[])
 			AS u(channel, sender, recipient, ref, ref1, ref2, address, digest, status, request_id, message_id,
-				error_code, error_text, attempts, first_attempt_at, updated_at, rev)
-		), ins AS (
-			INSERT INTO ` + table + ` (state_name, ` + deliveryColumns + `, rev, claim)
-			SELECT $1, channel, sender, recipient, ref, ref1, ref2, address, digest, status, request_id, message_id,
-				error_code, error_text, attempts, first_attempt_at, updated_at, 1, $19
-			FROM u WHERE u.rev = 0
-			ON CONFLICT DO NOTHING
-			RETURNING 1
-		), upd AS (
-			UPDATE ` + table + ` AS d SET address = u.address, digest = u.digest, status = u.status,
-				request_id = u.request_id, message_id = u.message_id, error_code = u.error_code,
-				error_text = u.error_text, attempts = u.attempts, first_attempt_at = u.first_attempt_at,
-				updated_at = u.updated_at, rev = d.rev + 1, claim = $19
-			FROM u
-			WHERE u.rev > 0 AND d.state_name = $1 AND d.channel = u.channel AND d.sender = u.sender
-				AND d.recipient = u.recipient AND d.ref = u.ref AND d.ref1 = u.ref1 AND d.ref2 = u.ref2
-				AND d.rev = u.rev
-			RETURNING 1
+				error_code, error_text, attempts, first_attempt_at, updated_at, expected)
+			ON CONFLICT (state_name, channel, sender, recipient, ref, ref1, ref2) DO UPDATE SET
+				address = EXCLUDED.address, digest = EXCLUDED.digest, status = EXCLUDED.status,
+				request_id = EXCLUDED.request_id, message_id = EXCLUDED.message_id,
+				error_code = EXCLUDED.error_code, error_text = EXCLUDED.error_text,
+				attempts = EXCLUDED.attempts, first_attempt_at = EXCLUDED.first_attempt_at,
+				updated_at = EXCLUDED.updated_at, rev = ` + table + `.rev + 1, claim = EXCLUDED.claim
+			WHERE EXCLUDED.status <> 'in_flight' OR (EXCLUDED.rev < 0 AND ` + table + `.rev = -EXCLUDED.rev)
+			RETURNING channel, sender, recipient, ref, ref1, ref2, status, rev
+		), c AS (
+			SELECT count(*) FILTER (WHERE status = 'in_flight' AND rev > 0) AS n FROM w
 		)
-		SELECT CASE WHEN n = cardinality($2::text[]) THEN n
-			ELSE ('` + claimLostMark + `: ' || (cardinality($2::text[]) - n))::bigint END
-		FROM (SELECT (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) AS n) AS c`
+		SELECT channel, sender, recipient, ref, ref1, ref2,
+			CASE WHEN c.n = $20 THEN rev ELSE ('` + claimLostMark + `: ' || ($20 - c.n))::bigint END
+		FROM w, c`
 }
 
-func claimArgs(state string, rows []states.Delivery, revs []int64, claim string) []any {
-	args := columnArgs(state, rows)
-	return append(args, revs, claim)
+func recordArgs(state string, rows []states.Delivery, revs []int64, claim string, claims int) []any {
+	return append(columnArgs(state, rows), revs, claim, int64(claims))
 }
+
+// errNoneClaimed is readRevs' error when a statement returned no rows:
+// claims lost and nothing else written, so nothing raised.
+var errNoneClaimed = errors.New("no row written")
 
 // claimLost reports whether err is the claim statement's own failure.
 func claimLost(err error) bool {
@@ -402,17 +392,21 @@ func claimLost(err error) bool {
 
 // lostClaims finds which claims of steps failed, for the error: the rows
 // whose rev is not the one their claim expected. The claims were undone;
-// this reads only.
+// this reads only. A key written earlier in the same steps is not looked
+// at: what its claim expected rested on a write that was undone too.
 func (p *Postgres) lostClaims(ctx context.Context, conn *pgx.Conn, steps []*pgStep) error {
 	batch := &pgx.Batch{}
 	var asked []delivery.Key
 	var expect []int64
+	seen := make(map[delivery.Key]bool)
 	for _, s := range steps {
-		if !s.claims {
-			continue
-		}
 		for i := range s.rows {
 			k := s.rows[i].Key
+			first := !seen[k]
+			seen[k] = true
+			if !first || s.rows[i].Status != InFlight {
+				continue
+			}
 			batch.Queue("SELECT rev FROM "+p.table("deliveries")+" WHERE state_name = $1 AND channel = $2 AND sender = $3 AND recipient = $4 AND ref = $5 AND ref1 = $6 AND ref2 = $7",
 				p.cfg.StateName, k.Channel, k.Sender, k.Recipient, k.Ref, k.Ref1, k.Ref2)
 			asked = append(asked, k)
@@ -442,8 +436,8 @@ func (p *Postgres) lostClaims(ctx context.Context, conn *pgx.Conn, steps []*pgSt
 		// Lost, then the row went back to the rev expected (deleted and
 		// written again): still not this run's to send.
 		for _, s := range steps {
-			if s.claims {
-				for i := range s.rows {
+			for i := range s.rows {
+				if s.rows[i].Status == InFlight {
 					keys = append(keys, s.rows[i].Key)
 				}
 			}

@@ -332,3 +332,73 @@ func TestPostgresLostClaimAmongConcurrentRecords(t *testing.T) {
 		}
 	}
 }
+
+// Claims of rows that exist (a failed delivery sent again) expect the rev
+// read: a row another run has claimed since, or one removed since, is
+// not claimed, and the call writes nothing.
+func TestPostgresClaimsOfKnownRows(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	cfg := statemgr.PostgresConfig{ConnStr: dsn, Schema: newSchema()}
+	seed := newPostgres(t, cfg)
+	s, err := seed.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= 3; n++ {
+		r := record(n, states.Failed)
+		s.Set(&r)
+	}
+	if err := seed.Write(s); err != nil {
+		t.Fatal(err)
+	}
+	a, b := newPostgres(t, cfg), newPostgres(t, cfg)
+	sa, err := a.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, err := a.OpenJournal(sa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := b.OpenJournal(sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ja.Record(record(1, statemgr.InFlight)); err != nil {
+		t.Fatalf("claiming a failed delivery: %v", err)
+	}
+	var ce *statemgr.ClaimError
+	if err := jb.Record(record(2, statemgr.InFlight), record(1, statemgr.InFlight)); !errors.As(err, &ce) || len(ce.Keys) != 1 || ce.Keys[0] != record(1, "").Key {
+		t.Fatalf("claiming a row the other run claimed since: got %v, want a ClaimError naming delivery 1", err)
+	}
+	// Delivery 3 is removed (state rm) after b read it.
+	s, err = seed.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(s.Deliveries, record(3, "").Key)
+	if err := seed.Write(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := jb.Record(record(3, statemgr.InFlight)); !errors.As(err, &ce) {
+		t.Fatalf("claiming a row removed since it was read: got %v, want a ClaimError", err)
+	}
+	got, err := newPostgres(t, cfg).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.Get(record(3, "").Key); d != nil {
+		t.Errorf("the failed claim of a removed row left %+v", d)
+	}
+	if d := got.Get(record(2, "").Key); d == nil || d.Status != states.Failed {
+		t.Errorf("delivery 2, whose call failed whole, is %+v; want it failed as before", d)
+	}
+	// b's own claims of rows no one touched still succeed.
+	if err := jb.Record(record(2, statemgr.InFlight)); err != nil {
+		t.Errorf("claiming an untouched failed delivery: %v", err)
+	}
+}
