@@ -65,6 +65,15 @@ const (
 	NotSent ReceiptStatus = "not-sent"
 )
 
+// KnownReceiptStatus reports whether s is one of the statuses above.
+func KnownReceiptStatus(s ReceiptStatus) bool {
+	switch s {
+	case Accepted, Delivered, Read, ReceiptFailed, NotSent:
+		return true
+	}
+	return false
+}
+
 // Receipt is the strongest status the callbacks reported for a delivery.
 type Receipt struct {
 	Status    ReceiptStatus `json:"status"`

@@ -45,6 +45,7 @@ type decoder struct {
 		channel, sender, ref, ref1, ref2   string
 		address, digest, status, requestID string
 		errorCode, errorText               string
+		receiptStatus                      string
 	}
 }
 
@@ -359,6 +360,7 @@ const (
 	fieldAttempts
 	fieldFirstAttempt
 	fieldUpdated
+	fieldReceipt
 
 	requiredFields = fieldKey | fieldAddress | fieldDigest | fieldStatus | fieldAttempts | fieldFirstAttempt | fieldUpdated
 )
@@ -366,6 +368,7 @@ const (
 var deliveryFieldNames = []string{
 	"key", "address", "digest", "status", "request_id", "message_id",
 	"error_code", "error_text", "attempts", "first_attempt_at", "updated_at",
+	"receipt",
 }
 
 // delivery reads one delivery record into out. validStatus says which
@@ -421,6 +424,10 @@ func (d *decoder) delivery(out *states.Delivery, validStatus func(states.Status)
 		case "updated_at":
 			bit = fieldUpdated
 			out.UpdatedAt, err = d.time()
+		case "receipt":
+			bit = fieldReceipt
+			out.Receipt = new(states.Receipt)
+			err = d.receipt(out.Receipt)
 		default:
 			return d.errorAt(namePos, "unknown field %q in a delivery", name)
 		}
@@ -530,4 +537,121 @@ func firstField(set int, names []string) string {
 		}
 	}
 	return "?"
+}
+
+const (
+	receiptStatus = 1 << iota
+	receiptErrorCode
+	receiptErrorText
+	receiptAt
+
+	requiredReceiptFields = receiptStatus | receiptAt
+)
+
+var receiptFieldNames = []string{"status", "error_code", "error_text", "at"}
+
+// receipt reads what the delivery callbacks reported of a delivery.
+func (d *decoder) receipt(out *states.Receipt) error {
+	start := d.pos
+	var seen int
+	err := d.object("a receipt object", func(name []byte, namePos int) error {
+		var bit int
+		var err error
+		switch string(name) {
+		case "status":
+			bit = receiptStatus
+			pos := d.pos
+			var s string
+			s, err = d.internedStr(&d.last.receiptStatus)
+			out.Status = states.ReceiptStatus(s)
+			if err == nil && !states.KnownReceiptStatus(out.Status) {
+				err = d.errorAt(pos, "unknown receipt status %q", s)
+			}
+		case "error_code":
+			bit = receiptErrorCode
+			out.ErrorCode, err = d.internedStr(&d.last.errorCode)
+		case "error_text":
+			bit = receiptErrorText
+			out.ErrorText, err = d.internedStr(&d.last.errorText)
+		case "at":
+			bit = receiptAt
+			out.At, err = d.time()
+		default:
+			return d.errorAt(namePos, "unknown field %q in a receipt", name)
+		}
+		if seen&bit != 0 {
+			return d.errorAt(namePos, "field %q appears twice in a receipt", receiptFieldNames[bits.TrailingZeros(uint(bit))])
+		}
+		seen |= bit
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if missing := requiredReceiptFields &^ seen; missing != 0 {
+		return d.errorAt(start, "receipt has no %q field", firstField(missing, receiptFieldNames))
+	}
+	return nil
+}
+
+const (
+	inboundSender = 1 << iota
+	inboundRecipient
+	inboundAt
+
+	requiredInboundFields = inboundSender | inboundRecipient | inboundAt
+)
+
+var inboundFieldNames = []string{"sender", "recipient", "at"}
+
+// inbound reads one conversation into st.Inbound.
+func (d *decoder) inbound(st *states.State) error {
+	start := d.pos
+	var (
+		seen int
+		k    states.InboundKey
+		at   time.Time
+	)
+	err := d.object("an inbound object", func(name []byte, namePos int) error {
+		var bit int
+		var err error
+		switch string(name) {
+		case "sender":
+			bit = inboundSender
+			pos := d.pos
+			if k.Sender, err = d.internedStr(&d.last.sender); err == nil && !IsE164(k.Sender) {
+				err = d.numberError(pos, "sender", k.Sender)
+			}
+		case "recipient":
+			bit = inboundRecipient
+			pos := d.pos
+			if k.Recipient, err = d.plainStr(); err == nil && !IsE164(k.Recipient) {
+				err = d.numberError(pos, "recipient", k.Recipient)
+			}
+		case "at":
+			bit = inboundAt
+			at, err = d.time()
+		default:
+			return d.errorAt(namePos, "unknown field %q in an inbound conversation", name)
+		}
+		if seen&bit != 0 {
+			return d.errorAt(namePos, "field %q appears twice in an inbound conversation", inboundFieldNames[bits.TrailingZeros(uint(bit))])
+		}
+		seen |= bit
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if missing := requiredInboundFields &^ seen; missing != 0 {
+		return d.errorAt(start, "inbound conversation has no %q field", firstField(missing, inboundFieldNames))
+	}
+	if st.Inbound == nil {
+		st.Inbound = make(map[states.InboundKey]time.Time)
+	}
+	if _, dup := st.Inbound[k]; dup {
+		return d.errorAt(start, "the conversation of %s with %s appears twice", k.Recipient, k.Sender)
+	}
+	st.Inbound[k] = at
+	return nil
 }

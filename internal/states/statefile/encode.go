@@ -1,7 +1,9 @@
 package statefile
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +43,48 @@ func AppendDelivery(dst []byte, d *states.Delivery) []byte {
 	dst = appendTime(dst, d.FirstSent)
 	dst = append(dst, `,"updated_at":`...)
 	dst = appendTime(dst, d.UpdatedAt)
+	if r := d.Receipt; r != nil {
+		dst = append(dst, `,"receipt":{"status":`...)
+		dst = appendString(dst, string(r.Status))
+		dst = appendOptional(dst, `,"error_code":`, r.ErrorCode)
+		dst = appendOptional(dst, `,"error_text":`, r.ErrorText)
+		dst = append(dst, `,"at":`...)
+		dst = appendTime(dst, r.At)
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
+// inboundEntry is one conversation of State.Inbound, for writing in order.
+type inboundEntry struct {
+	key states.InboundKey
+	at  time.Time
+}
+
+// sortedInbound orders the conversations by sender, then recipient, so
+// that the file diffs well.
+func sortedInbound(m map[states.InboundKey]time.Time) []inboundEntry {
+	out := make([]inboundEntry, 0, len(m))
+	for k, at := range m {
+		out = append(out, inboundEntry{k, at})
+	}
+	slices.SortFunc(out, func(a, b inboundEntry) int {
+		if c := strings.Compare(a.key.Sender, b.key.Sender); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key.Recipient, b.key.Recipient)
+	})
+	return out
+}
+
+// appendInbound appends one conversation as compact JSON.
+func appendInbound(dst []byte, k states.InboundKey, at time.Time) []byte {
+	dst = append(dst, `{"sender":`...)
+	dst = appendString(dst, k.Sender)
+	dst = append(dst, `,"recipient":`...)
+	dst = appendString(dst, k.Recipient)
+	dst = append(dst, `,"at":`...)
+	dst = appendTime(dst, at)
 	return append(dst, '}')
 }
 

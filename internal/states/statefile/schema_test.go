@@ -47,6 +47,7 @@ func TestWriteOutputMatchesSchema(t *testing.T) {
 	unknown.Key.Ref2 = tricky[4]
 	s.Set(failed)
 	s.Set(unknown)
+	withReceipts(s)
 	for name, st := range map[string]*states.State{"campaign": s, "empty": states.New("abc")} {
 		var buf bytes.Buffer
 		if err := Write(&buf, st); err != nil {
@@ -70,7 +71,7 @@ func TestSchemaRejects(t *testing.T) {
 	for name, doc := range map[string]string{
 		"in-flight status": strings.Replace(good, `"status":"sent"`, `"status":"in_flight"`, 1),
 		"unknown field":    strings.Replace(good, `"attempts":1`, `"attempts":1,"colour":"red"`, 1),
-		"newer version":    strings.Replace(good, `"version": 1`, `"version": 2`, 1),
+		"newer version":    strings.Replace(good, `"version": 2`, `"version": 3`, 1),
 		"missing digest":   strings.Replace(good, `"digest":`, `"digest_":`, 1),
 		"bad number":       strings.Replace(good, `"recipient":"+1202`, `"recipient":"1202`, 1),
 		"bad time":         strings.Replace(good, `"updated_at":"2026`, `"updated_at":"yesterday 2026`, 1),

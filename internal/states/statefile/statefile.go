@@ -14,11 +14,19 @@
 //	  "deliveries": [
 //	    {"key":{"channel":"whatsapp","sender":"+12025550100",...},"address":"message.announce",...},
 //	    ...
+//	  ],
+//	  "inbound": [
+//	    {"sender":"+12025550100","recipient":"+12025550123","at":"2026-01-02T15:04:05Z"},
+//	    ...
 //	  ]
 //	}
 //
 // with one delivery per line, ordered by address then key, so that the file
-// reads well, diffs well and greps well.
+// reads well, diffs well and greps well. "inbound", when the conversations
+// herald heard of are none, is left out.
+//
+// Version 2 added a delivery's "receipt" and the top-level "inbound";
+// version 1 files, which have neither, are still read.
 package statefile
 
 import (
@@ -32,8 +40,9 @@ import (
 	"github.com/heraldhq/herald/internal/states"
 )
 
-// Version is the state file format version this herald reads and writes.
-const Version = 1
+// Version is the state file format version this herald writes. It reads
+// every version from 1 up to it.
+const Version = 2
 
 // MaxSerial is the largest serial a state file or journal may hold: JSON
 // readers that hold numbers as int64 or float64, and a bigint column, lose
@@ -50,7 +59,7 @@ func (e *VersionError) Error() string {
 	if e.Version > Version {
 		return fmt.Sprintf("the state file has format version %d, but this herald only knows version %d; upgrade herald to read it", e.Version, Version)
 	}
-	return fmt.Sprintf("the state file has format version %d, which no herald writes; this herald reads version %d", e.Version, Version)
+	return fmt.Sprintf("the state file has format version %d, which no herald writes; this herald reads versions 1 to %d", e.Version, Version)
 }
 
 // Read decodes a state file.
@@ -79,7 +88,7 @@ func Parse(data []byte) (*states.State, error) {
 			// herald" would send them the wrong way.
 			return nil, fmt.Errorf("this is a Terraform state file (written by Terraform %s), not herald's: herald keeps its own ledger of deliveries. Move this file back to where Terraform reads it, or point the herald block's state_path at a file of herald's own", *probe.TerraformVersion)
 		}
-		if json.Unmarshal(data, &probe) == nil && probe.Version != nil && *probe.Version != Version {
+		if json.Unmarshal(data, &probe) == nil && probe.Version != nil && (*probe.Version < 1 || *probe.Version > Version) {
 			return nil, &VersionError{Version: *probe.Version}
 		}
 		return nil, err
@@ -112,7 +121,7 @@ func parse(data []byte) (*states.State, error) {
 			if err != nil {
 				return err
 			}
-			if v != Version {
+			if v < 1 || v > Version {
 				d.pos = pos
 				return &VersionError{Version: v}
 			}
@@ -154,6 +163,10 @@ func parse(data []byte) (*states.State, error) {
 					return d.errorAt(pos, "the delivery %s appears twice", rec.Key)
 				}
 				return nil
+			})
+		case "inbound":
+			return d.array("a list of inbound conversations", func() error {
+				return d.inbound(st)
 			})
 		default:
 			return d.errorAt(namePos, "unknown field %q in the state", field)
@@ -219,7 +232,19 @@ func Write(w io.Writer, s *states.State) error {
 	if len(s.Deliveries) > 0 {
 		buf = append(buf, "\n  "...)
 	}
-	buf = append(buf, "]\n}\n"...)
+	buf = append(buf, ']')
+	if len(s.Inbound) > 0 {
+		buf = append(buf, ",\n  \"inbound\": ["...)
+		for i, c := range sortedInbound(s.Inbound) {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, "\n    "...)
+			buf = appendInbound(buf, c.key, c.at)
+		}
+		buf = append(buf, "\n  ]"...)
+	}
+	buf = append(buf, "\n}\n"...)
 	if _, err := bw.Write(buf); err != nil {
 		return err
 	}

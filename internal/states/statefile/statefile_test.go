@@ -56,6 +56,59 @@ func campaign(messages, recipients int) *states.State {
 	return s
 }
 
+// withReceipts gives some of s's sent deliveries a receipt, one of each
+// status, and s two conversations.
+func withReceipts(s *states.State) {
+	statuses := []states.Receipt{
+		{Status: states.Read, At: t0.Add(time.Minute)},
+		{Status: states.Delivered, At: t0.Add(2 * time.Minute)},
+		{Status: states.ReceiptFailed, ErrorCode: "131026", ErrorText: "Message undeliverable", At: t0.Add(3 * time.Minute)},
+		{Status: states.NotSent, At: t0.Add(4 * time.Minute)},
+		{Status: states.Accepted, At: t0.Add(5 * time.Minute)},
+	}
+	i := 0
+	for _, d := range s.Sorted() {
+		if d.Status != states.Sent || i == len(statuses) {
+			continue
+		}
+		r := statuses[i]
+		d.Receipt = &r
+		i++
+	}
+	s.Inbound = map[states.InboundKey]time.Time{
+		{Sender: "+12025550100", Recipient: "+12020000001"}: t0.Add(-time.Hour),
+		{Sender: "+12025550100", Recipient: "+12020000000"}: t0.Add(-2 * time.Hour),
+	}
+}
+
+// TestReadVersion1 reads a file written before receipts: version 1, with
+// neither receipts nor conversations.
+func TestReadVersion1(t *testing.T) {
+	v1 := `{"version":1,"lineage":"l","serial":3,"deliveries":[` +
+		`{"key":{"channel":"whatsapp","sender":"+12025550100","recipient":"+12025550123","ref":"r"},` +
+		`"address":"message.a","digest":"` + strings.Repeat("0", 64) + `","status":"sent","attempts":1,` +
+		`"first_attempt_at":"2026-01-02T15:04:05Z","updated_at":"2026-01-02T15:04:05Z"}]}`
+	s, err := Parse([]byte(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Deliveries) != 1 || s.Inbound != nil {
+		t.Fatalf("got %d deliveries and inbound %v, want 1 and none", len(s.Deliveries), s.Inbound)
+	}
+	for _, d := range s.Deliveries {
+		if d.Receipt != nil {
+			t.Errorf("a version 1 record read with receipt %+v", d.Receipt)
+		}
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"version": 2`) {
+		t.Errorf("a version 1 state is written back as version 2; got\n%s", buf.String())
+	}
+}
+
 // tricky holds strings that exercise every escaping rule.
 var tricky = []string{
 	"plain",
@@ -81,6 +134,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		d.ErrorText = str
 		s.Set(d)
 	}
+	withReceipts(s)
 	var buf bytes.Buffer
 	if err := Write(&buf, s); err != nil {
 		t.Fatal(err)
@@ -110,6 +164,7 @@ func TestWriteGolden(t *testing.T) {
 	d.Status, d.ErrorCode, d.ErrorText = states.Unknown, "INTERRUPTED", "herald was interrupted"
 	d.MessageID = ""
 	s.Set(d)
+	withReceipts(s)
 	var buf bytes.Buffer
 	if err := Write(&buf, s); err != nil {
 		t.Fatal(err)
@@ -134,7 +189,7 @@ func TestWriteEmptyState(t *testing.T) {
 	if err := Write(&buf, states.New("abc")); err != nil {
 		t.Fatal(err)
 	}
-	want := "{\n  \"version\": 1,\n  \"lineage\": \"abc\",\n  \"serial\": 0,\n  \"deliveries\": []\n}\n"
+	want := "{\n  \"version\": 2,\n  \"lineage\": \"abc\",\n  \"serial\": 0,\n  \"deliveries\": []\n}\n"
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
@@ -248,9 +303,18 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty file", "", "line 1, column 1: unexpected end of file; expected the state object"},
 		{"not an object", "[]", `line 1, column 1: unexpected '['; expected the state object`},
-		{"newer version", `{"version": 2, "lineage": "l", "serial": 1, "deliveries": [{"new_field": true}]}`,
-			"format version 2, but this herald only knows version 1; upgrade herald"},
-		{"version after an unknown v2 field", `{"deliveries": [{"new_field": true}], "version": 2}`, "format version 2"},
+		{"newer version", `{"version": 3, "lineage": "l", "serial": 1, "deliveries": [{"new_field": true}]}`,
+			"format version 3, but this herald only knows version 2; upgrade herald"},
+		{"version after an unknown v3 field", `{"deliveries": [{"new_field": true}], "version": 3}`, "format version 3"},
+		{"version 0", `{"version": 0}`, "format version 0, which no herald writes; this herald reads versions 1 to 2"},
+		{"unknown receipt status", `{"version":2,"lineage":"l","serial":0,"deliveries":[{"receipt":{"status":"lost"}}]}`, `unknown receipt status "lost"`},
+		{"receipt without time", `{"version":2,"lineage":"l","serial":0,"deliveries":[{"receipt":{"status":"read"}}]}`, `receipt has no "at" field`},
+		{"unknown receipt field", `{"version":2,"lineage":"l","serial":0,"deliveries":[{"receipt":{"body":"hi"}}]}`, `unknown field "body" in a receipt`},
+		{"inbound not E.164", `{"version":2,"lineage":"l","serial":0,"deliveries":[],"inbound":[{"sender":"+12025550100","recipient":"0044 7700"}]}`, `the recipient "0044 7700" is not an E.164 number`},
+		{"inbound twice", `{"version":2,"lineage":"l","serial":0,"deliveries":[],"inbound":[` +
+			`{"sender":"+12025550100","recipient":"+12025550123","at":"2026-01-02T15:04:05Z"},` +
+			`{"sender":"+12025550100","recipient":"+12025550123","at":"2026-01-03T15:04:05Z"}]}`, `appears twice`},
+		{"inbound without time", `{"version":2,"lineage":"l","serial":0,"deliveries":[],"inbound":[{"sender":"+12025550100","recipient":"+12025550123"}]}`, `inbound conversation has no "at" field`},
 		{"version zero", `{"version": 0}`, "format version 0, which no herald writes"},
 		{"truncated", doc(rec)[:120], "unexpected end of file"},
 		{"bad JSON with line", doc(rec, "{"+key+",,}"), `line 7, column 72: unexpected ','; expected a field name in double quotes`},
