@@ -107,10 +107,18 @@ func TestFold(t *testing.T) {
 			result: FoldResult{Settled: 1, Matched: 1},
 		},
 		{
-			name:   "an event of another sender does not settle",
-			events: []Event{func() Event { e := about(status("m2", states.Read, 1), "+12025550102"); e.Sender = "+12025550199"; return e }()},
-			want:   map[string]states.Delivery{"+12025550102": {Status: states.Unknown, ErrorCode: "STOPPED_IN_FLIGHT"}},
-			result: FoldResult{Unmatched: []Event{func() Event { e := about(status("m2", states.Read, 1), "+12025550102"); e.Sender = "+12025550199"; return e }()}},
+			name: "an event of another sender does not settle",
+			events: []Event{func() Event {
+				e := about(status("m2", states.Read, 1), "+12025550102")
+				e.Sender = "+12025550199"
+				return e
+			}()},
+			want: map[string]states.Delivery{"+12025550102": {Status: states.Unknown, ErrorCode: "STOPPED_IN_FLIGHT"}},
+			result: FoldResult{Unmatched: []Event{func() Event {
+				e := about(status("m2", states.Read, 1), "+12025550102")
+				e.Sender = "+12025550199"
+				return e
+			}()}},
 		},
 		{
 			name:   "an unknown message id stays pending",
