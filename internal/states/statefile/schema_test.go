@@ -8,6 +8,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 )
 
@@ -48,6 +49,26 @@ func TestWriteOutputMatchesSchema(t *testing.T) {
 	s.Set(failed)
 	s.Set(unknown)
 	withReceipts(s)
+	// Contents of every kind; a record of sensitive content has a keyed
+	// digest and no content.
+	key, err := delivery.NewDigestKey(bytes.Repeat([]byte{7}, delivery.DigestSecretSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []delivery.Content{
+		{Type: delivery.Text, Body: tricky[2]},
+		{Type: delivery.Template, TemplateName: "t", Language: "en", Params: []delivery.Param{{Name: "v", Value: tricky[4]}}},
+		{Type: delivery.Media, MediaURL: "https://cdn.example.com/a.pdf", Caption: "notes"},
+		{Type: delivery.MediaTemplate, TemplateName: "m", Header: delivery.HeaderImage, MediaURL: "https://cdn.example.com/a.png", ButtonURL: "v1"},
+	} {
+		r := record(10+i, 1)
+		r.Digest = c.Digest()
+		s.Set(r)
+		s.KeepContent(c.Digest(), c)
+	}
+	secret := record(20, 1)
+	secret.Digest = delivery.Content{Type: delivery.Text, Body: "1234"}.KeyedDigest(key)
+	s.Set(secret)
 	for name, st := range map[string]*states.State{"campaign": s, "empty": states.New("abc")} {
 		var buf bytes.Buffer
 		if err := Write(&buf, st); err != nil {
@@ -71,7 +92,7 @@ func TestSchemaRejects(t *testing.T) {
 	for name, doc := range map[string]string{
 		"in-flight status": strings.Replace(good, `"status":"sent"`, `"status":"in_flight"`, 1),
 		"unknown field":    strings.Replace(good, `"attempts":1`, `"attempts":1,"colour":"red"`, 1),
-		"newer version":    strings.Replace(good, `"version": 2`, `"version": 3`, 1),
+		"newer version":    strings.Replace(good, `"version": 3`, `"version": 4`, 1),
 		"missing digest":   strings.Replace(good, `"digest":`, `"digest_":`, 1),
 		"bad number":       strings.Replace(good, `"recipient":"+1202`, `"recipient":"1202`, 1),
 		"bad time":         strings.Replace(good, `"updated_at":"2026`, `"updated_at":"yesterday 2026`, 1),

@@ -18,15 +18,21 @@
 //	  "inbound": [
 //	    {"sender":"+12025550100","recipient":"+12025550123","at":"2026-01-02T15:04:05Z"},
 //	    ...
+//	  ],
+//	  "contents": [
+//	    {"digest":"2b6d...","content":{"type":"text","body":"Hello"}},
+//	    ...
 //	  ]
 //	}
 //
 // with one delivery per line, ordered by address then key, so that the file
 // reads well, diffs well and greps well. "inbound", when the conversations
-// herald heard of are none, is left out.
+// herald heard of are none, is left out, as is "contents" (what
+// non-sensitive messages rendered when sent; see contents.go) when empty.
 //
 // Version 2 added a delivery's "receipt" and the top-level "inbound";
-// version 1 files, which have neither, are still read.
+// version 3 the top-level "contents". Version 1 and 2 files, which lack
+// what came later, are still read.
 package statefile
 
 import (
@@ -42,7 +48,7 @@ import (
 
 // Version is the state file format version this herald writes. It reads
 // every version from 1 up to it.
-const Version = 2
+const Version = 3
 
 // MaxSerial is the largest serial a state file or journal may hold: JSON
 // readers that hold numbers as int64 or float64, and a bigint column, lose
@@ -168,6 +174,8 @@ func parse(data []byte) (*states.State, error) {
 			return d.array("a list of inbound conversations", func() error {
 				return d.inbound(st)
 			})
+		case "contents":
+			return d.array("a list of contents", func() error { return d.content(st) })
 		default:
 			return d.errorAt(namePos, "unknown field %q in the state", field)
 		}
@@ -243,6 +251,10 @@ func Write(w io.Writer, s *states.State) error {
 			buf = appendInbound(buf, c.key, c.at)
 		}
 		buf = append(buf, "\n  ]"...)
+	}
+	buf, err := appendContents(buf, s)
+	if err != nil {
+		return err
 	}
 	buf = append(buf, "\n}\n"...)
 	if _, err := bw.Write(buf); err != nil {

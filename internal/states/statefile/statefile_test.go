@@ -104,8 +104,8 @@ func TestReadVersion1(t *testing.T) {
 	if err := Write(&buf, s); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), `"version": 2`) {
-		t.Errorf("a version 1 state is written back as version 2; got\n%s", buf.String())
+	if !strings.Contains(buf.String(), `"version": 3`) {
+		t.Errorf("a version 1 state is written back as version 3; got\n%s", buf.String())
 	}
 }
 
@@ -189,7 +189,7 @@ func TestWriteEmptyState(t *testing.T) {
 	if err := Write(&buf, states.New("abc")); err != nil {
 		t.Fatal(err)
 	}
-	want := "{\n  \"version\": 2,\n  \"lineage\": \"abc\",\n  \"serial\": 0,\n  \"deliveries\": []\n}\n"
+	want := "{\n  \"version\": 3,\n  \"lineage\": \"abc\",\n  \"serial\": 0,\n  \"deliveries\": []\n}\n"
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
@@ -303,10 +303,10 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty file", "", "line 1, column 1: unexpected end of file; expected the state object"},
 		{"not an object", "[]", `line 1, column 1: unexpected '['; expected the state object`},
-		{"newer version", `{"version": 3, "lineage": "l", "serial": 1, "deliveries": [{"new_field": true}]}`,
-			"format version 3, but this herald only knows version 2; upgrade herald"},
-		{"version after an unknown v3 field", `{"deliveries": [{"new_field": true}], "version": 3}`, "format version 3"},
-		{"version 0", `{"version": 0}`, "format version 0, which no herald writes; this herald reads versions 1 to 2"},
+		{"newer version", `{"version": 4, "lineage": "l", "serial": 1, "deliveries": [{"new_field": true}]}`,
+			"format version 4, but this herald only knows version 3; upgrade herald"},
+		{"version after an unknown v4 field", `{"deliveries": [{"new_field": true}], "version": 4}`, "format version 4"},
+		{"version 0", `{"version": 0}`, "format version 0, which no herald writes; this herald reads versions 1 to 3"},
 		{"unknown receipt status", `{"version":2,"lineage":"l","serial":0,"deliveries":[{"receipt":{"status":"lost"}}]}`, `unknown receipt status "lost"`},
 		{"receipt without time", `{"version":2,"lineage":"l","serial":0,"deliveries":[{"receipt":{"status":"read"}}]}`, `receipt has no "at" field`},
 		{"unknown receipt field", `{"version":2,"lineage":"l","serial":0,"deliveries":[{"receipt":{"body":"hi"}}]}`, `unknown field "body" in a receipt`},
@@ -360,10 +360,10 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestVersionErrorType(t *testing.T) {
-	_, err := Parse([]byte(`{"version":3}`))
+	_, err := Parse([]byte(`{"version":4}`))
 	var ve *VersionError
-	if !errors.As(err, &ve) || ve.Version != 3 {
-		t.Errorf("got %v (%T), want a *VersionError for version 3", err, err)
+	if !errors.As(err, &ve) || ve.Version != 4 {
+		t.Errorf("got %v (%T), want a *VersionError for version 4", err, err)
 	}
 }
 

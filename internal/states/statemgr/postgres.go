@@ -37,8 +37,9 @@ type PostgresConfig struct {
 // PostgresSchemaVersion is the version of the tables this herald creates
 // and understands. A database at a newer version is refused: an older
 // herald could lose what a newer one records. Version 2 adds the
-// digest_secrets table; version 1's tables migrate by creating it.
-const PostgresSchemaVersion = 2
+// digest_secrets table, version 3 the contents table; older tables
+// migrate by creating them.
+const PostgresSchemaVersion = 3
 
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
@@ -53,6 +54,9 @@ var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 //	                       counts its changes, claim names the lock of the
 //	                       apply that last recorded it in flight
 //	SCHEMA.locks           per state name: the holder of the lock
+//	SCHEMA.digest_secrets  per state name: the digest secret (DigestSecret)
+//	SCHEMA.contents        per state name and digest: what a non-sensitive
+//	                       message rendered when sent (postgres_contents.go)
 //
 // All of its work goes through one connection, opened on first use and
 // kept until Close: the session advisory lock lives on that connection and
@@ -75,10 +79,12 @@ type Postgres struct {
 	// known holds, for each row as this value last read or wrote it, its
 	// rev and a hash of it: Write sends only what differs, and claims
 	// expect the rev read.
-	known   map[delivery.Key]knownRow
-	hasRow  bool // the states row exists
-	lineage string
-	serial  uint64 // in the states row
+	known map[delivery.Key]knownRow
+	// knownContents are the digests the contents table holds.
+	knownContents map[delivery.Digest]bool
+	hasRow        bool // the states row exists
+	lineage       string
+	serial        uint64 // in the states row
 	// readSerial is the serial Read last returned, folded or not.
 	readSerial uint64
 	read       bool
@@ -316,6 +322,11 @@ func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
 			state_name text PRIMARY KEY,
 			secret bytea NOT NULL,
 			created_at timestamptz NOT NULL)`,
+		"CREATE TABLE IF NOT EXISTS " + p.table("contents") + ` (
+			state_name text NOT NULL,
+			digest text NOT NULL,
+			content text NOT NULL,
+			PRIMARY KEY (state_name, digest))`,
 		"DELETE FROM " + p.table("schema_version"),
 		fmt.Sprintf("INSERT INTO %s VALUES (%d)", p.table("schema_version"), PostgresSchemaVersion),
 	}
@@ -395,6 +406,9 @@ func (p *Postgres) readLocked() (*states.State, error) {
 	known := make(map[delivery.Key]knownRow, count)
 	inFlight, err := p.readDeliveries(ctx, conn, running, st, known)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.readContents(ctx, conn, st); err != nil {
 		return nil, err
 	}
 	st.Serial = p.serial
@@ -500,6 +514,10 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 	if err != nil {
 		return p.fail("writing the state", err)
 	}
+	heldContents, err := p.writeContents(ctx, tx, s)
+	if err != nil {
+		return err
+	}
 	batch := &pgx.Batch{}
 	var gone []delivery.Key
 	for k := range p.known {
@@ -525,6 +543,7 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 		delete(p.known, k)
 	}
 	s.Serial = next
+	p.knownContents = heldContents
 	p.hasRow, p.lineage, p.serial, p.readSerial = true, s.Lineage, next, next
 	p.logger.Debug("wrote the state", "serial", next, "rows_written", len(written), "rows_deleted", len(gone))
 	return nil

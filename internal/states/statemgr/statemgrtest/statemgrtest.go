@@ -59,6 +59,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) statemgr.Backend) {
 		{"JournalConcurrentRecords", testJournalConcurrent},
 		{"JournalMisuse", testJournalMisuse},
 		{"DigestSecret", testDigestSecret},
+		{"Contents", testContents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newBackend) })
@@ -649,5 +650,57 @@ func testDigestSecret(t *testing.T, newBackend func(t *testing.T) statemgr.Backe
 	}
 	if got := back.Get(r.Key); got == nil || got.Digest != r.Digest {
 		t.Fatalf("keyed digest read back as %+v, want %s", got, r.Digest)
+	}
+}
+
+// testContents checks that the contents a state keeps are read back, once
+// per digest, and that those no delivery records any longer are dropped.
+func testContents(t *testing.T, newBackend func(t *testing.T) statemgr.Backend) {
+	b := newBackend(t)
+	st, err := b.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := delivery.Content{Type: delivery.Text, Body: "hello <b> & \"you\"\n\u2028"}
+	tmpl := delivery.Content{Type: delivery.MediaTemplate, TemplateName: "launch", Language: "en",
+		Params: []delivery.Param{{Name: "version", Value: "v1"}, {Name: "eta", Value: ""}},
+		Header: delivery.HeaderImage, MediaURL: "https://cdn.example.com/a.png", ButtonURL: "v1"}
+	gone := delivery.Content{Type: delivery.Text, Body: "removed since"}
+	for i, c := range []delivery.Content{hello, hello, tmpl} {
+		r := rec(i, states.Sent)
+		r.Digest = c.Digest()
+		st.Set(&r)
+		st.KeepContent(c.Digest(), c)
+	}
+	st.KeepContent(gone.Digest(), gone)
+	if err := b.Write(st); err != nil {
+		t.Fatal(err)
+	}
+	want := map[delivery.Digest]delivery.Content{hello.Digest(): hello, tmpl.Digest(): tmpl}
+	back, err := newBackend(t).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, back.Contents); diff != "" {
+		t.Errorf("contents read back (-want +got):\n%s", diff)
+	}
+
+	// Removing the template's only record drops its content.
+	b2 := newBackend(t)
+	st2, err := b2.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rec(2, states.Sent)
+	delete(st2.Deliveries, r.Key)
+	if err := b2.Write(st2); err != nil {
+		t.Fatal(err)
+	}
+	back, err = newBackend(t).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[delivery.Digest]delivery.Content{hello.Digest(): hello}, back.Contents); diff != "" {
+		t.Errorf("contents after removing a record (-want +got):\n%s", diff)
 	}
 }
