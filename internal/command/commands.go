@@ -29,7 +29,7 @@ var cmdState = &Command{
 // Run functions reach Herald (for their help and did-you-mean), and a
 // declaration that refers back to itself is an initialization cycle.
 func init() {
-	cmdState.Commands = []*Command{cmdStateList, cmdStateShow, cmdStateRm, cmdStatePull, cmdStatePush}
+	cmdState.Commands = []*Command{cmdStateList, cmdStateShow, cmdStateRm, cmdStatePull, cmdStatePush, cmdStateImportReceipts}
 	cmdValidate.Main = true
 	cmdPlan.Main = true
 	cmdApply.Main = true
