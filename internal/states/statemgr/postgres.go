@@ -308,7 +308,7 @@ func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
 			updated_at timestamptz NOT NULL,
 			rev bigint NOT NULL,
 			claim text NOT NULL,
-			PRIMARY KEY (state_name, channel, sender, recipient, ref, ref1, ref2))`,
+			PRIMARY KEY (state_name, channel, sender, recipient, ref, ref1, ref2)) WITH (fillfactor = 60)`,
 		"CREATE TABLE IF NOT EXISTS " + p.table("locks") + ` (
 			state_name text PRIMARY KEY,
 			id text NOT NULL,
