@@ -504,6 +504,9 @@ func (a *applyRun) send(cfg *lang.Result, backend statemgr.Backend, st *states.S
 	// The state takes the names the configuration gives its deliveries
 	// now, written below with the sends or, when there are none, here.
 	renamed := engine.FollowAddresses(cfg, st)
+	// Records of sensitive content sent before its digests were keyed
+	// take the keyed digest, written below like the names.
+	renamed += engine.KeyOldDigests(cfg, st)
 	total := p.Summary().Sends()
 	if total == 0 {
 		if renamed > 0 {

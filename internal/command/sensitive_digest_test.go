@@ -176,3 +176,64 @@ func TestSensitiveDigestResistsGuessing(t *testing.T) {
 		t.Errorf("the outbox holds %d sends, want 1", n)
 	}
 }
+
+// TestUnkeyedDigestsAreKeyedOnApply: a state written before digests of
+// sensitive content were keyed holds their unkeyed digest. Such a record
+// still counts as sent with the same content, and the next apply gives it
+// the keyed digest, so that the state no longer gives the code away.
+func TestUnkeyedDigestsAreKeyedOnApply(t *testing.T) {
+	const code = "0042"
+	t.Setenv("HERALD_VAR_code", code)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(codeConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(f func(*Env, []string) int, args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Logger: hclog.NewNullLogger(), Dir: dir}
+		status := f(env, append([]string{"-no-color"}, args...))
+		return status, stdout.String() + stderr.String()
+	}
+	if status, out := run(runApply, "-auto-approve"); status != 0 || !strings.Contains(out, "1 sent") {
+		t.Fatalf("apply: status %d\n%s", status, out)
+	}
+	statePath := filepath.Join(dir, "herald.state")
+	readDigest := func() delivery.Digest {
+		var st struct {
+			Deliveries []struct {
+				Digest delivery.Digest `json:"digest"`
+			} `json:"deliveries"`
+		}
+		b, err := os.ReadFile(statePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &st); err != nil || len(st.Deliveries) != 1 {
+			t.Fatalf("state: %v\n%s", err, b)
+		}
+		return st.Deliveries[0].Digest
+	}
+	// As an older herald wrote it.
+	unkeyed := delivery.Content{Type: delivery.Text, Body: "Your login code is " + code}.Digest()
+	b, _ := os.ReadFile(statePath)
+	if err := os.WriteFile(statePath, []byte(strings.Replace(string(b), string(readDigest()), string(unkeyed), 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if guessed, ok := guessCode(readDigest()); !ok || guessed != code {
+		t.Fatal("the unkeyed digest should give the code away")
+	}
+	if status, out := run(runPlan); status != 0 || !strings.Contains(out, "1 already sent, 0 changed after sending") {
+		t.Errorf("plan over an unkeyed digest: status %d\n%s", status, out)
+	}
+	if status, out := run(runApply, "-auto-approve"); status != 0 || !strings.Contains(out, "0 sent") {
+		t.Errorf("apply: status %d\n%s", status, out)
+	}
+	if d := readDigest(); d == unkeyed {
+		t.Error("apply left the unkeyed digest in the state")
+	} else if _, ok := guessCode(d); ok {
+		t.Errorf("the code is still found from the state's digest %s", d)
+	}
+	if status, out := run(runPlan); status != 0 || !strings.Contains(out, "1 already sent, 0 changed after sending") {
+		t.Errorf("plan after keying: status %d\n%s", status, out)
+	}
+}

@@ -25,3 +25,29 @@ func FollowAddresses(cfg *lang.Result, st *states.State) int {
 	}
 	return changed
 }
+
+// KeyOldDigests gives every record of st whose sensitive content cfg
+// declares, and whose digest is the unkeyed one herald wrote before it
+// keyed such digests, the keyed digest of that same content, and returns
+// how many it changed: an unkeyed digest of a short code lets whoever
+// reads the state find the code. A record whose digest does not match
+// the content is left as it is (it shows as changed).
+func KeyOldDigests(cfg *lang.Result, st *states.State) int {
+	changed := 0
+	for _, in := range cfg.Instances {
+		if !in.Sensitive {
+			continue
+		}
+		for _, r := range in.Recipients {
+			rec := st.Get(in.Key(r))
+			if rec == nil || rec.Digest == in.Digest {
+				continue
+			}
+			if _, keyed := rec.Digest.KeyID(); !keyed && in.Matches(rec.Digest) {
+				rec.Digest = in.Digest
+				changed++
+			}
+		}
+	}
+	return changed
+}
