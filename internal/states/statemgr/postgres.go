@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/receipts"
 	"github.com/heraldhq/herald/internal/redact"
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -37,9 +38,9 @@ type PostgresConfig struct {
 // PostgresSchemaVersion is the version of the tables this herald creates
 // and understands. A database at a newer version is refused: an older
 // herald could lose what a newer one records. Version 2 adds the
-// digest_secrets table, version 3 the contents table; older tables
-// migrate by creating them.
-const PostgresSchemaVersion = 3
+// digest_secrets table, version 3 the contents table, version 4 the
+// events table; older tables migrate by creating them.
+const PostgresSchemaVersion = 4
 
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
@@ -57,6 +58,8 @@ var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 //	SCHEMA.digest_secrets  per state name: the digest secret (DigestSecret)
 //	SCHEMA.contents        per state name and digest: what a non-sensitive
 //	                       message rendered when sent (postgres_contents.go)
+//	SCHEMA.events          per state name: receipts and incoming messages
+//	                       from Kaleyra's callbacks (postgres_receipts.go)
 //
 // All of its work goes through one connection, opened on first use and
 // kept until Close: the session advisory lock lives on that connection and
@@ -94,6 +97,14 @@ type Postgres struct {
 	// secrets are the database passwords, cut from every message that
 	// quotes a library or the server.
 	secrets *redact.Secrets
+
+	// recorder records receipts on a connection of its own.
+	recorder receiptRecorder
+	// eventsSeq is the last event Read folded, and pendingEvents those of
+	// them that matched nothing: Write compacts the events up to
+	// eventsSeq, keeping pendingEvents.
+	eventsSeq     int64
+	pendingEvents []receipts.Event
 }
 
 var _ Backend = (*Postgres)(nil)
@@ -156,6 +167,7 @@ func (p *Postgres) Identity() string {
 
 // Close releases the lock, if held, and closes the connection.
 func (p *Postgres) Close() error {
+	p.closeRecorder()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.conn == nil {
@@ -327,6 +339,23 @@ func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
 			digest text NOT NULL,
 			content text NOT NULL,
 			PRIMARY KEY (state_name, digest))`,
+		"CREATE TABLE IF NOT EXISTS " + p.table("events") + ` (
+			state_name text NOT NULL,
+			id text NOT NULL,
+			seq bigserial NOT NULL,
+			kind text NOT NULL,
+			message_id text NOT NULL,
+			status text NOT NULL,
+			recipient text NOT NULL,
+			sender text NOT NULL,
+			ref text NOT NULL,
+			ref1 text NOT NULL,
+			ref2 text NOT NULL,
+			error_code text NOT NULL,
+			error_text text NOT NULL,
+			at timestamptz NOT NULL,
+			received timestamptz NOT NULL,
+			PRIMARY KEY (state_name, id))`,
 		"DELETE FROM " + p.table("schema_version"),
 		fmt.Sprintf("INSERT INTO %s VALUES (%d)", p.table("schema_version"), PostgresSchemaVersion),
 	}
@@ -409,6 +438,9 @@ func (p *Postgres) readLocked() (*states.State, error) {
 		return nil, err
 	}
 	if err := p.readContents(ctx, conn, st); err != nil {
+		return nil, err
+	}
+	if err := p.readEvents(ctx, conn, st); err != nil {
 		return nil, err
 	}
 	st.Serial = p.serial
@@ -516,6 +548,9 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 	}
 	heldContents, err := p.writeContents(ctx, tx, s)
 	if err != nil {
+		return err
+	}
+	if err := p.compactEvents(ctx, tx, s); err != nil {
 		return err
 	}
 	batch := &pgx.Batch{}
