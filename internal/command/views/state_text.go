@@ -105,7 +105,7 @@ func StateSummaryText(w io.Writer, s *states.State) {
 		r.printf("\nFailed deliveries went nowhere; the next apply retries them.\n")
 	}
 	if n := total.receipts.failed + total.receipts.notSent; n > 0 {
-		r.printf("\nKaleyra accepted the undelivered ones, but the delivery receipts said %s never\n", itThey(n))
+		r.printf("\nKaleyra accepted the undelivered %s, but the delivery receipts said %s never\n", plural(n, "one", "ones"), itThey(n))
 		r.printf("reached the phone; the next apply retries %s.\n", itThem(n))
 	}
 }
