@@ -2,6 +2,9 @@ package listen_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/internal/listen"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statemgr"
+	"github.com/heraldhq/herald/internal/states/statemgr/statemgrtest"
 )
 
 // BenchmarkListenLocal posts status callbacks over real HTTP from 16
@@ -25,12 +29,27 @@ import (
 //
 //	go test -run '^$' -bench ListenLocal -benchtime 20000x -count 3 ./internal/listen/
 func BenchmarkListenLocal(b *testing.B) {
+	benchmarkListen(b, statemgr.NewFilesystem(filepath.Join(b.TempDir(), "herald.state"), nil))
+}
+
+// BenchmarkListenPostgres is BenchmarkListenLocal with the PostgreSQL
+// backend (HERALD_TEST_PG_URL), in a schema of its own.
+func BenchmarkListenPostgres(b *testing.B) {
+	url := statemgrtest.PostgresURL(b)
+	var r [6]byte
+	rand.Read(r[:])
+	p := statemgr.NewPostgres(statemgr.PostgresConfig{ConnStr: url, Schema: "bench_listen_" + hex.EncodeToString(r[:])}, nil)
+	defer p.Close()
+	benchmarkListen(b, p)
+}
+
+func benchmarkListen(b *testing.B, backend statemgr.Backend) {
 	const deliveries = 10_000
-	fs := statemgr.NewFilesystem(filepath.Join(b.TempDir(), "herald.state"), nil)
-	store, ok := any(fs).(statemgr.ReceiptStore)
+	store, ok := backend.(statemgr.ReceiptStore)
 	if !ok {
-		b.Skip("the local backend does not record receipts yet")
+		b.Skip("this backend does not record receipts yet")
 	}
+	fs := backend
 	st := states.New("bench-listen")
 	st.Serial = 1
 	now := time.Now().UTC()
@@ -41,9 +60,14 @@ func BenchmarkListenLocal(b *testing.B) {
 			Attempts: 1, FirstSent: now, UpdatedAt: now,
 		})
 	}
+	lock, err := fs.Lock(context.Background(), "bench", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
 	if err := fs.Write(st); err != nil {
 		b.Fatal(err)
 	}
+	fs.Unlock(lock.ID)
 	index, err := listen.NewStateIndex(fs.Read, time.Hour)
 	if err != nil {
 		b.Fatal(err)
