@@ -43,9 +43,8 @@ func BenchmarkJournalRecord(b *testing.B) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
-	j.mu.Lock()
-	records, fsyncs := j.records, j.fsyncs
-	j.mu.Unlock()
+	records := j.records.Load()
+	_, fsyncs := j.gc.counts()
 	b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
 	b.ReportMetric(float64(fsyncs)/float64(records), "fsyncs/record")
 	check(b, j.Close())

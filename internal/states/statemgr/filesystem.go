@@ -26,6 +26,9 @@ import (
 //	PATH.journal  the journal of the apply in progress, or of one that died
 //	PATH.backup   the state as it was before this process first wrote it
 //	PATH.secret   the digest secret (see DigestSecret), never in the state
+//	PATH.receipts the events of Kaleyra's callbacks not yet folded in, and
+//	PATH.receipts.folding  those a lock holder's Read took to fold (see
+//	              RecordReceipts)
 //	PATH.tmp-*    a replacement being written; renamed over PATH when whole
 //
 // The state file is never written in place: a crash leaves either the old
@@ -48,7 +51,14 @@ type Filesystem struct {
 	lockPath    string
 	journalPath string
 	backupPath  string
-	logger      hclog.Logger
+	// receiptsPath is the receipts journal, foldingPath the receipts the
+	// lock holder's Read moved aside to fold.
+	receiptsPath string
+	foldingPath  string
+	logger       hclog.Logger
+	// receipts appends to the receipts journal; it has its own lock, so
+	// that recording never waits for a Read or Write.
+	receipts *receiptLog
 
 	mu sync.Mutex
 	// lock is the OS lock this value holds, with what it wrote in the lock
@@ -65,9 +75,14 @@ type Filesystem struct {
 	journal *fileJournal
 	// backedUp is set once this value has kept the backup.
 	backedUp bool
+	// folded is what the last Read folded from the receipts journals.
+	folded *receiptsRead
 }
 
-var _ Backend = (*Filesystem)(nil)
+var (
+	_ Backend      = (*Filesystem)(nil)
+	_ ReceiptStore = (*Filesystem)(nil)
+)
 
 type diskState struct {
 	exists  bool
@@ -102,23 +117,30 @@ func NewFilesystem(path string, logger hclog.Logger) *Filesystem {
 		logger.Debug("the state file is a symbolic link; using its target", "link", path, "target", real)
 	}
 	return &Filesystem{
-		path:        real,
-		pathErr:     err,
-		lockPath:    real + ".lock",
-		journalPath: real + ".journal",
-		backupPath:  real + ".backup",
-		logger:      logger,
+		path:         real,
+		pathErr:      err,
+		lockPath:     real + ".lock",
+		journalPath:  real + ".journal",
+		backupPath:   real + ".backup",
+		receiptsPath: real + ".receipts",
+		foldingPath:  real + ".receipts.folding",
+		logger:       logger,
+		receipts:     newReceiptLog(real + ".receipts"),
 	}
 }
 
-// Read implements Backend.
+// Read implements Backend. It folds the receipts recorded so far into the
+// state it returns, in memory; the lock holder's next Write of that state
+// makes them permanent.
 func (f *Filesystem) Read() (*states.State, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.readLocked()
+	return f.readLocked(true)
 }
 
-func (f *Filesystem) readLocked() (*states.State, error) {
+// readLocked reads the state and folds the apply journal into it; with
+// withReceipts, the receipts journals too.
+func (f *Filesystem) readLocked(withReceipts bool) (*states.State, error) {
 	if f.pathErr != nil {
 		return nil, f.pathErr
 	}
@@ -147,6 +169,14 @@ func (f *Filesystem) readLocked() (*states.State, error) {
 	st, err = f.fold(st, pending, journal)
 	if err != nil {
 		return nil, err
+	}
+	if withReceipts {
+		folded, err := f.foldReceipts(st, f.lock != nil)
+		if err != nil {
+			return nil, err
+		}
+		folded.state = st
+		f.folded = folded
 	}
 	f.known = true
 	f.pending = pending
@@ -310,7 +340,7 @@ func (f *Filesystem) Write(s *states.State) error {
 	}
 	if !f.known {
 		// Learn what is on disk, and check that no journal would be lost.
-		if _, err := f.readLocked(); err != nil {
+		if _, err := f.readLocked(false); err != nil {
 			return err
 		}
 	}
@@ -353,6 +383,12 @@ func (f *Filesystem) writeLocked(s *states.State, serial uint64) error {
 		}
 	}
 	f.backedUp = true
+	keep := f.folded != nil && f.folded.aside && f.folded.state == s
+	if keep {
+		if err := f.keepUnmatched(); err != nil {
+			return err
+		}
+	}
 	if err := atomicfile.Write(f.path, 0o600, func(w io.Writer) error { return statefile.Write(w, &out) }); err != nil {
 		return fmt.Errorf("writing the state file %s: %w", f.path, err)
 	}
@@ -360,6 +396,9 @@ func (f *Filesystem) writeLocked(s *states.State, serial uint64) error {
 	// if this removal is lost, the journal's serial marks it as folded.
 	if err := os.Remove(f.journalPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		f.logger.Warn("could not remove the folded journal; the next run will ignore it", "path", f.journalPath, "error", err)
+	}
+	if keep {
+		f.dropAside()
 	}
 	s.Serial = serial
 	f.disk = diskState{exists: true, lineage: s.Lineage, serial: serial}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/heraldhq/herald/internal/atomicfile"
 	"github.com/heraldhq/herald/internal/states"
@@ -27,7 +28,7 @@ func (f *Filesystem) OpenJournal(s *states.State) (Journal, error) {
 		return nil, fmt.Errorf("the state journal %s is already open", f.journalPath)
 	}
 	if !f.known {
-		if _, err := f.readLocked(); err != nil {
+		if _, err := f.readLocked(false); err != nil {
 			return nil, err
 		}
 	}
@@ -85,39 +86,34 @@ func (f *Filesystem) createJournal(s *states.State) (*os.File, error) {
 	return file, nil
 }
 
-// fileJournal appends records with group commit: a Record call queues its
-// lines; whichever caller finds no write in progress becomes the leader,
-// writes everything queued so far in one write and one fsync, and wakes
-// the others. While it waits for the disk, more callers queue up behind
-// it, so the number of fsyncs grows with the number of batches of
-// concurrent callers, not with the number of records.
+// fileJournal appends records with group commit (see groupCommit). Its
+// failures are final: after a failed fsync, what reached the disk is
+// unknowable, so no record after it may be reported durable.
 type fileJournal struct {
 	file *os.File
 	fs   *Filesystem
 	// fsync is file.Sync; tests replace it to hold a commit open.
 	fsync func() error
+	gc    *groupCommit
 
-	mu   sync.Mutex
-	cond *sync.Cond
-	// queue holds lines waiting for the next commit; spare is the buffer
-	// the last commit wrote, reused for the queue after it.
-	queue, spare []byte
-	// queued counts Record calls queued; durable counts those committed.
-	queued, durable uint64
-	committing      bool
-	// err is the first write or fsync failure. It is final: after a failed
-	// fsync, what reached the disk is unknowable, so no record after it
-	// may be reported durable.
-	err    error
+	mu     sync.Mutex
 	closed bool
-	// fsyncs and records count commits and records, for tests and
-	// benchmarks.
-	fsyncs, records uint64
+	// records counts records, for tests and benchmarks.
+	records atomic.Uint64
 }
 
 func newFileJournal(file *os.File, fs *Filesystem) *fileJournal {
 	j := &fileJournal{file: file, fs: fs, fsync: file.Sync}
-	j.cond = sync.NewCond(&j.mu)
+	j.gc = newGroupCommit(true, func(batch []byte) error {
+		_, err := j.file.Write(batch)
+		if err == nil {
+			err = j.fsync()
+		}
+		if err != nil {
+			return fmt.Errorf("writing the state journal %s: %w", j.fs.journalPath, err)
+		}
+		return nil
+	})
 	return j
 }
 
@@ -133,76 +129,23 @@ func (j *fileJournal) Record(records ...states.Delivery) error {
 		}
 		lines = statefile.AppendJournalRecord(lines, &records[i])
 	}
-
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.closed {
+	j.records.Add(uint64(len(records)))
+	err := j.gc.append(lines)
+	if errors.Is(err, errCommitClosed) {
 		return fmt.Errorf("the state journal %s is closed", j.fs.journalPath)
 	}
-	if j.err != nil {
-		return j.err
-	}
-	j.queue = append(j.queue, lines...)
-	j.records += uint64(len(records))
-	j.queued++
-	mine := j.queued
-	for j.durable < mine && j.err == nil {
-		if j.committing {
-			j.cond.Wait()
-			continue
-		}
-		j.commit()
-	}
-	if j.durable >= mine {
-		return nil
-	}
-	return j.err
-}
-
-// commit writes and fsyncs everything queued. It is called with j.mu held
-// and releases it while the disk works.
-func (j *fileJournal) commit() {
-	batch, upto := j.queue, j.queued
-	j.queue = j.spare[:0]
-	j.committing = true
-	j.mu.Unlock()
-
-	_, err := j.file.Write(batch)
-	if err == nil {
-		err = j.fsync()
-	}
-
-	j.mu.Lock()
-	j.committing = false
-	j.spare = batch
-	j.fsyncs++
-	if err != nil {
-		j.err = fmt.Errorf("writing the state journal %s: %w", j.fs.journalPath, err)
-	} else {
-		j.durable = upto
-	}
-	j.cond.Broadcast()
+	return err
 }
 
 // Close implements Journal.
 func (j *fileJournal) Close() error {
 	j.mu.Lock()
-	// Flush what callers racing with Close have queued.
-	for j.committing || (len(j.queue) > 0 && j.err == nil) {
-		if j.committing {
-			j.cond.Wait()
-		} else {
-			j.commit()
-		}
-	}
+	defer j.mu.Unlock()
 	if j.closed {
-		j.mu.Unlock()
 		return nil
 	}
 	j.closed = true
-	err := j.err
-	j.mu.Unlock()
-
+	err := j.gc.close()
 	if cerr := j.file.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing the state journal %s: %w", j.fs.journalPath, cerr)
 	}

@@ -35,9 +35,7 @@ func TestJournalGroupCommit(t *testing.T) {
 	}
 	// Wait until every caller has queued behind the held commit.
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		j.mu.Lock()
-		queued := j.queued
-		j.mu.Unlock()
+		queued, _ := j.gc.counts()
 		if queued == callers {
 			break
 		}
@@ -48,8 +46,8 @@ func TestJournalGroupCommit(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	if j.fsyncs != 2 || j.records != callers {
-		t.Errorf("%d records took %d fsyncs; want %d records in 2 fsyncs", j.records, j.fsyncs, callers)
+	if _, fsyncs := j.gc.counts(); fsyncs != 2 || j.records.Load() != callers {
+		t.Errorf("%d records took %d fsyncs; want %d records in 2 fsyncs", j.records.Load(), fsyncs, callers)
 	}
 	check(t, j.Close())
 	if got := must(again(f).Read()); len(got.Deliveries) != callers {

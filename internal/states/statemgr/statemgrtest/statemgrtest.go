@@ -1,6 +1,7 @@
 // Package statemgrtest is the conformance suite every state backend must
-// pass: reading, atomic writing, serials and lineage, backups, locking and
-// the journal, as observed through the statemgr.Backend interface.
+// pass: reading, atomic writing, serials and lineage, backups, locking,
+// the journal and receipts, as observed through the statemgr.Backend
+// interface.
 //
 // Faults below the interface (a journal line torn by a crash, a crash
 // between replacing the state and removing the journal) depend on how a
@@ -60,6 +61,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) statemgr.Backend) {
 		{"JournalMisuse", testJournalMisuse},
 		{"DigestSecret", testDigestSecret},
 		{"Contents", testContents},
+		{"Receipts", RunReceipts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newBackend) })

@@ -1,0 +1,127 @@
+package statemgr
+
+import (
+	"errors"
+	"sync"
+)
+
+// groupCommit makes appends from concurrent callers durable together: a
+// caller queues its bytes; whichever caller finds no commit in progress
+// becomes the leader, hands everything queued so far to write in one
+// call (one write, one fsync) and wakes the others. While it waits for the
+// disk, more callers queue up behind it, so the number of fsyncs grows
+// with the number of batches of concurrent callers, not with the number
+// of callers. Both the apply journal and the receipts journal use it.
+type groupCommit struct {
+	// write makes one batch durable. Only one call runs at a time.
+	write func(batch []byte) error
+	// final makes a failed write refuse every later append: after a
+	// failed fsync what reached the disk is unknowable, and for the apply
+	// journal no record after it may be reported durable. Without it only
+	// the callers of the failed batch see the error.
+	final bool
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	// next is the batch filling up while another commits; spare is the
+	// buffer of the last batch written, reused for the next one.
+	next       *commitBatch
+	spare      []byte
+	committing bool
+	err        error // the final error, when final
+	closed     bool
+	// queued counts appends, commits the batches written, for tests and
+	// benchmarks.
+	queued, commits uint64
+}
+
+type commitBatch struct {
+	buf  []byte
+	done bool
+	err  error
+}
+
+var errCommitClosed = errors.New("closed")
+
+func newGroupCommit(final bool, write func([]byte) error) *groupCommit {
+	g := &groupCommit{write: write, final: final}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// append queues lines and returns once they are durable, or with the
+// error of the write that held them. It returns errCommitClosed after
+// close.
+func (g *groupCommit) append(lines []byte) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return errCommitClosed
+	}
+	if g.err != nil {
+		return g.err
+	}
+	if g.next == nil {
+		g.next = &commitBatch{buf: g.spare[:0]}
+		g.spare = nil
+	}
+	b := g.next
+	b.buf = append(b.buf, lines...)
+	g.queued++
+	for !b.done {
+		switch {
+		case g.err != nil:
+			return g.err
+		case g.committing:
+			g.cond.Wait()
+		default:
+			g.commitLocked()
+		}
+	}
+	return b.err
+}
+
+// commitLocked writes the queued batch. It is called with g.mu held and
+// releases it while the disk works.
+func (g *groupCommit) commitLocked() {
+	b := g.next
+	g.next = nil
+	g.committing = true
+	g.mu.Unlock()
+
+	err := g.write(b.buf)
+
+	g.mu.Lock()
+	g.committing = false
+	g.commits++
+	b.done, b.err = true, err
+	if err != nil && g.final {
+		g.err = err
+	}
+	g.spare = b.buf
+	g.cond.Broadcast()
+}
+
+// close writes what callers racing with it have queued, waits for the
+// commit in progress, and refuses appends from then on. It returns the
+// final error, if any.
+func (g *groupCommit) close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.committing || (g.next != nil && g.err == nil) {
+		if g.committing {
+			g.cond.Wait()
+		} else {
+			g.commitLocked()
+		}
+	}
+	g.closed = true
+	return g.err
+}
+
+// counts returns the appends queued and the batches written so far.
+func (g *groupCommit) counts() (queued, commits uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.queued, g.commits
+}
