@@ -2,13 +2,17 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
+	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 var cmdStatePush = &Command{
@@ -104,5 +108,34 @@ func runStatePush(env *Env, args []string) int {
 		return ExitError
 	}
 	fmt.Fprintf(env.Stdout, "Pushed %d deliveries to the %s (lineage %s, serial %d).\n", len(pushed.Deliveries), where, pushed.Lineage, pushed.Serial)
+	pushDigestSecret(env, dw, backend, file, where)
 	return 0
+}
+
+// pushDigestSecret gives the backend the digest secret kept beside the
+// pushed file, if any, when it has none: without it, the keyed digests of
+// sensitive deliveries in the file could not be compared, and they would
+// all show as changed after sending.
+func pushDigestSecret(env *Env, dw *diagWriter, backend statemgr.Backend, file, where string) {
+	key, err := statemgr.ReadDigestSecretFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	ds, ok := backend.(statemgr.DigestSecrets)
+	if err == nil && !ok {
+		err = fmt.Errorf("the %s keeps no digest secret", where)
+	}
+	if err != nil {
+		dw.warn("Digest secret not pushed", fmt.Sprintf("The state was pushed, but not the digest secret beside it: %v. Sensitive deliveries it records will show as changed after sending.", err))
+		return
+	}
+	kept, err := ds.AdoptDigestSecret(key)
+	switch {
+	case err != nil:
+		dw.warn("Digest secret not pushed", fmt.Sprintf("The state was pushed, but not the digest secret beside it: %v. Sensitive deliveries it records will show as changed after sending.", err))
+	case kept.ID() != key.ID():
+		dw.warn("Another digest secret", fmt.Sprintf("The %s already has a digest secret (%s), other than the one beside %s (%s), and keeps it: sensitive deliveries the file records will show as changed after sending.", where, kept.ID(), file, key.ID()))
+	default:
+		fmt.Fprintf(env.Stdout, "Pushed the digest secret beside it (%s.secret), which keys the digests of sensitive content.\n", filepath.Base(file))
+	}
 }

@@ -43,6 +43,10 @@ func NewDigestKey(secret []byte) (*DigestKey, error) {
 	return &DigestKey{secret: append([]byte(nil), secret...), id: hex.EncodeToString(m.Sum(nil)[:8])}, nil
 }
 
+// Secret is the secret itself, for the state backend that stores it
+// and nothing else.
+func (k *DigestKey) Secret() []byte { return append([]byte(nil), k.secret...) }
+
 // ID names the secret without revealing it.
 func (k *DigestKey) ID() string { return k.id }
 

@@ -23,6 +23,16 @@ type DigestSecrets interface {
 	// DigestSecret returns the ledger's secret, creating it when there is
 	// none yet; created says that it did not exist before this call.
 	DigestSecret() (key *delivery.DigestKey, created bool, err error)
+	// AdoptDigestSecret makes k the ledger's secret when it has none yet,
+	// as when a state file is pushed with the secret beside it, and
+	// returns the secret the ledger keeps: k, or the one it had.
+	AdoptDigestSecret(k *delivery.DigestKey) (*delivery.DigestKey, error)
+}
+
+// ReadDigestSecretFile reads the digest secret kept beside the local state
+// file statePath; the error is fs.ErrNotExist when there is none.
+func ReadDigestSecretFile(statePath string) (*delivery.DigestKey, error) {
+	return readSecretFile(statePath + ".secret")
 }
 
 var (
@@ -39,6 +49,22 @@ const secretFileHeader = "# herald digest secret: keys the digests of sensitive 
 // temporary file linked into place, which fails when another run made one
 // first) and never opened through a link.
 func (f *Filesystem) DigestSecret() (*delivery.DigestKey, bool, error) {
+	secret := make([]byte, delivery.DigestSecretSize)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, false, fmt.Errorf("making the digest secret: %w", err)
+	}
+	return f.keepSecret(secret)
+}
+
+// AdoptDigestSecret implements DigestSecrets.
+func (f *Filesystem) AdoptDigestSecret(k *delivery.DigestKey) (*delivery.DigestKey, error) {
+	kept, _, err := f.keepSecret(k.Secret())
+	return kept, err
+}
+
+// keepSecret returns the secret in the secret file, first making the file
+// hold secret when there is none.
+func (f *Filesystem) keepSecret(secret []byte) (*delivery.DigestKey, bool, error) {
 	if f.pathErr != nil {
 		return nil, false, f.pathErr
 	}
@@ -46,10 +72,6 @@ func (f *Filesystem) DigestSecret() (*delivery.DigestKey, bool, error) {
 	key, err := readSecretFile(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return key, false, err
-	}
-	secret := make([]byte, delivery.DigestSecretSize)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, false, fmt.Errorf("making the digest secret: %w", err)
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
@@ -114,6 +136,22 @@ func readSecretFile(path string) (*delivery.DigestKey, error) {
 // apart from the deliveries (a role that reads the state need not read
 // it). The first run to insert the row wins.
 func (p *Postgres) DigestSecret() (*delivery.DigestKey, bool, error) {
+	fresh := make([]byte, delivery.DigestSecretSize)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, false, fmt.Errorf("making the digest secret: %w", err)
+	}
+	return p.keepSecret(fresh)
+}
+
+// AdoptDigestSecret implements DigestSecrets.
+func (p *Postgres) AdoptDigestSecret(k *delivery.DigestKey) (*delivery.DigestKey, error) {
+	kept, _, err := p.keepSecret(k.Secret())
+	return kept, err
+}
+
+// keepSecret returns the ledger's secret, first inserting fresh when
+// there is none.
+func (p *Postgres) keepSecret(fresh []byte) (*delivery.DigestKey, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ctx, cancel := opContext()
@@ -121,10 +159,6 @@ func (p *Postgres) DigestSecret() (*delivery.DigestKey, bool, error) {
 	conn, err := p.connLocked(ctx)
 	if err != nil {
 		return nil, false, err
-	}
-	fresh := make([]byte, delivery.DigestSecretSize)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, false, fmt.Errorf("making the digest secret: %w", err)
 	}
 	tag, err := conn.Exec(ctx, "INSERT INTO "+p.table("digest_secrets")+" (state_name, secret, created_at) VALUES ($1, $2, now()) ON CONFLICT (state_name) DO NOTHING", p.cfg.StateName, fresh)
 	if err != nil {
