@@ -80,7 +80,7 @@ func diffLines(cc contentChange, several bool) []string {
 	case cc.sensitive:
 		lines = append(lines, "~ content = (sensitive)")
 	case !cc.recorded:
-		lines = append(lines, "# what was sent is not in the state (it was sent before herald kept what it sends)")
+		lines = append(lines, "# what was sent is not in the state (sent by an older herald, or by an apply that stopped before saving it)")
 	default:
 		for _, f := range cc.fields {
 			lines = append(lines, diffLine(f))
