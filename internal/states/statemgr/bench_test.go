@@ -1,6 +1,7 @@
 package statemgr
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/delivery"
+	"github.com/heraldhq/herald/internal/receipts"
 	"github.com/heraldhq/herald/internal/states"
 )
 
@@ -106,4 +108,42 @@ func BenchmarkFilesystemWrite(b *testing.B) {
 		check(b, f.Write(s))
 	}
 	reportCPU(b, cpu)
+}
+
+// BenchmarkRecordReceipts records receipts from 16 goroutines at once,
+// one event per call, as herald listen's handlers do, each call returning
+// once durable. It reports events per second and fsyncs per event.
+//
+//	go test -run '^$' -bench RecordReceipts -benchtime 20000x -count 3 ./internal/states/statemgr/
+func BenchmarkRecordReceipts(b *testing.B) {
+	f := sentFS(b, 0)
+	const goroutines = 16
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	now := time.Now()
+	b.ResetTimer()
+	start := time.Now()
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1)
+				if n > int64(b.N) {
+					return
+				}
+				if err := f.RecordReceipts(context.Background(), []receipts.Event{receiptFor(int(n), now)}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	_, fsyncs := f.receipts.gc.counts()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(fsyncs)/float64(b.N), "fsyncs/event")
+	check(b, f.Close())
 }
