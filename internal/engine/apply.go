@@ -285,6 +285,7 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		Ref1:        in.Ref1,
 		Ref2:        in.Ref2,
 		CallbackURL: in.CallbackURL,
+		Sensitive:   in.Sensitive,
 		To:          make([]string, len(b.changes)),
 	}
 	for i, c := range b.changes {

@@ -13,6 +13,9 @@ type Batch struct {
 	Ref1        string
 	Ref2        string
 	CallbackURL string
+	// Sensitive is true when the content derives from sensitive values:
+	// the trace log then withholds it, and the answers that may echo it.
+	Sensitive bool
 }
 
 // Status is what became of one recipient of a request.

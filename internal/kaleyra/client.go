@@ -227,7 +227,7 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 func (c *Client) deliver(ctx context.Context, b Batch) []Outcome {
 	fs := fields(b, c.settings.Sandbox)
 	for try := 1; ; try++ {
-		r := c.request(ctx, fs, try)
+		r := c.request(ctx, fs, try, b.Sensitive)
 		if !r.retry {
 			return r.outcomes(b, try)
 		}
@@ -297,7 +297,7 @@ func (r result) outcomes(b Batch, attempts int) []Outcome {
 // request makes one request and classifies its answer. Its context carries
 // the caller's values but not its cancellation: only the provider's timeout
 // ends a request once it may have been written.
-func (c *Client) request(ctx context.Context, fs []field, try int) result {
+func (c *Client) request(ctx context.Context, fs []field, try int, sensitive bool) result {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 	defer cancel()
 	// WroteRequest tells "never sent" (safe to repeat) from "sent, answer
@@ -312,7 +312,7 @@ func (c *Client) request(ctx context.Context, fs []field, try int) result {
 		// Nothing was sent; this is herald's bug, not Kaleyra's answer.
 		return result{status: Failed, code: "REQUEST", said: c.scrub(err.Error()), by: byClient}
 	}
-	c.traceRequest(req, fs, try)
+	c.traceRequest(req, fs, try, sensitive)
 
 	start := time.Now()
 	resp, err := c.http.Do(req)
@@ -331,7 +331,7 @@ func (c *Client) request(ctx context.Context, fs []field, try int) result {
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	c.log.Debug("answer", "try", try, "status", resp.StatusCode, "elapsed", time.Since(start))
-	c.traceAnswer(resp, body)
+	c.traceAnswer(resp, body, sensitive)
 	return c.classify(resp, body, readErr)
 }
 

@@ -7,10 +7,15 @@ import (
 	"strings"
 )
 
+// keyFields are the request fields that are not content: what a trace
+// shows of a request whose content is sensitive.
+var keyFields = map[string]bool{"to": true, "type": true, "channel": true, "from": true, "callback_url": true, "ref": true, "ref1": true, "ref2": true, "source": true}
+
 // traceRequest dumps a request at trace level. It writes the headers
 // itself, rather than with httputil.DumpRequestOut, so that the api-key
-// header is redacted before anything is formatted.
-func (c *Client) traceRequest(req *http.Request, fs []field, try int) {
+// header is redacted before anything is formatted. Sensitive content is
+// shown as (sensitive).
+func (c *Client) traceRequest(req *http.Request, fs []field, try int, sensitive bool) {
 	if !c.log.IsTrace() {
 		return
 	}
@@ -18,13 +23,18 @@ func (c *Client) traceRequest(req *http.Request, fs []field, try int) {
 	fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL.Redacted())
 	writeHeaders(&b, req.Header)
 	for _, f := range fs {
+		if sensitive && !keyFields[f.name] {
+			fmt.Fprintf(&b, "  %s=(sensitive)\n", f.name)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s=%q\n", f.name, f.value)
 	}
 	c.log.Trace("request", "try", try, "dump", c.scrub(b.String()))
 }
 
-// traceAnswer dumps an answer at trace level.
-func (c *Client) traceAnswer(resp *http.Response, body []byte) {
+// traceAnswer dumps an answer at trace level. The answer to a request of
+// sensitive content is withheld: Kaleyra's answer may echo the content.
+func (c *Client) traceAnswer(resp *http.Response, body []byte, sensitive bool) {
 	if !c.log.IsTrace() {
 		return
 	}
@@ -32,7 +42,9 @@ func (c *Client) traceAnswer(resp *http.Response, body []byte) {
 	fmt.Fprintf(&b, "%s\n", resp.Status)
 	writeHeaders(&b, resp.Header)
 	const most = 4096
-	if c.secrets.InJSON([]byte(c.scrub(string(body)))) {
+	if sensitive {
+		fmt.Fprintf(&b, "(%d bytes withheld: the request's content is sensitive, and the answer may repeat it)\n", len(body))
+	} else if c.secrets.InJSON([]byte(c.scrub(string(body)))) {
 		// JSON can escape the key in more ways than scrub knows.
 		fmt.Fprintf(&b, "(%d bytes withheld: the body holds the API key)\n", len(body))
 	} else if len(body) > most {
