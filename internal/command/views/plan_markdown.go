@@ -474,7 +474,15 @@ func (r *mdRenderer) section(inst *mdInstance, ends int) string {
 	if len(inst.contents) > 0 {
 		var lines []string
 		for _, cc := range inst.contents {
-			lines = append(lines, diffLines(cc, len(inst.contents) > 1)...)
+			// Long values are cut as bodies are, so that a section still
+			// fits in a comment.
+			short := cc
+			short.fields = make([]delivery.FieldChange, len(cc.fields))
+			for i, f := range cc.fields {
+				f.Before, f.After = mdShortenBody(f.Before), mdShortenBody(f.After)
+				short.fields[i] = f
+			}
+			lines = append(lines, diffLines(short, len(inst.contents) > 1)...)
 		}
 		changedCallout += "**What changed since it was sent:**\n\n" + mdDiffFence(strings.Join(lines, "\n"))
 	}

@@ -320,3 +320,23 @@ func BenchmarkPlanMarkdownLarge(b *testing.B) {
 		}
 	}
 }
+
+// TestMarkdownLongChangeIsCut: a long value in what changed is cut as a
+// long body is, so that the comment keeps within its limit.
+func TestMarkdownLongChangeIsCut(t *testing.T) {
+	p := fxPlan()
+	long := strings.Repeat("x", 30000)
+	in := fxMessage("long", "", fxText(long+"!"))
+	p = planOf(p, []fxRun{fxSentAs(p, fxChanges(in, plans.Changed, 0, 1), fxText(long), true)})
+	var buf bytes.Buffer
+	if err := PlanMarkdown(&buf, p, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "~ body = ") || !strings.Contains(out, "more characters not shown") {
+		t.Errorf("the change is not shown, cut:\n%.2000s", out)
+	}
+	if len(out) > defaultMarkdownLimit {
+		t.Errorf("the plan is %d characters, over the limit %d", len(out), defaultMarkdownLimit)
+	}
+}
