@@ -557,6 +557,9 @@ func mdPriorLine(c *plans.Change) string {
 	}
 	var facts []string
 	facts = append(facts, string(p.Status))
+	if w := receiptWord(p.Receipt); w != "" {
+		facts = append(facts, w)
+	}
 	if !p.UpdatedAt.IsZero() {
 		facts = append(facts, p.UpdatedAt.UTC().Format(time.DateTime)+" UTC")
 	}

@@ -83,9 +83,9 @@ func reasonSentence(r plans.Reason, prior *states.Delivery) string {
 		}
 		return "Kaleyra accepted it, then WhatsApp reported it failed" + receiptErrorSuffix(priorReceipt(prior)) + "; it never reached the phone"
 	case plans.ReplaceSent:
-		return "-replace asks to send again (was sent)"
+		return "-replace asks to send again (was sent" + receiptClause(prior) + ")"
 	case plans.ReplaceChanged:
-		return "-replace asks to send again (was sent, content changed since)"
+		return "-replace asks to send again (was sent" + receiptClause(prior) + ", content changed since)"
 	case plans.ReplaceUnknown:
 		return "-replace asks to send again (was unknown)"
 	case plans.ResendUnknown:
@@ -117,6 +117,15 @@ func priorErrorSuffix(prior *states.Delivery) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, ": ") + ")"
+}
+
+// receiptClause is " and read" or " and delivered" for a record whose
+// receipt says the phone got it, so that a resend says what it repeats.
+func receiptClause(d *states.Delivery) string {
+	if r := priorReceipt(d); r != nil && (r.Status == states.Delivered || r.Status == states.Read) {
+		return " and " + string(r.Status)
+	}
+	return ""
 }
 
 func priorReceipt(d *states.Delivery) *states.Receipt {
