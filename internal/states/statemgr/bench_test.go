@@ -147,3 +147,42 @@ func BenchmarkRecordReceipts(b *testing.B) {
 	b.ReportMetric(float64(fsyncs)/float64(b.N), "fsyncs/event")
 	check(b, f.Close())
 }
+
+// BenchmarkReadReceipts reads a state of 10,000 sent deliveries with
+// 100,000 receipts not yet folded into it (a week of callbacks without an
+// apply), without the lock, as show, state list and listen's index do:
+// First by a new process, Again by one that read it before, after one
+// more receipt was recorded (listen's index reading the state on a miss).
+//
+//	go test -run '^$' -bench ReadReceipts -count 3 ./internal/states/statemgr/
+func BenchmarkReadReceipts(b *testing.B) {
+	const deliveries, events = 10_000, 100_000
+	f := sentFS(b, deliveries)
+	now := time.Now()
+	batch := make([]receipts.Event, 0, 1000)
+	for n := range events {
+		batch = append(batch, receiptFor(n%deliveries, now.Add(time.Duration(n))))
+		if len(batch) == cap(batch) {
+			check(b, f.RecordReceipts(context.Background(), batch))
+			batch = batch[:0]
+		}
+	}
+	b.Run("First", func(b *testing.B) {
+		for range b.N {
+			if s := must(again(f).Read()); !hasReceipt(s, 1) {
+				b.Fatal("no receipt folded")
+			}
+		}
+	})
+	b.Run("Again", func(b *testing.B) {
+		reader := again(f)
+		must(reader.Read())
+		b.ResetTimer()
+		for n := range b.N {
+			check(b, f.RecordReceipts(context.Background(), []receipts.Event{receiptFor(n%deliveries, now)}))
+			if s := must(reader.Read()); !hasReceipt(s, 1) {
+				b.Fatal("no receipt folded")
+			}
+		}
+	})
+}

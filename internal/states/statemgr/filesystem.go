@@ -77,6 +77,8 @@ type Filesystem struct {
 	backedUp bool
 	// folded is what the last Read folded from the receipts journals.
 	folded *receiptsRead
+	// receiptCaches holds what Read parsed of each receipts file.
+	receiptCaches map[string]*receiptCache
 }
 
 var (

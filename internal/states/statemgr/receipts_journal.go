@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -309,23 +310,64 @@ func (f *Filesystem) readReceipts() ([]receipts.Event, error) {
 		{f.receiptsPath, "receipts journal"},
 		{f.foldingPath, "receipts being folded"},
 	} {
-		data, err := readNoFollow(file.path, file.what)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		got, err := f.readReceiptFile(file.path, file.what)
 		if err != nil {
-			return nil, fmt.Errorf("reading the %s: %w", file.what, err)
+			return nil, err
 		}
-		r, err := statefile.ParseReceipts(data)
-		if err != nil {
-			return nil, f.receiptsError(file.path, err)
-		}
-		if r.TornLine > 0 {
-			f.logger.Warn("ignoring the torn end of the receipts journal: a listener died mid-write, before answering, and Kaleyra sends those callbacks again", "path", file.path, "line", r.TornLine, "bytes", len(data)-r.Complete)
-		}
-		events = append(events, r.Events...)
+		events = append(events, got...)
 	}
 	return events, nil
+}
+
+// receiptCache is what Read parsed of one receipts file. The file only
+// grows until it is moved or removed, so reading it again (herald listen
+// reads the state on a miss) parses only the lines appended since. The
+// file is still read whole and its parsed part checked by checksum: a new
+// file may reuse the inode of one removed, so no file identity would do.
+type receiptCache struct {
+	complete int
+	sum      uint32 // CRC-32C of the first complete bytes
+	events   []receipts.Event
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// readReceiptFile returns the events of one receipts file; a missing file
+// has none.
+func (f *Filesystem) readReceiptFile(path, what string) ([]receipts.Event, error) {
+	data, err := readNoFollow(path, what)
+	if errors.Is(err, fs.ErrNotExist) {
+		delete(f.receiptCaches, path)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s: %w", what, err)
+	}
+	c := f.receiptCaches[path]
+	if c == nil || len(data) < c.complete || crc32.Checksum(data[:c.complete], castagnoli) != c.sum {
+		c = &receiptCache{}
+	}
+	data = data[c.complete:]
+	r, err := statefile.ParseReceipts(data)
+	if err != nil {
+		// Whole lines hold one event each: count the lines read before.
+		var se *statefile.SyntaxError
+		if errors.As(err, &se) {
+			se.Line += len(c.events)
+		}
+		return nil, f.receiptsError(path, err)
+	}
+	if r.TornLine > 0 {
+		f.logger.Warn("ignoring the torn end of the receipts journal: a listener died mid-write, before answering, and Kaleyra sends those callbacks again", "path", path, "line", len(c.events)+r.TornLine, "bytes", len(data)-r.Complete)
+	}
+	c.events = append(c.events, r.Events...)
+	c.sum = crc32.Update(c.sum, castagnoli, data[:r.Complete])
+	c.complete += r.Complete
+	if f.receiptCaches == nil {
+		f.receiptCaches = make(map[string]*receiptCache)
+	}
+	f.receiptCaches[path] = c
+	return c.events, nil
 }
 
 func (f *Filesystem) receiptsError(path string, err error) error {

@@ -335,3 +335,35 @@ func receiptsChild(t *testing.T, path string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A process reading again parses only what was appended since, and still
+// sees a move aside, a torn tail cut and damage by its line in the file.
+func TestReceiptsReadAgain(t *testing.T) {
+	f := sentFS(t, 4)
+	reader := again(f)
+	record(t, f, receiptFor(0, time.Now()))
+	if !hasReceipt(must(reader.Read()), 0) {
+		t.Fatal("first read: no receipt 0")
+	}
+	line := must(statefile.AppendReceipt(nil, ptr(receiptFor(3, time.Now()))))
+	appendFile(t, f.receiptsPath, string(line[:20]))
+	if s := must(reader.Read()); !hasReceipt(s, 0) || hasReceipt(s, 3) {
+		t.Fatal("a torn tail read again")
+	}
+	record(t, f, receiptFor(1, time.Now())) // cuts the tail
+	lockedFold(t, f)                        // moves it aside and clears it
+	record(t, f, receiptFor(2, time.Now()))
+	s := must(reader.Read())
+	for n := range 3 {
+		if !hasReceipt(s, n) {
+			t.Errorf("read again: no receipt %d", n)
+		}
+	}
+	record(t, f, receiptFor(3, time.Now()))
+	appendFile(t, f.receiptsPath, "damage\n")
+	record(t, f, receiptFor(3, time.Now()))
+	_, err := reader.Read()
+	if err == nil || !strings.Contains(err.Error(), "line 3,") {
+		t.Errorf("damage read again: %v; want an error naming line 3", err)
+	}
+}
