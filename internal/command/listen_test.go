@@ -132,6 +132,14 @@ func TestListenRecordsAndStops(t *testing.T) {
 	if out := stdout.String() + stderr.String(); strings.Contains(out, token) || strings.Contains(out, "12025550123") {
 		t.Errorf("the output holds the token or a number:\n%s", out)
 	}
+	st, err = statemgr.NewFilesystem(filepath.Join(dir, "herald.state"), nil).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := st.Deliveries[delivery.Key{Sender: "+12025550100", Recipient: "+12025550123", Ref: "r"}]
+	if d.Receipt == nil || d.Receipt.Status != states.Delivered || d.Status != states.Sent {
+		t.Errorf("the delivery after listen: %+v, receipt %+v", d, d.Receipt)
+	}
 }
 
 func TestListenPortInUse(t *testing.T) {
