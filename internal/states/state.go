@@ -148,6 +148,12 @@ func (s *State) Sorted() []*Delivery {
 	for _, d := range s.Deliveries {
 		out = append(out, d)
 	}
+	SortDeliveries(out)
+	return out
+}
+
+// SortDeliveries orders records by address, then key, as Sorted does.
+func SortDeliveries(out []*Delivery) {
 	// strings.Compare reads each pair of strings once, where "!=" then "<"
 	// reads equal ones twice; most pairs share their address.
 	slices.SortFunc(out, func(a, b *Delivery) int {
@@ -156,7 +162,6 @@ func (s *State) Sorted() []*Delivery {
 		}
 		return compareKeys(a.Key, b.Key)
 	})
-	return out
 }
 
 // compareKeys orders keys field by field, in the order of Key's fields.
