@@ -130,24 +130,16 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(func() { backend.Unlock(lock.ID) })
 }
 
-// localReceipts tells whether the local backend records receipts: the
-// script condition [receipts]; [pgreceipts] is the same for PostgreSQL.
-func localReceipts() bool {
-	_, ok := any(statemgr.NewFilesystem("herald.state", nil)).(statemgr.ReceiptStore)
-	return ok
-}
+// The receipts scripts need both backends to record receipts.
+var (
+	_ statemgr.ReceiptStore = (*statemgr.Filesystem)(nil)
+	_ statemgr.ReceiptStore = (*statemgr.Postgres)(nil)
+)
 
 // pgCondition is the script condition [pg]: there is a PostgreSQL server
 // for the test (HERALD_TEST_PG_URL). In CI its absence is an error, not a
 // skip: a skipped PostgreSQL test there would hide a broken backend.
 func pgCondition(cond string) (bool, error) {
-	switch cond {
-	case "receipts":
-		return localReceipts(), nil
-	case "pgreceipts":
-		_, ok := any(&statemgr.Postgres{}).(statemgr.ReceiptStore)
-		return ok, nil
-	}
 	if cond != "pg" {
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}

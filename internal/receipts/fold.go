@@ -92,6 +92,12 @@ func Fold(st *states.State, events []Event, now time.Time) FoldResult {
 	for _, e := range pending {
 		if f.ambiguous(e) {
 			r.Ambiguous++
+		} else if e.MessageID == "" {
+			// Without a message_id an event can only settle an unknown
+			// delivery, and none is there to settle (it was settled
+			// already): keeping it would match nothing, ever.
+			r.Ignored++
+			continue
 		}
 		if now.Sub(e.Received) > PendingFor {
 			r.Expired++

@@ -163,6 +163,17 @@ func TestFold(t *testing.T) {
 	}
 }
 
+func TestFoldSettlingEventWithoutIDIsNotKept(t *testing.T) {
+	st := ledger()
+	e := about(status("", states.Delivered, 1), "+12025550102")
+	if r := Fold(st, []Event{e}, t0); r.Settled != 1 {
+		t.Fatalf("first fold: %+v, want it settled", r)
+	}
+	if r := Fold(st, []Event{e}, t0); r.Ignored != 1 || len(r.Unmatched) != 0 {
+		t.Errorf("folding it again: %+v, want it ignored, not kept pending", r)
+	}
+}
+
 func TestFoldAmbiguousUnknownIsNotGuessed(t *testing.T) {
 	st := ledger()
 	other := key("+12025550102")

@@ -100,10 +100,10 @@ type Postgres struct {
 
 	// recorder records receipts on a connection of its own.
 	recorder receiptRecorder
-	// eventsSeq is the last event Read folded, and pendingEvents those of
-	// them that matched nothing: Write compacts the events up to
-	// eventsSeq, keeping pendingEvents.
-	eventsSeq     int64
+	// eventsRead are the ids of the events Read folded, and
+	// pendingEvents those of them that matched nothing: Write compacts
+	// the events read, keeping pendingEvents.
+	eventsRead    []string
 	pendingEvents []receipts.Event
 }
 

@@ -127,21 +127,25 @@ func eventID(e *receipts.Event) string {
 }
 
 // readEvents folds this state's events into st and remembers the last
-// sequence number read, which the next Write compacts up to, and the
-// events that matched nothing, which it keeps.
+// ids read, which the next Write compacts, and the events that matched
+// nothing, which it keeps. Ids, not a high-water mark of seq: a bigserial
+// is drawn when an insert starts, not when it commits, so an event of a
+// lower seq can become visible after a Read has seen a higher one.
 func (p *Postgres) readEvents(ctx context.Context, conn *pgx.Conn, st *states.State) error {
-	rows, err := conn.Query(ctx, `SELECT seq, kind, message_id, status, recipient, sender, ref, ref1, ref2, error_code, error_text, at, received
+	rows, err := conn.Query(ctx, `SELECT id, seq, kind, message_id, status, recipient, sender, ref, ref1, ref2, error_code, error_text, at, received
 		FROM `+p.table("events")+` WHERE state_name = $1 ORDER BY seq`, p.cfg.StateName)
 	if err != nil {
 		return p.fail("reading the state", err)
 	}
 	var (
 		events       []receipts.Event
-		seq, lastSeq int64
+		ids          []string
+		id           string
+		seq          int64
 		e            receipts.Event
 		kind, status string
 	)
-	_, err = pgx.ForEachRow(rows, []any{&seq, &kind, &e.MessageID, &status, &e.Recipient, &e.Sender, &e.Ref, &e.Ref1, &e.Ref2, &e.ErrorCode, &e.ErrorText, &e.At, &e.Received}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &seq, &kind, &e.MessageID, &status, &e.Recipient, &e.Sender, &e.Ref, &e.Ref1, &e.Ref2, &e.ErrorCode, &e.ErrorText, &e.At, &e.Received}, func() error {
 		e.Kind, e.Status = receipts.Kind(kind), states.ReceiptStatus(status)
 		for _, n := range []struct{ field, number string }{{"recipient", e.Recipient}, {"sender", e.Sender}} {
 			if n.number != "" && !statefile.IsE164(n.number) {
@@ -149,14 +153,14 @@ func (p *Postgres) readEvents(ctx context.Context, conn *pgx.Conn, st *states.St
 			}
 		}
 		events = append(events, e)
-		lastSeq = seq
+		ids = append(ids, id)
 		return nil
 	})
 	if err != nil {
 		return p.fail("reading the state", err)
 	}
 	result := receipts.Fold(st, events, time.Now())
-	p.eventsSeq, p.pendingEvents = lastSeq, result.Unmatched
+	p.eventsRead, p.pendingEvents = ids, result.Unmatched
 	return nil
 }
 
@@ -176,7 +180,7 @@ func (p *Postgres) compactEvents(ctx context.Context, tx pgx.Tx, s *states.State
 		keep = append(keep, receipts.Event{Kind: receipts.InboundKind, Sender: k.Sender, Recipient: k.Recipient, At: at, Received: at})
 	}
 	keep = append(keep, p.pendingEvents...)
-	if _, err := tx.Exec(ctx, "DELETE FROM "+p.table("events")+" WHERE state_name = $1 AND seq <= $2", p.cfg.StateName, p.eventsSeq); err != nil {
+	if _, err := tx.Exec(ctx, "DELETE FROM "+p.table("events")+" WHERE state_name = $1 AND id = ANY($2::text[])", p.cfg.StateName, p.eventsRead); err != nil {
 		return p.fail("writing the state", err)
 	}
 	if len(keep) == 0 {
