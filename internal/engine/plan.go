@@ -71,7 +71,11 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 	}
 
 	total := cfg.DeliveryCount()
-	declared := make(map[delivery.Key]bool, total)
+	// recorded counts the declared deliveries that the state has a record
+	// of. Keys are unique in a configuration, so when it equals the
+	// state's size every record is declared, and finding the undeclared
+	// ones needs no set of all declared keys.
+	recorded := 0
 	targetHits := make([]int, len(opts.Targets))
 	excludeHits := make([]int, len(opts.Excludes))
 	replaceHits := make([]int, len(opts.Replace))
@@ -94,7 +98,10 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 		judge := windowed[in.Sender] && freeForm(in.Content.Type)
 		for _, r := range in.Recipients {
 			key := in.Key(r)
-			declared[key] = true
+			prior := st.Get(key)
+			if prior != nil {
+				recorded++
+			}
 			// Both are counted for every delivery, so that an -exclude that
 			// only overlaps what -target left out is not reported as a typo.
 			targeted := selected(in.Address, r, opts.Targets, targetHits, true) || dep
@@ -103,7 +110,6 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 				continue
 			}
 			replace := selected(in.Address, r, opts.Replace, replaceHits, false)
-			prior := st.Get(key)
 			var replaceUnknown bool
 			if prior != nil && prior.Status == states.Unknown {
 				replaceUnknown = selected(in.Address, r, opts.ReplaceUnknown, unknownHits, false)
@@ -127,13 +133,8 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 		p.TargetDependencies = append(p.TargetDependencies, m)
 	}
 	slices.SortFunc(p.TargetDependencies, func(a, b addrs.Message) int { return strings.Compare(a.Name, b.Name) })
-	// Only the records no longer declared are sorted: sorting the whole
-	// state would cost a no-change plan of 100,000 deliveries a quarter of
-	// its time.
-	for _, rec := range st.Deliveries {
-		if !declared[rec.Key] {
-			p.NoLongerDeclared = append(p.NoLongerDeclared, rec)
-		}
+	if recorded < len(st.Deliveries) {
+		p.NoLongerDeclared = undeclared(cfg, st, recorded)
 	}
 	states.SortDeliveries(p.NoLongerDeclared)
 	diags := unmatched(opts, targetHits, excludeHits, replaceHits, unknownHits)
@@ -157,6 +158,28 @@ func keepPriorContent(p *plans.Plan, st *states.State, d delivery.Digest) {
 		p.PriorContents = make(map[delivery.Digest]delivery.Content)
 	}
 	p.PriorContents[d] = c
+}
+
+// undeclared returns the records of st that cfg does not declare;
+// recorded is how many of its records cfg declares.
+func undeclared(cfg *lang.Result, st *states.State, recorded int) []*states.Delivery {
+	// A set of the declared records, by pointer: a word per entry where
+	// a set of keys would copy six strings per delivery.
+	declared := make(map[*states.Delivery]struct{}, recorded)
+	for _, in := range cfg.Instances {
+		for _, r := range in.Recipients {
+			if rec := st.Get(in.Key(r)); rec != nil {
+				declared[rec] = struct{}{}
+			}
+		}
+	}
+	out := make([]*states.Delivery, 0, len(st.Deliveries)-recorded)
+	for _, rec := range st.Deliveries {
+		if _, ok := declared[rec]; !ok {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
 
 // unmatched reports the addresses that matched no declared delivery.

@@ -11,7 +11,7 @@ import (
 
 // areaCodes are US area codes whose 555 exchange numbers libphonenumber
 // accepts as valid; each gives 10,000 numbers.
-var areaCodes = []string{"202", "212", "312", "415", "650", "617", "303", "206"}
+var areaCodes = []string{"202", "212", "312", "415", "650", "617", "303", "206", "404", "305", "713"}
 
 // MaxRecipients is how many distinct numbers Number can produce.
 var MaxRecipients = len(areaCodes) * 10000
