@@ -104,6 +104,9 @@ message "hello" {
   ref  = "leak-1"
 }
 `
+	if err := os.WriteFile(filepath.Join(dir, "report.csv"), []byte("WHATSAPP_ID,SENT_AT\nm-none,2026-12-01 09:00:00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "main.herald.hcl"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +135,7 @@ message "hello" {
 		run(connStr, true, "state", "list")
 		run(connStr, true, "state", "pull")
 		run(connStr, true, "show", "-no-color")
+		run(connStr, true, "state", "import-receipts", "report.csv")
 	}
 	for _, tt := range []struct {
 		name, connStr string
@@ -142,7 +146,7 @@ message "hello" {
 		{"does not parse", "postgres://" + role + ":" + password + "@" + u.Host + "/x?sslmode=disable", []string{"could not be parsed"}},
 		{"does not parse, key=value", "host=127.0.0.1 port=1 password='" + password + " dbname=x", []string{"could not be parsed"}},
 	} {
-		for _, args := range [][]string{{"plan", "-no-color"}, {"plan", "-json"}, {"apply", "-auto-approve", "-json"}, {"state", "list"}} {
+		for _, args := range [][]string{{"plan", "-no-color"}, {"plan", "-json"}, {"apply", "-auto-approve", "-json"}, {"state", "list"}, {"state", "import-receipts", "report.csv"}, {"listen", "-listen", "127.0.0.1:0"}} {
 			out := run(tt.connStr, false, args...)
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
