@@ -142,7 +142,7 @@ var receiptWords = map[states.ReceiptStatus]string{
 	states.Delivered:     "delivered",
 	states.Read:          "read",
 	states.ReceiptFailed: "failed after sending",
-	states.NotSent:       "not sent on",
+	states.NotSent:       "not sent on to WhatsApp",
 }
 
 // receiptWord is the receipt's status in words, "" for no receipt.

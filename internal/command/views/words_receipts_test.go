@@ -33,3 +33,19 @@ func TestReasonSentenceReceipts(t *testing.T) {
 		}
 	}
 }
+
+// Each receipt status reads on its own, with no code after it: a
+// delivery Kaleyra never passed on says so in full, not "not sent on".
+func TestReceiptWordStandsAlone(t *testing.T) {
+	for status, want := range map[states.ReceiptStatus]string{
+		states.Accepted:      "sent on to WhatsApp",
+		states.Delivered:     "delivered",
+		states.Read:          "read",
+		states.ReceiptFailed: "failed after sending",
+		states.NotSent:       "not sent on to WhatsApp",
+	} {
+		if got := receiptWord(&states.Receipt{Status: status}); got != want {
+			t.Errorf("%s: %q, want %q", status, got, want)
+		}
+	}
+}
