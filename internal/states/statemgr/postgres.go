@@ -417,7 +417,7 @@ func (p *Postgres) readLocked() (*states.State, error) {
 		// The running holder of the lock, when it is not this process:
 		// its in-flight rows are awaiting their answers.
 		batch.Queue(`SELECT l.id FROM `+p.table("locks")+` l
-			WHERE l.state_name = $1 AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = l.backend_pid)`, p.cfg.StateName).QueryRow(func(row pgx.Row) error {
+			WHERE l.state_name = $1 AND `+p.holdsLock("l.backend_pid"), p.cfg.StateName).QueryRow(func(row pgx.Row) error {
 			if err := row.Scan(&running); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}

@@ -152,7 +152,7 @@ func (p *Postgres) ForceUnlock(id string) error {
 	}
 	_, err = conn.Exec(ctx, `WITH gone AS (DELETE FROM `+p.table("locks")+` WHERE state_name = $1 AND id = $2 RETURNING backend_pid)
 		SELECT pg_terminate_backend(backend_pid) FROM gone
-		WHERE backend_pid <> pg_backend_pid() AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = gone.backend_pid)`,
+		WHERE backend_pid <> pg_backend_pid() AND `+p.holdsLock("gone.backend_pid"),
 		p.cfg.StateName, id)
 	if err != nil {
 		return p.fail("releasing the state lock", err)
@@ -176,4 +176,16 @@ func (p *Postgres) LockHolder() *LockInfo {
 		return nil
 	}
 	return info
+}
+
+// holdsLock is an SQL condition: the session whose backend pid is pid
+// holds this state's advisory lock. A lock row left behind names a pid
+// the server may since have given to another session, so holding some
+// advisory lock is not enough. A bigint key shows in pg_locks as its high
+// and low 32 bits (classid, objid) with objsubid 1.
+func (p *Postgres) holdsLock(pid string) string {
+	key := uint64(p.lockKey)
+	return fmt.Sprintf(`EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.pid = %s
+		AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND k.classid::bigint = %d AND k.objid::bigint = %d AND k.objsubid = 1)`, pid, key>>32, key&0xffffffff)
 }

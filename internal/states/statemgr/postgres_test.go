@@ -402,3 +402,53 @@ func TestPostgresClaimsOfKnownRows(t *testing.T) {
 		t.Errorf("claiming an untouched failed delivery: %v", err)
 	}
 }
+
+// TestPostgresForceUnlockSparesOtherSessions: a lock row left behind names
+// its holder's backend pid, which the server may since have given to
+// another session, one holding an advisory lock of its own (another
+// state's herald, say). Force-unlocking the row ends only a session that
+// holds this state's lock, never that other one.
+func TestPostgresForceUnlockSparesOtherSessions(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	schema := newSchema()
+	p := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema})
+	if _, err := p.Read(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	other, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	var pid int
+	if err := other.QueryRow(ctx, "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock(424242)) l").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(ctx, "INSERT INTO "+schema+".locks (state_name, id, who, operation, created, backend_pid) VALUES ('default', 'left-behind', 'ci@runner', 'apply', now(), $1)", pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ForceUnlock("left-behind"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Ping(ctx); err != nil {
+		t.Errorf("force-unlock of a row left behind ended another session that holds another advisory lock: %v", err)
+	}
+	if _, err := p.Lock(ctx, "apply", 0); err != nil {
+		t.Errorf("locking after the force-unlock: %v", err)
+	}
+
+	// A holder still connected is ended, which frees its advisory lock.
+	holder := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema, StateName: "live"})
+	info, err := holder.Lock(ctx, "apply", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forcer := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema, StateName: "live"})
+	if err := forcer.ForceUnlock(info.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := forcer.Lock(ctx, "apply", 0); err != nil {
+		t.Errorf("locking after force-unlocking a live holder: %v", err)
+	}
+}
