@@ -93,6 +93,17 @@ type applier struct {
 	total   int
 	started time.Time
 	rate    rateMeter
+	// outcomes carries answered batches to writeOutcomes.
+	outcomes chan answered
+}
+
+// answered is a batch whose request was answered: its records, to be
+// journalled, and what the PostSend hook is told once they are.
+type answered struct {
+	inst    *delivery.Instance
+	changes []*plans.Change
+	recs    []states.Delivery
+	found   []kaleyra.Outcome
 }
 
 // batch is one request's worth of one instance's changes.
@@ -121,6 +132,9 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 	// Batches flow to a fixed pool of workers; a message's batches enter the
 	// queue only once every message it depends on is done.
 	queue := make(chan *batch)
+	a.outcomes = make(chan answered, a.opts.Parallelism)
+	written := make(chan struct{})
+	go a.writeOutcomes(written)
 	var workers sync.WaitGroup
 	for i := 0; i < a.opts.Parallelism; i++ {
 		workers.Add(1)
@@ -147,6 +161,8 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 	feeders.Wait()
 	close(queue)
 	workers.Wait()
+	close(a.outcomes)
+	<-written
 	stopProgress()
 
 	a.mu.Lock()
@@ -409,8 +425,6 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 		recs[i] = rec
 		found[i] = o
 	}
-	err := a.journal.Record(recs...)
-
 	m := in.Address.Message
 	a.mu.Lock()
 	if !in.Sensitive {
@@ -437,17 +451,53 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 		}
 	}
 	a.rate.add(now, len(recs))
-	if err != nil && a.fatal == nil {
-		a.fatal = &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Error recording sends",
-			Detail:   "Recording outcomes: " + strings.TrimSuffix(err.Error(), ".") + ".",
-		}
-	}
 	a.mu.Unlock()
+	a.outcomes <- answered{inst: in, changes: b.changes, recs: recs, found: found}
+}
 
-	if a.opts.Hooks != nil {
-		a.opts.Hooks.PostSend(in, b.changes, found)
+// writeOutcomes journals the outcomes of answered requests, as many as
+// have come at once in one Record, and then tells the PostSend hook. It
+// runs beside the workers, so that a worker goes on to its next request
+// while the last one's outcomes are made durable: each request then waits
+// for one durable write (its in-flight records, which must be on disk
+// before it leaves) instead of two, and the outcomes of a whole dispatch
+// window share the fsync of the next requests' in-flight records. An
+// outcome not yet durable when herald dies leaves its deliveries in
+// flight, which the next run reads as unknown and never sends again.
+func (a *applier) writeOutcomes(written chan<- struct{}) {
+	defer close(written)
+	for first := range a.outcomes {
+		// Fresh slices each time: a journal may hold what it was given
+		// until its commit, which Record waits for, but no longer.
+		group, recs := []answered{first}, append([]states.Delivery(nil), first.recs...)
+	drain:
+		for {
+			select {
+			case next, ok := <-a.outcomes:
+				if !ok {
+					break drain
+				}
+				group, recs = append(group, next), append(recs, next.recs...)
+			default:
+				break drain
+			}
+		}
+		if err := a.journal.Record(recs...); err != nil {
+			a.mu.Lock()
+			if a.fatal == nil {
+				a.fatal = &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Error recording sends",
+					Detail:   "Recording outcomes: " + strings.TrimSuffix(err.Error(), ".") + ".",
+				}
+			}
+			a.mu.Unlock()
+		}
+		if a.opts.Hooks != nil {
+			for _, d := range group {
+				a.opts.Hooks.PostSend(d.inst, d.changes, d.found)
+			}
+		}
 	}
 }
 

@@ -35,8 +35,27 @@ import (
 //
 //	HERALD_TEST_PG_URL=... go test -run '^$' -bench ApplyPG16 -benchtime 4000x -count 3 ./internal/engine/
 func BenchmarkApplyPG16(b *testing.B) {
-	const sid, key, inFlight = "HXBENCH0001IN", "bench-key-1234", 16
 	dsn := statemgrtest.PostgresURL(b)
+	benchmarkApply16(b, "herald-pg-req/s", func() statemgr.Backend {
+		var r [6]byte
+		rand.Read(r[:])
+		return statemgr.NewPostgres(statemgr.PostgresConfig{ConnStr: dsn, Schema: "bench_" + hex.EncodeToString(r[:])}, nil)
+	})
+}
+
+// BenchmarkApplyFile16 is BenchmarkApplyPG16 with the local state file
+// and its journal, whose every record is fsynced before Record returns.
+//
+//	go test -run '^$' -bench ApplyFile16 -benchtime 5000x -count 3 ./internal/engine/
+func BenchmarkApplyFile16(b *testing.B) {
+	dir := b.TempDir()
+	benchmarkApply16(b, "herald-file-req/s", func() statemgr.Backend {
+		return statemgr.NewFilesystem(filepath.Join(dir, "herald.state"), nil)
+	})
+}
+
+func benchmarkApply16(b *testing.B, metric string, newBackend func() statemgr.Backend) {
+	const sid, key, inFlight = "HXBENCH0001IN", "bench-key-1234", 16
 	server, err := emulator.New(emulator.Options{SID: sid, APIKey: key, Outbox: filepath.Join(b.TempDir(), "outbox.jsonl")})
 	if err != nil {
 		b.Fatal(err)
@@ -80,11 +99,11 @@ func BenchmarkApplyPG16(b *testing.B) {
 	bare := float64(b.N) / time.Since(start).Seconds()
 	b.StopTimer()
 
-	// herald's apply over a new PostgreSQL state.
-	var r [6]byte
-	rand.Read(r[:])
-	pg := statemgr.NewPostgres(statemgr.PostgresConfig{ConnStr: dsn, Schema: "bench_" + hex.EncodeToString(r[:])}, nil)
-	defer pg.Close()
+	// herald's apply over a new state.
+	pg := newBackend()
+	if c, ok := pg.(io.Closer); ok {
+		defer c.Close()
+	}
 	info, err := pg.Lock(context.Background(), "apply", 0)
 	if err != nil {
 		b.Fatal(err)
@@ -133,6 +152,6 @@ func BenchmarkApplyPG16(b *testing.B) {
 	}
 	pg.Unlock(info.ID)
 	b.ReportMetric(bare, "bare-req/s")
-	b.ReportMetric(herald, "herald-pg-req/s")
+	b.ReportMetric(herald, metric)
 	b.ReportMetric(herald/bare, "ratio")
 }
