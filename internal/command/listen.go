@@ -12,7 +12,6 @@ import (
 
 	"github.com/heraldhq/herald/internal/command/arguments"
 	"github.com/heraldhq/herald/internal/listen"
-	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 var cmdListen = &Command{
@@ -86,18 +85,13 @@ func runListen(env *Env, args []string) int {
 		return ExitError
 	}
 	defer closeBackend(env, backend)
-	store, ok := backend.(statemgr.ReceiptStore)
-	if !ok {
-		dw.fail("Receipts not supported", "This state backend cannot record receipts.")
-		return ExitError
-	}
 	index, err := listen.NewStateIndex(backend.Read, listenIndexInterval)
 	if err != nil {
 		dw.err("Error reading the state", err)
 		return ExitError
 	}
 	server, err := listen.New(listen.Options{
-		Store: store, Token: a.Token, Path: a.Path, Index: index,
+		Store: backend, Token: a.Token, Path: a.Path, Index: index,
 		Logger: env.Logger.Named("listen"), Events: env.Stdout, JSON: a.JSON,
 	})
 	if err != nil {

@@ -19,6 +19,8 @@ import (
 // stateBackend is a state backend as the commands use it.
 type stateBackend interface {
 	statemgr.Backend
+	// Both backends record receipts, for listen and import-receipts.
+	statemgr.ReceiptStore
 	// LockHolder names who holds the lock now, nil when no one does or it
 	// cannot be read.
 	LockHolder() *statemgr.LockInfo

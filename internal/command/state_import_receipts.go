@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/heraldhq/herald/internal/receipts"
-	"github.com/heraldhq/herald/internal/states/statemgr"
 )
 
 var cmdStateImportReceipts = &Command{
@@ -74,11 +73,6 @@ func runStateImportReceipts(env *Env, args []string) int {
 		return ExitError
 	}
 	defer closeBackend(env, backend)
-	store, ok := backend.(statemgr.ReceiptStore)
-	if !ok {
-		dw.fail("Receipts not supported", "This state backend cannot record receipts.")
-		return ExitError
-	}
 	// What the receipts will do is told by folding them into a copy of the
 	// state; the store folds them for real when the state is next read.
 	st, err := backend.Read()
@@ -87,7 +81,7 @@ func runStateImportReceipts(env *Env, args []string) int {
 		return ExitError
 	}
 	result := receipts.Fold(st, events, now)
-	if err := store.RecordReceipts(context.Background(), events); err != nil {
+	if err := backend.RecordReceipts(context.Background(), events); err != nil {
 		dw.err("Error recording the receipts", err)
 		return ExitError
 	}

@@ -106,35 +106,38 @@ type Digest string
 // never shows a delivery already sent as changed.
 func (c Content) Digest() Digest {
 	h := sha256.New()
+	writeContent(h, "herald.delivery.v1", c, c.rich())
+	return Digest(hex.EncodeToString(h.Sum(nil)))
+}
+
+// writeContent writes c's canonical encoding to h: domain, then type,
+// body, template name, language and params in order, then, when rich, the
+// media URL, caption, header and button part, each length-prefixed.
+func writeContent(h hash.Hash, domain string, c Content, rich bool) {
 	field := func(s string) {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
-	field("herald.delivery.v1")
+	field(domain)
 	field(string(c.Type))
 	field(c.Body)
 	field(c.TemplateName)
 	field(c.Language)
-	writeParams(h, field, c.Params)
-	if c.rich() {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(c.Params)))
+	h.Write(n[:])
+	for _, p := range c.Params {
+		field(p.Name)
+		field(p.Value)
+	}
+	if rich {
 		field("rich")
 		field(c.MediaURL)
 		field(c.Caption)
 		field(c.Header)
 		field(c.HeaderText)
 		field(c.ButtonURL)
-	}
-	return Digest(hex.EncodeToString(h.Sum(nil)))
-}
-
-func writeParams(h hash.Hash, field func(string), params []Param) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(params)))
-	h.Write(n[:])
-	for _, p := range params {
-		field(p.Name)
-		field(p.Value)
 	}
 }

@@ -3,7 +3,6 @@ package delivery
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -61,24 +60,7 @@ func (k *DigestKey) GoString() string { return k.String() }
 // Digest, through HMAC-SHA-256.
 func (c Content) KeyedDigest(k *DigestKey) Digest {
 	m := hmac.New(sha256.New, k.secret)
-	field := func(s string) {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		m.Write(n[:])
-		m.Write([]byte(s))
-	}
-	field("herald.delivery.keyed.v1")
-	field(string(c.Type))
-	field(c.Body)
-	field(c.TemplateName)
-	field(c.Language)
-	writeParams(m, field, c.Params)
-	field("rich")
-	field(c.MediaURL)
-	field(c.Caption)
-	field(c.Header)
-	field(c.HeaderText)
-	field(c.ButtonURL)
+	writeContent(m, "herald.delivery.keyed.v1", c, true)
 	return Digest(keyedPrefix + k.id + ":" + hex.EncodeToString(m.Sum(nil)))
 }
 
