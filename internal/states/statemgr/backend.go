@@ -89,6 +89,7 @@ func (e *LockError) Unwrap() error { return e.Err }
 type ReceiptStore interface {
 	// RecordReceipts stores events and returns once they are durable.
 	// Recording an event twice is harmless: folding is idempotent.
-	// Concurrent callers share fsyncs (group commit).
+	// The local backend's concurrent callers share fsyncs (group
+	// commit); PostgreSQL commits each call on its own.
 	RecordReceipts(ctx context.Context, events []receipts.Event) error
 }
