@@ -109,7 +109,7 @@ func TestKillDuringApply(t *testing.T) {
 func checkBooks(t *testing.T, st *states.State, declared []outboxKey, sent map[outboxKey]bool) (nSent, nUnknown int) {
 	t.Helper()
 	for _, k := range declared {
-		rec := st.Deliveries[k.key()]
+		rec := st.Get(k.key())
 		switch {
 		case rec == nil:
 			t.Errorf("%v: declared but neither sent nor unknown after the last apply", k)
@@ -125,7 +125,7 @@ func checkBooks(t *testing.T, st *states.State, declared []outboxKey, sent map[o
 		}
 	}
 	for k := range sent {
-		if rec := st.Deliveries[k.key()]; rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
+		if rec := st.Get(k.key()); rec == nil || (rec.Status != states.Sent && rec.Status != states.Unknown) {
 			t.Errorf("%v: the emulator accepted it but the state does not record it (%+v)", k, rec)
 		}
 	}
@@ -136,7 +136,7 @@ func checkBooks(t *testing.T, st *states.State, declared []outboxKey, sent map[o
 func recorded(st *states.State, declared []outboxKey) int {
 	n := 0
 	for _, k := range declared {
-		if st.Deliveries[k.key()] != nil {
+		if st.Get(k.key()) != nil {
 			n++
 		}
 	}
@@ -308,13 +308,13 @@ func TestInterruptDuringApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := checkNoDuplicates(t, outbox)
-	for _, rec := range st.Deliveries {
+	for rec := range st.Deliveries.All() {
 		if rec.Status != states.Sent {
 			t.Errorf("after a graceful interrupt %s is %s, want only sent records", rec.Key, rec.Status)
 		}
 	}
-	if len(st.Deliveries) != len(sent) || len(sent) == 0 || len(sent) == len(declared) {
-		t.Fatalf("state records %d sends, emulator accepted %d of %d: want the same, part-way", len(st.Deliveries), len(sent), len(declared))
+	if st.Deliveries.Len() != len(sent) || len(sent) == 0 || len(sent) == len(declared) {
+		t.Fatalf("state records %d sends, emulator accepted %d of %d: want the same, part-way", st.Deliveries.Len(), len(sent), len(declared))
 	}
 
 	rest := exec.Command(herald, "apply", "-auto-approve", "-no-color")

@@ -66,7 +66,7 @@ func TestInterruptTwiceDuringApply(t *testing.T) {
 		t.Fatalf("the state does not load after the second interrupt: %v", err)
 	}
 	unknown := 0
-	for _, rec := range st.Deliveries {
+	for rec := range st.Deliveries.All() {
 		if rec.Status == states.Unknown {
 			unknown++
 		}
@@ -74,8 +74,8 @@ func TestInterruptTwiceDuringApply(t *testing.T) {
 	if unknown != 2 {
 		t.Errorf("%d deliveries unknown after cutting off 2 in flight\n%s", unknown, out.String())
 	}
-	if len(st.Deliveries) >= len(declared) {
-		t.Errorf("%d of %d recorded: the apply was not cut off part-way", len(st.Deliveries), len(declared))
+	if st.Deliveries.Len() >= len(declared) {
+		t.Errorf("%d of %d recorded: the apply was not cut off part-way", st.Deliveries.Len(), len(declared))
 	}
 	checkNoDuplicates(t, outbox)
 }

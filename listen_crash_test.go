@@ -80,7 +80,7 @@ provider "kaleyra" {
 			t.Fatalf("round %d: the state does not load after the kill: %v", round, err)
 		}
 		for i := range answered {
-			if r := st.Deliveries[crashKey(i)].Receipt; r == nil || r.Status != states.Delivered {
+			if r := st.Get(crashKey(i)).Receipt; r == nil || r.Status != states.Delivered {
 				t.Errorf("round %d: the callback for %s was answered 2xx before the kill but is not in the state (%+v)", round, crashID(i), r)
 			}
 		}
@@ -98,11 +98,11 @@ provider "kaleyra" {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(st.Deliveries) != rounds*perRound {
-			t.Fatalf("round %d: the state holds %d deliveries, want %d", round, len(st.Deliveries), rounds*perRound)
+		if st.Deliveries.Len() != rounds*perRound {
+			t.Fatalf("round %d: the state holds %d deliveries, want %d", round, st.Deliveries.Len(), rounds*perRound)
 		}
 		for i := first; i < first+perRound; i++ {
-			d := st.Deliveries[crashKey(i)]
+			d := st.Get(crashKey(i))
 			if d.Receipt == nil || d.Receipt.Status != states.Delivered || !d.Receipt.At.Equal(crashAt(i)) {
 				t.Errorf("round %d: %s holds receipt %+v, want delivered at %s", round, crashID(i), d.Receipt, crashAt(i))
 			}

@@ -23,7 +23,10 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	stopProfiles := startProfiles()
+	status := run(os.Args[1:])
+	stopProfiles()
+	os.Exit(status)
 }
 
 func run(args []string) int {

@@ -196,7 +196,7 @@ func (a *applyRun) applySaved(path string) int {
 	}
 	// A plan made when there was no state yet matches while there is still
 	// none; each read of a missing state draws a fresh lineage.
-	neverWritten := p.Serial == 0 && st.Serial == 0 && len(st.Deliveries) == 0
+	neverWritten := p.Serial == 0 && st.Serial == 0 && st.Deliveries.Len() == 0
 	if !neverWritten && (st.Lineage != p.Lineage || st.Serial != p.Serial) {
 		a.dw.err("Saved plan is stale", fmt.Errorf("the state changed since this plan was made (plan: lineage %s serial %d; state now: lineage %s serial %d), so what it would send may already have been sent. Make a new plan with \"herald plan -out=%s\"", p.Lineage, p.Serial, st.Lineage, st.Serial, path))
 		return ExitError

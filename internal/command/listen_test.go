@@ -133,7 +133,7 @@ func TestListenRecordsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := st.Deliveries[delivery.Key{Sender: "+12025550100", Recipient: "+12025550123", Ref: "r"}]
+	d := st.Get(delivery.Key{Sender: "+12025550100", Recipient: "+12025550123", Ref: "r"})
 	if d.Receipt == nil || d.Receipt.Status != states.Delivered || d.Status != states.Sent {
 		t.Errorf("the delivery after listen: %+v, receipt %+v", d, d.Receipt)
 	}

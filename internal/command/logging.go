@@ -40,11 +40,11 @@ func logState(log hclog.Logger, path string, st *states.State) {
 		return
 	}
 	counts := map[states.Status]int{}
-	for _, d := range st.Deliveries {
+	for d := range st.Deliveries.All() {
 		counts[d.Status]++
 	}
 	log.Debug("read the state", "path", path, "lineage", st.Lineage, "serial", st.Serial,
-		"deliveries", len(st.Deliveries), "sent", counts[states.Sent], "failed", counts[states.Failed], "unknown", counts[states.Unknown])
+		"deliveries", st.Deliveries.Len(), "sent", counts[states.Sent], "failed", counts[states.Failed], "unknown", counts[states.Unknown])
 }
 
 // logPlan logs, per message instance, how many deliveries take each

@@ -168,7 +168,7 @@ func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result
 		unlock()
 		return fail(err)
 	}
-	if cfg.Backend != nil && st.Serial == 0 && len(st.Deliveries) == 0 {
+	if cfg.Backend != nil && st.Serial == 0 && st.Deliveries.Len() == 0 {
 		// An empty ledger beside a local one would send everything again.
 		local := env.abs(lang.DefaultStatePath)
 		if _, err := os.Stat(local); err == nil {

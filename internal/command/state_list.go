@@ -68,7 +68,7 @@ func runStateList(env *Env, args []string) int {
 // the shape of the state file and of "show -json", which
 // schema/state.schema.json describes.
 func writeStateListJSON(env *Env, st *states.State, list []*states.Delivery) error {
-	selected := &states.State{Lineage: st.Lineage, Serial: st.Serial, Deliveries: make(map[delivery.Key]*states.Delivery, len(list))}
+	selected := &states.State{Lineage: st.Lineage, Serial: st.Serial, Deliveries: states.NewDeliverySet(len(list))}
 	for _, d := range list {
 		selected.Set(d)
 	}
@@ -212,7 +212,7 @@ func (f *deliveryFilter) describe(args []string) string {
 func recordedAddresses(st *states.State) string {
 	seen := map[string]bool{}
 	var list []string
-	for _, d := range st.Deliveries {
+	for d := range st.Deliveries.All() {
 		if !seen[d.Address] {
 			seen[d.Address] = true
 			list = append(list, d.Address)

@@ -84,10 +84,10 @@ func runStatePush(env *Env, args []string) int {
 		return ExitError
 	}
 	where := backendWhere(backend, "local state file")
-	empty := current.Serial == 0 && len(current.Deliveries) == 0
+	empty := current.Serial == 0 && current.Deliveries.Len() == 0
 	switch {
 	case !empty && current.Lineage != pushed.Lineage && !force:
-		dw.fail("State of another lineage", fmt.Sprintf("The file %s has lineage %s, but the %s has lineage %s: they are different ledgers, and pushing would forget the %d deliveries it records. Add -force to replace it all the same.", fs.Arg(0), pushed.Lineage, where, current.Lineage, len(current.Deliveries)))
+		dw.fail("State of another lineage", fmt.Sprintf("The file %s has lineage %s, but the %s has lineage %s: they are different ledgers, and pushing would forget the %d deliveries it records. Add -force to replace it all the same.", fs.Arg(0), pushed.Lineage, where, current.Lineage, current.Deliveries.Len()))
 		return ExitError
 	case !empty && current.Lineage == pushed.Lineage && pushed.Serial < current.Serial && !force:
 		dw.fail("Older state", fmt.Sprintf("The file %s has serial %d, older than the serial %d of the %s: it is an old copy, and pushing it would forget what was recorded since. Run herald state pull to see the newer state, or add -force to replace it all the same.", fs.Arg(0), pushed.Serial, current.Serial, where))
@@ -107,7 +107,7 @@ func runStatePush(env *Env, args []string) int {
 		dw.err("Error writing the state", err)
 		return ExitError
 	}
-	fmt.Fprintf(env.Stdout, "Pushed %d deliveries to the %s (lineage %s, serial %d).\n", len(pushed.Deliveries), where, pushed.Lineage, pushed.Serial)
+	fmt.Fprintf(env.Stdout, "Pushed %d deliveries to the %s (lineage %s, serial %d).\n", pushed.Deliveries.Len(), where, pushed.Lineage, pushed.Serial)
 	pushDigestSecret(env, dw, backend, file, where)
 	return 0
 }

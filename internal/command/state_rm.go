@@ -155,7 +155,7 @@ func runStateRm(env *Env, args []string) int {
 	}
 	if !f.DryRun {
 		for _, d := range remove {
-			delete(st.Deliveries, d.Key)
+			st.Deliveries.Delete(d.Key)
 		}
 		if err := backend.Write(st); err != nil {
 			w.Flush()

@@ -423,8 +423,8 @@ func TestApplyStopsWhenInterrupted(t *testing.T) {
 	if res.Sent < 3 || res.Sent > 4 || res.Sent+res.Skipped != 50 {
 		t.Errorf("after interrupt: %+v; want the 3 or 4 begun sent and the rest skipped", res)
 	}
-	if len(st.Deliveries) != res.Sent {
-		t.Errorf("state has %d records, want %d", len(st.Deliveries), res.Sent)
+	if st.Deliveries.Len() != res.Sent {
+		t.Errorf("state has %d records, want %d", st.Deliveries.Len(), res.Sent)
 	}
 }
 

@@ -133,7 +133,7 @@ func Plan(cfg *lang.Result, st *states.State, opts PlanOptions) (*plans.Plan, hc
 		p.TargetDependencies = append(p.TargetDependencies, m)
 	}
 	slices.SortFunc(p.TargetDependencies, func(a, b addrs.Message) int { return strings.Compare(a.Name, b.Name) })
-	if recorded < len(st.Deliveries) {
+	if recorded < st.Deliveries.Len() {
 		p.NoLongerDeclared = undeclared(cfg, st, recorded)
 	}
 	states.SortDeliveries(p.NoLongerDeclared)
@@ -173,8 +173,8 @@ func undeclared(cfg *lang.Result, st *states.State, recorded int) []*states.Deli
 			}
 		}
 	}
-	out := make([]*states.Delivery, 0, len(st.Deliveries)-recorded)
-	for _, rec := range st.Deliveries {
+	out := make([]*states.Delivery, 0, st.Deliveries.Len()-recorded)
+	for rec := range st.Deliveries.All() {
 		if _, ok := declared[rec]; !ok {
 			out = append(out, rec)
 		}

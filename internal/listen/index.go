@@ -59,9 +59,10 @@ func (x *StateIndex) load() error {
 	if err != nil {
 		return err
 	}
-	ids := make(map[string]bool, len(st.Deliveries))
+	ids := make(map[string]bool, st.Deliveries.Len())
 	unknowns := map[unknownKey]bool{}
-	for k, d := range st.Deliveries {
+	for d := range st.Deliveries.All() {
+		k := d.Key
 		if d.MessageID != "" {
 			ids[d.MessageID] = true
 		}

@@ -257,7 +257,7 @@ func (f *folder) indexIDs() {
 		return
 	}
 	f.byID = make(map[string]*states.Delivery)
-	for _, d := range f.st.Deliveries {
+	for d := range f.st.Deliveries.All() {
 		if d.MessageID != "" {
 			f.byID[d.MessageID] = d
 		}
@@ -271,7 +271,7 @@ func (f *folder) candidates(e *Event) []*states.Delivery {
 	}
 	if f.unknownBy == nil {
 		f.unknownBy = make(map[unknownKey][]*states.Delivery)
-		for _, d := range f.st.Deliveries {
+		for d := range f.st.Deliveries.All() {
 			if d.Status == states.Unknown {
 				k := unknownKey{d.Key.Recipient, d.Key.Ref, d.Key.Ref1, d.Key.Ref2}
 				f.unknownBy[k] = append(f.unknownBy[k], d)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statestest"
 )
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -229,7 +230,7 @@ func TestFoldOrderIndependent(t *testing.T) {
 			want = st
 			return
 		}
-		if diff := cmp.Diff(want, st); diff != "" {
+		if diff := cmp.Diff(want, st, statestest.Records); diff != "" {
 			t.Fatalf("order %v gave another state (-first +this):\n%s", describe(order), diff)
 		}
 	})

@@ -106,7 +106,7 @@ type State struct {
 	// Serial increases by one on every write that changes the deliveries.
 	Serial uint64
 	// Deliveries by key.
-	Deliveries map[delivery.Key]*Delivery
+	Deliveries *DeliverySet
 	// Inbound is when each recipient last wrote to each sender number, as
 	// incoming-message callbacks reported it: WhatsApp delivers free-form
 	// text only within 24 hours of it. Never what they wrote. May be nil.
@@ -119,7 +119,7 @@ type State struct {
 
 // New returns an empty state with the given lineage.
 func New(lineage string) *State {
-	return &State{Lineage: lineage, Deliveries: make(map[delivery.Key]*Delivery)}
+	return &State{Lineage: lineage, Deliveries: NewDeliverySet(0)}
 }
 
 // KeepContent records that non-sensitive content c, of digest d, was
@@ -136,16 +136,16 @@ func (s *State) KeepContent(d delivery.Digest, c delivery.Content) {
 }
 
 // Get returns the record for k, or nil.
-func (s *State) Get(k delivery.Key) *Delivery { return s.Deliveries[k] }
+func (s *State) Get(k delivery.Key) *Delivery { return s.Deliveries.Get(k) }
 
 // Set stores d under its key.
-func (s *State) Set(d *Delivery) { s.Deliveries[d.Key] = d }
+func (s *State) Set(d *Delivery) { s.Deliveries.Put(d) }
 
 // Sorted returns the records ordered by address, then key, for stable
 // output.
 func (s *State) Sorted() []*Delivery {
-	out := make([]*Delivery, 0, len(s.Deliveries))
-	for _, d := range s.Deliveries {
+	out := make([]*Delivery, 0, s.Deliveries.Len())
+	for d := range s.Deliveries.All() {
 		out = append(out, d)
 	}
 	SortDeliveries(out)

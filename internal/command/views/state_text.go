@@ -26,13 +26,13 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	defer bw.Flush()
 	r := &textRenderer{w: bw}
 
-	if s.Serial == 0 && len(s.Deliveries) == 0 {
+	if s.Serial == 0 && s.Deliveries.Len() == 0 {
 		// Never written: its lineage would be made up on the spot.
 		r.printf("No state yet: nothing has been sent.\n")
 		return
 	}
 	r.printf("State lineage %s, serial %d.\n", s.Lineage, s.Serial)
-	if len(s.Deliveries) == 0 {
+	if s.Deliveries.Len() == 0 {
 		r.printf("No deliveries recorded: nothing has been sent yet.\n")
 		return
 	}
@@ -51,7 +51,7 @@ func StateSummaryText(w io.Writer, s *states.State) {
 	running := "" // the lock ID of the apply sending now, if any
 	var total stateCounts
 	byAddr := make(map[string]*instance)
-	for _, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		in := byAddr[d.Address]
 		if in == nil {
 			in = &instance{addr: d.Address, people: make(map[string]struct{})}

@@ -51,7 +51,7 @@ func usedContents(s *states.State) []delivery.Digest {
 	}
 	seen := make(map[delivery.Digest]bool, len(s.Contents))
 	var out []delivery.Digest
-	for _, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		if _, ok := s.Contents[d.Digest]; ok && !seen[d.Digest] {
 			seen[d.Digest] = true
 			out = append(out, d.Digest)

@@ -88,7 +88,7 @@ func TestReadVersion2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Deliveries) != 1 || s.Contents != nil {
-		t.Errorf("got %d deliveries and contents %v, want 1 and none", len(s.Deliveries), s.Contents)
+	if s.Deliveries.Len() != 1 || s.Contents != nil {
+		t.Errorf("got %d deliveries and contents %v, want 1 and none", s.Deliveries.Len(), s.Contents)
 	}
 }

@@ -42,7 +42,6 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 )
 
@@ -150,7 +149,7 @@ func parse(data []byte) (*states.State, error) {
 		case "deliveries":
 			// A hint from the file's size saves rehashing the map as
 			// it grows; herald writes about 400 bytes per record.
-			st.Deliveries = make(map[delivery.Key]*states.Delivery, len(data)/400)
+			st.Deliveries = states.NewDeliverySet(len(data) / 400)
 			return d.array("a list of deliveries", func() error {
 				if len(chunk) == cap(chunk) {
 					chunk = make([]states.Delivery, 0, chunkSize)
@@ -161,11 +160,7 @@ func parse(data []byte) (*states.State, error) {
 				if err := d.delivery(rec, storedStatus); err != nil {
 					return err
 				}
-				// One map operation instead of a lookup and an insert: a
-				// duplicate leaves the count unchanged.
-				n := len(st.Deliveries)
-				st.Deliveries[rec.Key] = rec
-				if len(st.Deliveries) == n {
+				if !st.Deliveries.PutNew(rec) {
 					return d.errorAt(pos, "the delivery %s appears twice", rec.Key)
 				}
 				return nil
@@ -212,7 +207,7 @@ func Write(w io.Writer, s *states.State) error {
 	if s.Serial > MaxSerial {
 		return fmt.Errorf("the state's serial %d is larger than a state file may hold (%d)", s.Serial, uint64(MaxSerial))
 	}
-	for _, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		if !storedStatus(d.Status) {
 			return fmt.Errorf("the delivery %s has status %q, which a state file cannot hold", d.Key, d.Status)
 		}
@@ -237,7 +232,7 @@ func Write(w io.Writer, s *states.State) error {
 		}
 		buf = buf[:0]
 	}
-	if len(s.Deliveries) > 0 {
+	if s.Deliveries.Len() > 0 {
 		buf = append(buf, "\n  "...)
 	}
 	buf = append(buf, ']')

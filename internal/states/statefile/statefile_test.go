@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
+	"github.com/heraldhq/herald/internal/states/statestest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -92,10 +93,10 @@ func TestReadVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Deliveries) != 1 || s.Inbound != nil {
-		t.Fatalf("got %d deliveries and inbound %v, want 1 and none", len(s.Deliveries), s.Inbound)
+	if s.Deliveries.Len() != 1 || s.Inbound != nil {
+		t.Fatalf("got %d deliveries and inbound %v, want 1 and none", s.Deliveries.Len(), s.Inbound)
 	}
-	for _, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		if d.Receipt != nil {
 			t.Errorf("a version 1 record read with receipt %+v", d.Receipt)
 		}
@@ -145,15 +146,15 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 	// Invalid UTF-8 does not survive JSON: it comes back as U+FFFD, as it
 	// would through encoding/json.
-	for _, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		if strings.Contains(d.ErrorText, "\xff") {
-			delete(s.Deliveries, d.Key)
+			s.Deliveries.Delete(d.Key)
 			d.Key.Ref2 = strings.ToValidUTF8(d.Key.Ref2, "\uFFFD\uFFFD")
 			d.ErrorText = d.Key.Ref2
 			s.Set(d)
 		}
 	}
-	if diff := cmp.Diff(s, got); diff != "" {
+	if diff := cmp.Diff(s, got, statestest.Records); diff != "" {
 		t.Errorf("round trip changed the state (-wrote +read):\n%s", diff)
 	}
 }
@@ -197,14 +198,14 @@ func TestWriteEmptyState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Lineage != "abc" || got.Serial != 0 || got.Deliveries == nil || len(got.Deliveries) != 0 {
+	if got.Lineage != "abc" || got.Serial != 0 || got.Deliveries == nil || got.Deliveries.Len() != 0 {
 		t.Errorf("got %+v", got)
 	}
 }
 
 func TestWriteRefusesWhatCannotBeRead(t *testing.T) {
 	inFlight := campaign(1, 1)
-	for _, d := range inFlight.Deliveries {
+	for d := range inFlight.Deliveries.All() {
 		d.Status = "in_flight"
 	}
 	tooLate := states.New("l")
@@ -285,7 +286,7 @@ func TestParseMatchesEncodingJSON(t *testing.T) {
 		for _, d := range doc.Deliveries {
 			want.Set(d)
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := cmp.Diff(want, got, statestest.Records); diff != "" {
 			t.Errorf("input %d: Parse disagrees with encoding/json (-json +Parse):\n%s", i, diff)
 		}
 	}
@@ -391,7 +392,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-reading written state: %v\n%s", err, out.Bytes())
 		}
-		if diff := cmp.Diff(s, again); diff != "" {
+		if diff := cmp.Diff(s, again, statestest.Records); diff != "" {
 			t.Fatalf("write/read changed the state:\n%s", diff)
 		}
 	})

@@ -90,8 +90,8 @@ func BenchmarkFilesystemRead(b *testing.B) {
 	cpu := cpuTime()
 	for b.Loop() {
 		got := must(again(f).Read())
-		if len(got.Deliveries) != 100_000 {
-			b.Fatalf("read %d deliveries", len(got.Deliveries))
+		if got.Deliveries.Len() != 100_000 {
+			b.Fatalf("read %d deliveries", got.Deliveries.Len())
 		}
 	}
 	reportCPU(b, cpu)

@@ -208,7 +208,7 @@ func TestKilledApplyLosesNothing(t *testing.T) {
 			}
 		}
 		unknowns = 0
-		for _, d := range st.Deliveries {
+		for d := range st.Deliveries.All() {
 			n, _ := strconv.Atoi(strings.TrimPrefix(d.Key.Recipient, "+1202"))
 			if !(n >= started[0] && n < first+100_000) {
 				t.Fatalf("after kill %d, the state has a delivery no run made: %+v", i+1, d)

@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statefile"
+	"github.com/heraldhq/herald/internal/states/statestest"
 )
 
 // These tests cover what the conformance suite cannot see through the
@@ -119,8 +120,8 @@ func TestJournalTornTailIsIgnoredAndCut(t *testing.T) {
 
 			g := again(f)
 			folded := must(g.Read())
-			if folded.Serial != s.Serial+1 || len(folded.Deliveries) != 2 || folded.Get(testRecord(9, states.Sent).Key) != nil {
-				t.Fatalf("folded state: serial %d, %d deliveries; want serial %d, 2 deliveries, without the torn one", folded.Serial, len(folded.Deliveries), s.Serial+1)
+			if folded.Serial != s.Serial+1 || folded.Deliveries.Len() != 2 || folded.Get(testRecord(9, states.Sent).Key) != nil {
+				t.Fatalf("folded state: serial %d, %d deliveries; want serial %d, 2 deliveries, without the torn one", folded.Serial, folded.Deliveries.Len(), s.Serial+1)
 			}
 			// The next run starts from the folded state, without the torn line.
 			j := must(g.OpenJournal(folded))
@@ -140,8 +141,8 @@ func TestJournalWithoutHeaderIsEmpty(t *testing.T) {
 	f := newTestFS(t)
 	check(t, os.WriteFile(f.journalPath, []byte(`{"journal":1,"lin`), 0o600))
 	s := must(f.Read())
-	if s.Serial != 0 || len(s.Deliveries) != 0 {
-		t.Errorf("got serial %d, %d deliveries from a journal without a whole header", s.Serial, len(s.Deliveries))
+	if s.Serial != 0 || s.Deliveries.Len() != 0 {
+		t.Errorf("got serial %d, %d deliveries from a journal without a whole header", s.Serial, s.Deliveries.Len())
 	}
 	j := must(f.OpenJournal(s))
 	check(t, j.Record(testRecord(1, states.Sent)))
@@ -184,7 +185,7 @@ func TestJournalAlreadyFolded(t *testing.T) {
 	check(t, os.WriteFile(f.journalPath, leftover, 0o600))
 
 	got := must(again(f).Read())
-	if diff := cmp.Diff(folded, got); diff != "" {
+	if diff := cmp.Diff(folded, got, statestest.Records); diff != "" {
 		t.Errorf("a journal already folded was applied again (-want +got):\n%s", diff)
 	}
 	// The next journal replaces it.
@@ -193,8 +194,8 @@ func TestJournalAlreadyFolded(t *testing.T) {
 	j := must(h.OpenJournal(s))
 	check(t, j.Record(testRecord(3, states.Sent)))
 	check(t, j.Close())
-	if got := must(again(f).Read()); len(got.Deliveries) != 3 || got.Get(resent.Key).Status != states.Sent {
-		t.Errorf("after a new journal: %d deliveries, record 1 %s; want 3, sent", len(got.Deliveries), got.Get(resent.Key).Status)
+	if got := must(again(f).Read()); got.Deliveries.Len() != 3 || got.Get(resent.Key).Status != states.Sent {
+		t.Errorf("after a new journal: %d deliveries, record 1 %s; want 3, sent", got.Deliveries.Len(), got.Get(resent.Key).Status)
 	}
 }
 

@@ -50,8 +50,8 @@ func TestJournalGroupCommit(t *testing.T) {
 		t.Errorf("%d records took %d fsyncs; want %d records in 2 fsyncs", j.records.Load(), fsyncs, callers)
 	}
 	check(t, j.Close())
-	if got := must(again(f).Read()); len(got.Deliveries) != callers {
-		t.Errorf("read back %d deliveries; want %d", len(got.Deliveries), callers)
+	if got := must(again(f).Read()); got.Deliveries.Len() != callers {
+		t.Errorf("read back %d deliveries; want %d", got.Deliveries.Len(), callers)
 	}
 }
 

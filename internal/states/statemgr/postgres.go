@@ -431,7 +431,7 @@ func (p *Postgres) readLocked() (*states.State, error) {
 		return nil, p.fail("reading the state", err)
 	}
 	st := states.New(p.lineage)
-	st.Deliveries = make(map[delivery.Key]*states.Delivery, count)
+	st.Deliveries = states.NewDeliverySet(int(count))
 	known := make(map[delivery.Key]knownRow, count)
 	inFlight, err := p.readDeliveries(ctx, conn, running, st, known)
 	if err != nil {
@@ -535,9 +535,9 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 	}
 
 	var written []states.Delivery
-	for k, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		rec := normalise(*d)
-		if old, ok := p.known[k]; ok && old.sum == hashRow(p.seed, &rec) {
+		if old, ok := p.known[d.Key]; ok && old.sum == hashRow(p.seed, &rec) {
 			continue
 		}
 		written = append(written, rec)
@@ -556,7 +556,7 @@ func (p *Postgres) writeLocked(s *states.State, exact uint64, anyLineage bool) e
 	batch := &pgx.Batch{}
 	var gone []delivery.Key
 	for k := range p.known {
-		if _, ok := s.Deliveries[k]; !ok {
+		if s.Get(k) == nil {
 			batch.Queue("DELETE FROM "+p.table("deliveries")+" WHERE state_name = $1 AND channel = $2 AND sender = $3 AND recipient = $4 AND ref = $5 AND ref1 = $6 AND ref2 = $7",
 				p.cfg.StateName, k.Channel, k.Sender, k.Recipient, k.Ref, k.Ref1, k.Ref2)
 			gone = append(gone, k)

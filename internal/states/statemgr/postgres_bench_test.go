@@ -48,8 +48,8 @@ func BenchmarkPostgresRead100k(b *testing.B) {
 		got := must(q.Read())
 		runtime.ReadMemStats(&after)
 		heap = after.TotalAlloc - before.TotalAlloc
-		if len(got.Deliveries) != len(full.Deliveries) {
-			b.Fatalf("read %d deliveries, want %d", len(got.Deliveries), len(full.Deliveries))
+		if got.Deliveries.Len() != full.Deliveries.Len() {
+			b.Fatalf("read %d deliveries, want %d", got.Deliveries.Len(), full.Deliveries.Len())
 		}
 		q.Close()
 	}

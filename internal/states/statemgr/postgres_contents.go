@@ -85,7 +85,7 @@ func usedContents(s *states.State) map[delivery.Digest]delivery.Content {
 	if len(s.Contents) == 0 {
 		return used
 	}
-	for _, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		if c, ok := s.Contents[d.Digest]; ok {
 			used[d.Digest] = c
 		}

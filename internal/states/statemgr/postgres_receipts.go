@@ -170,7 +170,7 @@ func (p *Postgres) readEvents(ctx context.Context, conn *pgx.Conn, st *states.St
 // left as they are, for the next Read to fold.
 func (p *Postgres) compactEvents(ctx context.Context, tx pgx.Tx, s *states.State) error {
 	var keep []receipts.Event
-	for _, d := range s.Deliveries {
+	for d := range s.Deliveries.All() {
 		if r := d.Receipt; r != nil && d.MessageID != "" {
 			keep = append(keep, receipts.Event{Kind: receipts.StatusKind, MessageID: d.MessageID, Status: r.Status,
 				ErrorCode: r.ErrorCode, ErrorText: r.ErrorText, At: r.At, Received: r.At})

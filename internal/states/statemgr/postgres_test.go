@@ -380,7 +380,7 @@ func TestPostgresClaimsOfKnownRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	delete(s.Deliveries, record(3, "").Key)
+	s.Deliveries.Delete(record(3, "").Key)
 	if err := seed.Write(s); err != nil {
 		t.Fatal(err)
 	}

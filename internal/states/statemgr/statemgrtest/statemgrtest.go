@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/states"
 	"github.com/heraldhq/herald/internal/states/statemgr"
+	"github.com/heraldhq/herald/internal/states/statestest"
 )
 
 // Backups is implemented by backends that keep the state as it was before
@@ -159,7 +160,7 @@ func stateOf(lineage string, serial uint64, recs ...states.Delivery) *states.Sta
 
 func diffStates(t *testing.T, want, got *states.State) {
 	t.Helper()
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, statestest.Records); diff != "" {
 		t.Errorf("state differs (-want +got):\n%s", diff)
 	}
 }
@@ -169,8 +170,8 @@ func testReadEmpty(t *testing.T, newBackend func(t *testing.T) statemgr.Backend)
 	if s.Lineage == "" {
 		t.Error("an empty state has no lineage")
 	}
-	if s.Serial != 0 || len(s.Deliveries) != 0 || s.Deliveries == nil {
-		t.Errorf("empty state: serial %d, %d deliveries (map nil: %v); want 0, 0, a map", s.Serial, len(s.Deliveries), s.Deliveries == nil)
+	if s.Serial != 0 || s.Deliveries.Len() != 0 || s.Deliveries == nil {
+		t.Errorf("empty state: serial %d, %d deliveries (map nil: %v); want 0, 0, a map", s.Serial, s.Deliveries.Len(), s.Deliveries == nil)
 	}
 }
 
@@ -406,7 +407,7 @@ func interrupted(d states.Delivery) states.Delivery {
 // records but checking they have one.
 func checkFolded(t *testing.T, want, got *states.State) {
 	t.Helper()
-	for _, d := range got.Deliveries {
+	for d := range got.Deliveries.All() {
 		if d.ErrorCode == statemgr.Interrupted {
 			if !strings.Contains(d.ErrorText, "interrupted") {
 				t.Errorf("%s: interrupted record's text %q does not say so", d.Key, d.ErrorText)
@@ -694,7 +695,7 @@ func testContents(t *testing.T, newBackend func(t *testing.T) statemgr.Backend) 
 		t.Fatal(err)
 	}
 	r := rec(2, states.Sent)
-	delete(st2.Deliveries, r.Key)
+	st2.Deliveries.Delete(r.Key)
 	if err := b2.Write(st2); err != nil {
 		t.Fatal(err)
 	}

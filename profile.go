@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+)
+
+// startProfiles writes a CPU profile of the whole run to the file named by
+// HERALD_CPU_PROFILE and a heap profile at its end to HERALD_MEM_PROFILE,
+// for `go tool pprof`: a slow plan over a large state is best understood
+// from the real command on the real files. The returned function ends them.
+func startProfiles() (stop func()) {
+	var stops []func()
+	if path := os.Getenv("HERALD_CPU_PROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "herald: HERALD_CPU_PROFILE: %v\n", err)
+		} else {
+			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+		}
+	}
+	if path := os.Getenv("HERALD_MEM_PROFILE"); path != "" {
+		// One sample per 4 KiB allocated: finer than the default, so that
+		// the many small allocations of a large state show.
+		runtime.MemProfileRate = 1 << 12
+		stops = append(stops, func() {
+			f, err := os.Create(path)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "herald: HERALD_MEM_PROFILE: %v\n", err)
+			}
+		})
+	}
+	return func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}
+}
