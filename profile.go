@@ -29,6 +29,8 @@ func startProfiles() (stop func()) {
 		// the many small allocations of a large state show.
 		runtime.MemProfileRate = 1 << 12
 		stops = append(stops, func() {
+			// The profile counts what the last collection saw.
+			runtime.GC()
 			f, err := os.Create(path)
 			if err == nil {
 				err = pprof.Lookup("allocs").WriteTo(f, 0)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +73,17 @@ func Apply(ctx context.Context, p *plans.Plan, st *states.State, j statemgr.Jour
 	if a.opts.Parallelism <= 0 {
 		a.opts.Parallelism = kaleyra.DefaultParallelism
 	}
+	// Room for every first send, so that the state's index is rebuilt
+	// once, not at each doubling as the records come.
+	first := 0
+	for _, ic := range p.Instances {
+		for _, c := range ic.Changes {
+			if c.Action == plans.Send {
+				first++
+			}
+		}
+	}
+	st.Deliveries.Reserve(st.Deliveries.Len() + first)
 	return a.run(ctx, p)
 }
 
@@ -432,9 +444,12 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 		// later; sensitive content is never kept.
 		a.st.KeepContent(in.Digest, in.Content)
 	}
-	for i := range recs {
-		r := recs[i]
-		a.st.Set(&r)
+	// The state keeps its own copy of the records, one allocation for the
+	// request rather than one a record, while the journal is given recs.
+	kept := slices.Clone(recs)
+	for i := range kept {
+		r := &kept[i]
+		a.st.Set(r)
 		switch r.Status {
 		case states.Sent:
 			a.result.Sent++
