@@ -71,7 +71,7 @@ func (s *Server) readMessage(r *http.Request) (*message, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	m, apiErr := checkFields(values, &s.numbers)
+	m, apiErr := checkFields(values)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -127,7 +127,7 @@ func decodeFields(r *http.Request) (url.Values, *apiError) {
 // checkFields applies Kaleyra's rules to the decoded fields: the ones the
 // wire itself requires here, and the field rules of package rules, in the
 // order Kaleyra finds them.
-func checkFields(v url.Values, numbers *rules.NumberCache) (*message, *apiError) {
+func checkFields(v url.Values) (*message, *apiError) {
 	m := &message{
 		typ:          v.Get("type"),
 		channel:      v.Get("channel"),
@@ -175,7 +175,7 @@ func checkFields(v url.Values, numbers *rules.NumberCache) (*message, *apiError)
 		MediaURL: m.mediaURL, Caption: m.caption, ParamHeader: m.paramHeader, ParamURL: m.paramURL,
 		Ref: m.ref, Ref1: m.ref1, Ref2: m.ref2, CallbackURL: m.callbackURL,
 	}
-	if ps := rm.Check(numbers); len(ps) > 0 {
+	if ps := rm.Check(); len(ps) > 0 {
 		return nil, refusal(ps[0])
 	}
 	if m.source != "" && m.source != "sandbox" {

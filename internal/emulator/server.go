@@ -91,9 +91,6 @@ type Server struct {
 	outbox   *outbox
 	requests atomic.Int64
 	mux      *http.ServeMux
-	// numbers remembers verdicts on phone numbers: the same recipients
-	// come again in request after request.
-	numbers rules.NumberCache
 	// callbacks reports accepted deliveries to their callback_url.
 	callbacks *callbacks
 

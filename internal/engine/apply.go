@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -444,11 +443,11 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 		// later; sensitive content is never kept.
 		a.st.KeepContent(in.Digest, in.Content)
 	}
-	// The state keeps its own copy of the records, one allocation for the
-	// request rather than one a record, while the journal is given recs.
-	kept := slices.Clone(recs)
-	for i := range kept {
-		r := &kept[i]
+	// The state keeps the records where they are, one allocation for the
+	// request rather than one a record; writeOutcomes reads them to
+	// journal them, and nothing changes them after this.
+	for i := range recs {
+		r := &recs[i]
 		a.st.Set(r)
 		switch r.Status {
 		case states.Sent:
@@ -481,10 +480,12 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 // flight, which the next run reads as unknown and never sends again.
 func (a *applier) writeOutcomes(written chan<- struct{}) {
 	defer close(written)
+	// A journal may hold what it was given until its commit, which Record
+	// waits for, but no longer: the buffers are reused.
+	var group []answered
+	var joined []states.Delivery
 	for first := range a.outcomes {
-		// Fresh slices each time: a journal may hold what it was given
-		// until its commit, which Record waits for, but no longer.
-		group, recs := []answered{first}, append([]states.Delivery(nil), first.recs...)
+		group = append(group[:0], first)
 	drain:
 		for {
 			select {
@@ -492,10 +493,18 @@ func (a *applier) writeOutcomes(written chan<- struct{}) {
 				if !ok {
 					break drain
 				}
-				group, recs = append(group, next), append(recs, next.recs...)
+				group = append(group, next)
 			default:
 				break drain
 			}
+		}
+		recs := first.recs
+		if len(group) > 1 {
+			joined = joined[:0]
+			for _, d := range group {
+				joined = append(joined, d.recs...)
+			}
+			recs = joined
 		}
 		if err := a.journal.Record(recs...); err != nil {
 			a.mu.Lock()

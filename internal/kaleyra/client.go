@@ -64,11 +64,6 @@ type Client struct {
 	backoff  backoff
 	// secrets finds the API key in what servers and libraries say.
 	secrets *redact.Secrets
-	// numbers remembers which recipients passed the E.164 check: a
-	// campaign sends each message to the same list, and the check parses
-	// every number with the whole numbering plan (a fifth of an apply's
-	// CPU in batches of 100 before).
-	numbers rules.NumberCache
 }
 
 // New checks the settings and builds a client for them.
@@ -209,7 +204,7 @@ func (c *Client) Send(ctx context.Context, b Batch, ready func() error) ([]Outco
 	// Checked with a slot held, so that at most Parallelism batches are
 	// checked at once: a burst of checks would delay the requests already
 	// leaving. A refused batch spends no rate-limit token.
-	if ps := b.message().Check(&c.numbers); len(ps) > 0 {
+	if ps := b.message().Check(); len(ps) > 0 {
 		return result{status: Failed, code: ps[0].Code, said: ps[0].Message(), by: byCheck}.outcomes(b, 0), nil
 	}
 	// The slot is taken before the rate limit so that a token is spent

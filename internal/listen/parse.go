@@ -351,8 +351,9 @@ func number(field, s string) (string, error) {
 		return "", malformed("%s is not a phone number with its country code", field)
 	}
 	// The numbers herald sends to are valid E.164, and come back again and
-	// again: the rules' cached check settles them without the slow Parse.
-	if knownNumbers.Check(rules.FieldTo, "+"+digits) == nil {
+	// again: the rules' remembered check settles them without the slow
+	// Parse.
+	if rules.CheckNumber(rules.FieldTo, "+"+digits) == nil {
 		return "+" + digits, nil
 	}
 	n, err := phonenumbers.Parse("+"+digits, "")
@@ -361,9 +362,6 @@ func number(field, s string) (string, error) {
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
-
-// knownNumbers remembers which numbers are valid E.164 as written.
-var knownNumbers rules.NumberCache
 
 // timeLayouts are the date-time forms Kaleyra's callbacks use; a time
 // without a zone is UTC.

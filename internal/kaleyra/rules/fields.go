@@ -153,8 +153,7 @@ type Message struct {
 // Kaleyra finds them: HTML tags first (Kaleyra rejects them before reading
 // what the fields mean), then the channel, the numbers, the refs, the type
 // and its content, and the callback URL. A refusal answers with the first.
-// numbers, when not nil, remembers the verdicts on phone numbers.
-func (m Message) Check(numbers *NumberCache) Problems {
+func (m Message) Check() Problems {
 	var ps Problems
 	for _, f := range []struct{ name, value string }{
 		{FieldType, m.Type}, {FieldChannel, m.Channel}, {FieldFrom, m.From},
@@ -174,9 +173,9 @@ func (m Message) Check(numbers *NumberCache) Problems {
 		ps.add(CheckParam(i, v))
 	}
 	ps.add(CheckChannel(m.Channel))
-	ps.add(numbers.Check(FieldFrom, m.From))
+	ps.add(CheckNumber(FieldFrom, m.From))
 	for i, to := range m.To {
-		if p := numbers.Check(FieldTo, to); p != nil {
+		if p := CheckNumber(FieldTo, to); p != nil {
 			p.Index = i
 			ps.add(p)
 		}

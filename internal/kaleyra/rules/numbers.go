@@ -13,13 +13,32 @@ import (
 // digits, no spaces): nothing is normalised, so that a delivery's key
 // holds the number as Kaleyra reports it back.
 //
-// libphonenumber is slow (about 20µs a number through Parse), so the
-// check skips Parse and builds the PhoneNumber straight from the strict
-// E.164 text; a caller that sees the same numbers again keeps a
-// NumberCache.
+// libphonenumber is slow (some microseconds a number even without Parse,
+// which the check skips by building the PhoneNumber straight from the
+// strict E.164 text), and one run sees each number many times: the
+// configuration's check, the client's before each request, the built-in
+// emulator's. So the verdicts are remembered for the whole process, up to
+// maxCachedNumbers numbers, so that a long run stays small. It is safe for
+// concurrent use.
 func CheckNumber(field, number string) *Problem {
-	return numberProblem(field, number, e164Problem(number))
+	if r, ok := verdicts.Load(number); ok {
+		return numberProblem(field, number, r.(string))
+	}
+	r := e164Problem(number)
+	if verdictCount.Load() < maxCachedNumbers {
+		if _, loaded := verdicts.LoadOrStore(number, r); !loaded {
+			verdictCount.Add(1)
+		}
+	}
+	return numberProblem(field, number, r)
 }
+
+var (
+	verdicts     sync.Map // number -> why it is invalid, "" when valid
+	verdictCount atomic.Int64
+)
+
+const maxCachedNumbers = 200_000
 
 func numberProblem(field, number, reason string) *Problem {
 	if reason == "" {
@@ -30,34 +49,6 @@ func numberProblem(field, number, reason string) *Problem {
 		code = CodeInvalidFrom
 	}
 	return &Problem{Field: field, Index: -1, Code: code, Kind: InvalidNumber, Found: number, reason: reason}
-}
-
-// NumberCache remembers CheckNumber's verdicts, for a caller that sees the
-// same numbers again and again (the emulator, across requests). It stops
-// growing at maxCachedNumbers so that a long run stays small. It is safe
-// for concurrent use; a nil *NumberCache remembers nothing.
-type NumberCache struct {
-	verdicts sync.Map // number -> why it is invalid, "" when valid
-	count    atomic.Int64
-}
-
-const maxCachedNumbers = 200_000
-
-// Check is CheckNumber, remembering the verdict.
-func (c *NumberCache) Check(field, number string) *Problem {
-	if c == nil {
-		return CheckNumber(field, number)
-	}
-	if r, ok := c.verdicts.Load(number); ok {
-		return numberProblem(field, number, r.(string))
-	}
-	r := e164Problem(number)
-	if c.count.Load() < maxCachedNumbers {
-		if _, loaded := c.verdicts.LoadOrStore(number, r); !loaded {
-			c.count.Add(1)
-		}
-	}
-	return numberProblem(field, number, r)
 }
 
 // maxE164Digits is E.164's limit on a number's length.

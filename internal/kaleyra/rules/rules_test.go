@@ -79,29 +79,32 @@ func TestFieldRules(t *testing.T) {
 func TestMessageCheckOrder(t *testing.T) {
 	m := Message{Type: TypeText, Channel: ChannelWhatsApp, From: "+1202", To: []string{"+12025550123", "+999"}, Body: "", Ref: "<b>"}
 	var codes []string
-	for _, p := range m.Check(nil) {
+	for _, p := range m.Check() {
 		codes = append(codes, p.Field+":"+p.Code)
 	}
 	want := "ref:E413 from:E13008 to:E13009 body:E400"
 	if got := strings.Join(codes, " "); got != want {
 		t.Errorf("problems %q, want %q", got, want)
 	}
-	if ps := m.Check(nil); ps[2].Index != 1 || !strings.Contains(ps[2].Message(), "to number 2") {
+	if ps := m.Check(); ps[2].Index != 1 || !strings.Contains(ps[2].Message(), "to number 2") {
 		t.Errorf("the bad recipient is not named by position: %+v %q", ps[2], ps[2].Message())
 	}
 }
 
-// A cached verdict is the uncached one, with the field's own code.
-func TestNumberCache(t *testing.T) {
-	var c NumberCache
-	for range 2 {
-		for _, n := range []string{"+12025550123", "+1202", "12025550123"} {
-			for _, field := range []string{FieldFrom, FieldTo} {
-				got, want := c.Check(field, n), CheckNumber(field, n)
+// A remembered verdict is the first one, with the field's own code.
+func TestCheckNumberRemembers(t *testing.T) {
+	for _, n := range []string{"+12025550123", "+1202", "12025550123"} {
+		for _, field := range []string{FieldFrom, FieldTo} {
+			want := numberProblem(field, n, e164Problem(n))
+			for range 2 {
+				got := CheckNumber(field, n)
 				if (got == nil) != (want == nil) || (got != nil && (*got != *want)) {
-					t.Errorf("%s %s: cached %+v, uncached %+v", field, n, got, want)
+					t.Errorf("%s %s: CheckNumber %+v, want %+v", field, n, got, want)
 				}
 			}
 		}
+	}
+	if _, ok := verdicts.Load("+1202"); !ok {
+		t.Error("the verdict on +1202 is not remembered")
 	}
 }

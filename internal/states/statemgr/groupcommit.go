@@ -23,10 +23,11 @@ type groupCommit struct {
 
 	mu   sync.Mutex
 	cond *sync.Cond
-	// next is the batch filling up while another commits; spare is the
-	// buffer of the last batch written, reused for the next one.
+	// next is the batch filling up while another commits; spares are the
+	// buffers of batches written, reused for the next ones: two are in
+	// use at a time, one filling while the other is written.
 	next       *commitBatch
-	spare      []byte
+	spares     [][]byte
 	committing bool
 	err        error // the final error, when final
 	closed     bool
@@ -53,6 +54,15 @@ func newGroupCommit(final bool, write func([]byte) error) *groupCommit {
 // error of the write that held them. It returns errCommitClosed after
 // close.
 func (g *groupCommit) append(lines []byte) error {
+	return g.appendWith(func(buf []byte) []byte { return append(buf, lines...) })
+}
+
+// appendWith is append for a caller that encodes its lines straight into
+// the batch: fill appends them to buf and returns it. It runs with the
+// batch locked, so it must be quick and must not call back into g; in
+// return an apply's records are encoded once, into a buffer that is
+// reused, instead of into one of their own that is then copied.
+func (g *groupCommit) appendWith(fill func(buf []byte) []byte) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -62,11 +72,14 @@ func (g *groupCommit) append(lines []byte) error {
 		return g.err
 	}
 	if g.next == nil {
-		g.next = &commitBatch{buf: g.spare[:0]}
-		g.spare = nil
+		var buf []byte
+		if n := len(g.spares); n > 0 {
+			buf, g.spares = g.spares[n-1][:0], g.spares[:n-1]
+		}
+		g.next = &commitBatch{buf: buf}
 	}
 	b := g.next
-	b.buf = append(b.buf, lines...)
+	b.buf = fill(b.buf)
 	g.queued++
 	for !b.done {
 		switch {
@@ -98,7 +111,7 @@ func (g *groupCommit) commitLocked() {
 	if err != nil && g.final {
 		g.err = err
 	}
-	g.spare = b.buf
+	g.spares = append(g.spares, b.buf)
 	g.cond.Broadcast()
 }
 

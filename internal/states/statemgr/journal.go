@@ -122,15 +122,18 @@ func (j *fileJournal) Record(records ...states.Delivery) error {
 	if len(records) == 0 {
 		return nil
 	}
-	lines := make([]byte, 0, 512*len(records))
 	for i := range records {
 		if !journalStatus(records[i].Status) {
 			return fmt.Errorf("cannot record %s with status %q", records[i].Key, records[i].Status)
 		}
-		lines = statefile.AppendJournalRecord(lines, &records[i])
 	}
 	j.records.Add(uint64(len(records)))
-	err := j.gc.append(lines)
+	err := j.gc.appendWith(func(buf []byte) []byte {
+		for i := range records {
+			buf = statefile.AppendJournalRecord(buf, &records[i])
+		}
+		return buf
+	})
 	if errors.Is(err, errCommitClosed) {
 		return fmt.Errorf("the state journal %s is closed", j.fs.journalPath)
 	}
