@@ -273,11 +273,11 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	from, wa := number(v.Get("from")), number(v.Get("wanumber"))
-	if p := rules.CheckNumber(rules.FieldTo, from); p != nil {
+	if p := rules.RememberedCheckNumber(rules.FieldTo, from); p != nil {
 		writeError(w, http.StatusBadRequest, p.Code, "from: "+p.Message())
 		return
 	}
-	if p := rules.CheckNumber(rules.FieldFrom, wa); p != nil {
+	if p := rules.RememberedCheckNumber(rules.FieldFrom, wa); p != nil {
 		writeError(w, http.StatusBadRequest, p.Code, "wanumber: "+p.Message())
 		return
 	}

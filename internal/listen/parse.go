@@ -353,7 +353,7 @@ func number(field, s string) (string, error) {
 	// The numbers herald sends to are valid E.164, and come back again and
 	// again: the rules' remembered check settles them without the slow
 	// Parse.
-	if rules.CheckNumber(rules.FieldTo, "+"+digits) == nil {
+	if rules.RememberedCheckNumber(rules.FieldTo, "+"+digits) == nil {
 		return "+" + digits, nil
 	}
 	n, err := phonenumbers.Parse("+"+digits, "")

@@ -173,9 +173,9 @@ func (m Message) Check() Problems {
 		ps.add(CheckParam(i, v))
 	}
 	ps.add(CheckChannel(m.Channel))
-	ps.add(CheckNumber(FieldFrom, m.From))
+	ps.add(RememberedCheckNumber(FieldFrom, m.From))
 	for i, to := range m.To {
-		if p := CheckNumber(FieldTo, to); p != nil {
+		if p := RememberedCheckNumber(FieldTo, to); p != nil {
 			p.Index = i
 			ps.add(p)
 		}

@@ -15,12 +15,18 @@ import (
 //
 // libphonenumber is slow (some microseconds a number even without Parse,
 // which the check skips by building the PhoneNumber straight from the
-// strict E.164 text), and one run sees each number many times: the
-// configuration's check, the client's before each request, the built-in
-// emulator's. So the verdicts are remembered for the whole process, up to
-// maxCachedNumbers numbers, so that a long run stays small. It is safe for
-// concurrent use.
+// strict E.164 text); a caller that sees the same numbers again uses
+// RememberedCheckNumber.
 func CheckNumber(field, number string) *Problem {
+	return numberProblem(field, number, e164Problem(number))
+}
+
+// RememberedCheckNumber is CheckNumber, remembering the verdicts for the
+// whole process: one apply checks each recipient before each request, in
+// the client and again in the built-in emulator, and a campaign sends each
+// message to the same list. It stops remembering at maxCachedNumbers
+// numbers, so that a long run stays small. It is safe for concurrent use.
+func RememberedCheckNumber(field, number string) *Problem {
 	if r, ok := verdicts.Load(number); ok {
 		return numberProblem(field, number, r.(string))
 	}

@@ -97,9 +97,9 @@ func TestCheckNumberRemembers(t *testing.T) {
 		for _, field := range []string{FieldFrom, FieldTo} {
 			want := numberProblem(field, n, e164Problem(n))
 			for range 2 {
-				got := CheckNumber(field, n)
+				got := RememberedCheckNumber(field, n)
 				if (got == nil) != (want == nil) || (got != nil && (*got != *want)) {
-					t.Errorf("%s %s: CheckNumber %+v, want %+v", field, n, got, want)
+					t.Errorf("%s %s: RememberedCheckNumber %+v, want %+v", field, n, got, want)
 				}
 			}
 		}
