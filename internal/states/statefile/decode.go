@@ -3,6 +3,7 @@ package statefile
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/bits"
 	"strconv"
 	"time"
@@ -36,8 +37,13 @@ func (e *SyntaxError) Error() string {
 // the decoded state is also smaller. TestParseMatchesEncodingJSON and
 // FuzzParse keep it in agreement with encoding/json.
 type decoder struct {
-	data    []byte
-	pos     int
+	data []byte
+	pos  int
+	// src, when not nil, is where data comes from a window at a time (see
+	// refill); eof is set once it has given all it has.
+	src     io.Reader
+	eof     bool
+	readErr error
 	intern  map[string]string
 	scratch []byte
 	// last holds the previous record's value of each interned field.
@@ -51,6 +57,48 @@ type decoder struct {
 
 func newDecoder(data []byte) *decoder {
 	return &decoder{data: data, intern: make(map[string]string)}
+}
+
+// Streaming: the window holds windowSize bytes, and is refilled before
+// each element of an array whenever fewer than refillAt bytes are left
+// ahead, so an element up to refillAt long always lies whole in it. A
+// record is a few hundred bytes; a longer element, like any error, fails
+// the streaming decode, and Read then decodes the file from memory.
+const (
+	windowSize = 4 << 20
+	refillAt   = 1 << 20
+)
+
+// newStreamDecoder reads from src through a window.
+func newStreamDecoder(src io.Reader) *decoder {
+	d := &decoder{src: src, data: make([]byte, 0, windowSize), intern: make(map[string]string)}
+	d.refill()
+	return d
+}
+
+// refill moves what is left of the window to its start and reads after
+// it. Positions taken before a refill are then wrong, which only matters
+// to errors: a streaming decode that fails is done again from memory. It
+// must run only where no slice of the window is held: between elements.
+func (d *decoder) refill() {
+	if d.src == nil || d.eof || len(d.data)-d.pos >= refillAt {
+		return
+	}
+	n := copy(d.data[:cap(d.data)], d.data[d.pos:])
+	buf := d.data[:cap(d.data)]
+	for n < len(buf) {
+		m, err := d.src.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			d.eof = true
+			break
+		}
+		if err != nil {
+			d.readErr, d.eof = err, true
+			break
+		}
+	}
+	d.data, d.pos = buf[:n], 0
 }
 
 // errorAt returns a SyntaxError for the byte at offset pos.
@@ -147,6 +195,7 @@ func (d *decoder) array(what string, elem func() error) error {
 		return nil
 	}
 	for {
+		d.refill()
 		d.ws()
 		if err := elem(); err != nil {
 			return err

@@ -67,8 +67,33 @@ func (e *VersionError) Error() string {
 	return fmt.Sprintf("the state file has format version %d, which no herald writes; this herald reads versions 1 to %d", e.Version, Version)
 }
 
-// Read decodes a state file.
-func Read(r io.Reader) (*states.State, error) {
+// Read decodes a state file. From a reader that can seek, such as an
+// *os.File, it decodes a window at a time, so that a large state is never
+// in memory twice, as its bytes and as its records (a million deliveries
+// are some 440 MB of file); a file that does not decode so is read again
+// whole and decoded by Parse, whose errors say the line and column, which
+// a window that has moved on cannot. size, when known and not 0, is the
+// file's size, which sizes the records' index.
+func Read(r io.Reader, size int64) (*states.State, error) {
+	seeker, ok := r.(io.Seeker)
+	if !ok {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		return Parse(data)
+	}
+	d := newStreamDecoder(r)
+	st, err := parse(d, size)
+	if d.readErr != nil {
+		return nil, d.readErr
+	}
+	if err == nil {
+		return st, nil
+	}
+	if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
@@ -80,7 +105,7 @@ func Read(r io.Reader) (*states.State, error) {
 // the line and column), *VersionError, a *SyntaxError naming a key that
 // appears twice, or one saying the file is Terraform's.
 func Parse(data []byte) (*states.State, error) {
-	st, err := parse(data)
+	st, err := parse(newDecoder(data), int64(len(data)))
 	if err != nil {
 		// A file of another version may not even parse as this one; say
 		// what matters, the version, when one can be found.
@@ -105,8 +130,9 @@ func Parse(data []byte) (*states.State, error) {
 // state costs few allocations and no copying as it grows.
 const chunkSize = 1024
 
-func parse(data []byte) (*states.State, error) {
-	d := newDecoder(data)
+// parse decodes the state document from d; size is the document's
+// length, or 0 when unknown.
+func parse(d *decoder, size int64) (*states.State, error) {
 	var (
 		seen  = map[string]bool{}
 		st    = &states.State{}
@@ -149,7 +175,7 @@ func parse(data []byte) (*states.State, error) {
 		case "deliveries":
 			// A hint from the file's size saves rehashing the map as
 			// it grows; herald writes about 400 bytes per record.
-			st.Deliveries = states.NewDeliverySet(len(data) / 400)
+			st.Deliveries = states.NewDeliverySet(int(size / 400))
 			return d.array("a list of deliveries", func() error {
 				if len(chunk) == cap(chunk) {
 					chunk = make([]states.Delivery, 0, chunkSize)
@@ -179,9 +205,11 @@ func parse(data []byte) (*states.State, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.refill()
 	d.ws()
-	if d.pos != len(data) {
-		return nil, d.errorAt(d.pos, "unexpected %q after the end of the state object", data[d.pos])
+	// A window that is not the file's end is full: d.pos is then 0.
+	if d.pos != len(d.data) {
+		return nil, d.errorAt(d.pos, "unexpected %q after the end of the state object", d.data[d.pos])
 	}
 	for _, f := range []string{"version", "lineage", "serial", "deliveries"} {
 		if !seen[f] {

@@ -140,7 +140,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if err := Write(&buf, s); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Read(&buf)
+	got, err := Read(&buf, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

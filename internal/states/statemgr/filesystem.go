@@ -147,17 +147,14 @@ func (f *Filesystem) readLocked(withReceipts bool) (*states.State, error) {
 		return nil, f.pathErr
 	}
 	var st *states.State
-	if err := checkRegular(f.path, "state file"); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(f.path)
+	file, err := openNoFollow(f.path, "state file", os.O_RDONLY, 0)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		f.disk = diskState{}
 	case err != nil:
 		return nil, fmt.Errorf("reading the state file: %w", err)
 	default:
-		st, err = statefile.Parse(data)
+		st, err = readStateFile(file)
 		if err != nil {
 			return nil, fmt.Errorf("reading the state file %s: %w", f.path, err)
 		}
@@ -501,4 +498,15 @@ func (f *Filesystem) ReadBackup() (*states.State, error) {
 		return nil, fmt.Errorf("reading the state backup %s: %w", f.backupPath, err)
 	}
 	return st, nil
+}
+
+// readStateFile decodes an open state file, a window at a time, and
+// closes it.
+func readStateFile(file *os.File) (*states.State, error) {
+	defer file.Close()
+	var size int64
+	if info, err := file.Stat(); err == nil {
+		size = info.Size()
+	}
+	return statefile.Read(file, size)
 }
