@@ -85,11 +85,31 @@ func runPlan(env *Env, args []string) int {
 // makePlan loads the configuration and the state and plans, holding the
 // state lock only while it reads.
 func makePlan(env *Env, dw *diagWriter, f *arguments.Plan) (*plans.Plan, bool) {
-	cfg, ok := loadConfig(env, dw, f.Vars.Args)
+	// The state is read while the rest of the configuration is evaluated;
+	// a configuration in error stops the wait for the lock.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var opening chan openedState
+	cfg, ok := loadConfigWith(env, dw, lang.Options{Args: f.Vars.Args, StateSettings: func(s lang.StateSettings) {
+		opening = make(chan openedState, 1)
+		go func() { opening <- openState(ctx, env, s, "plan", f.LockTimeout) }()
+	}})
 	if !ok {
+		cancel()
+		if opening != nil {
+			(<-opening).release()
+		}
 		return nil, false
 	}
-	_, st, unlock, ok := lockedState(context.Background(), env, dw, cfg, "plan", f.LockTimeout)
+	var opened openedState
+	if opening != nil {
+		opened = <-opening
+	} else {
+		// Load reports the settings of every configuration that loads;
+		// this is for one that did not.
+		opened = openState(ctx, env, lang.StateSettings{Path: cfg.StatePath, Backend: cfg.Backend}, "plan", f.LockTimeout)
+	}
+	_, st, unlock, ok := checkOpenedState(env, dw, cfg, opened)
 	if !ok {
 		return nil, false
 	}

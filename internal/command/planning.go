@@ -67,7 +67,14 @@ func checkMaxSends(dw *diagWriter, o *arguments.Operation, p *plans.Plan) bool {
 // loadConfig evaluates the configuration, printing its diagnostics; ok is
 // false when it has errors.
 func loadConfig(env *Env, dw *diagWriter, args []lang.VarArg) (*lang.Result, bool) {
-	cfg, files, diags := lang.Load(lang.Options{Dir: env.Dir, Args: args})
+	return loadConfigWith(env, dw, lang.Options{Args: args})
+}
+
+// loadConfigWith is loadConfig with more of lang's options; opts.Dir is
+// env's.
+func loadConfigWith(env *Env, dw *diagWriter, opts lang.Options) (*lang.Result, bool) {
+	opts.Dir = env.Dir
+	cfg, files, diags := lang.Load(opts)
 	dw.files = files
 	dw.diags(diags)
 	logConfig(env.Logger, env.Dir, len(files), cfg)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/engine"
 	"github.com/heraldhq/herald/internal/lang"
@@ -131,57 +133,100 @@ func followConfig(env *Env, st *states.State) *lang.Result {
 // it, reporting a failure to dw; ok is false after one. The caller must
 // call unlock.
 func lockedState(ctx context.Context, env *Env, dw *diagWriter, cfg *lang.Result, operation string, timeout time.Duration) (backend statemgr.Backend, st *states.State, unlock func(), ok bool) {
-	fail := func(err error) (statemgr.Backend, *states.State, func(), bool) {
-		dw.err(lockErrorSummary(err), err)
-		return nil, nil, nil, false
+	settings := lang.StateSettings{Path: cfg.StatePath, Backend: cfg.Backend}
+	return checkOpenedState(env, dw, cfg, openState(ctx, env, settings, operation, timeout))
+}
+
+// openedState is a state opened, locked and read by openState, or why it
+// could not be.
+type openedState struct {
+	settings lang.StateSettings
+	backend  statemgr.Backend
+	st       *states.State
+	unlock   func()
+	// diags or err, reported with lockErrorSummary, say why not.
+	diags hcl.Diagnostics
+	err   error
+}
+
+// openState opens the state that settings name, takes its lock and reads
+// it. It reports nothing, so that it may run while the configuration is
+// evaluated: a large state takes as long to read as a large configuration
+// to evaluate, and the two need nothing of each other but the settings.
+func openState(ctx context.Context, env *Env, settings lang.StateSettings, operation string, timeout time.Duration) openedState {
+	o := openedState{settings: settings}
+	if settings.Backend != nil && settings.Backend.ConnStrDiags.HasErrors() {
+		o.diags = settings.Backend.ConnStrDiags
+		return o
 	}
-	path := env.abs(cfg.StatePath)
-	if cfg.Backend != nil && cfg.Backend.ConnStrDiags.HasErrors() {
-		dw.diags(cfg.Backend.ConnStrDiags)
-		return nil, nil, nil, false
-	}
-	if cfg.Backend == nil {
+	if settings.Backend == nil {
 		// state_path may name a folder a fresh checkout lacks, as when the
 		// state is kept out of git: make it, private as the state is.
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return fail(err)
+		if err := os.MkdirAll(filepath.Dir(env.abs(settings.Path)), 0o700); err != nil {
+			o.err = err
+			return o
 		}
 	}
-	backend = newStateBackend(env, cfg.StatePath, cfg.Backend)
-	fail = func(err error) (statemgr.Backend, *states.State, func(), bool) {
-		closeBackend(env, backend)
-		dw.err(lockErrorSummary(err), err)
-		return nil, nil, nil, false
-	}
+	backend := newStateBackend(env, settings.Path, settings.Backend)
 	lock, err := lockState(ctx, env, backend, operation, timeout)
 	if err != nil {
-		return fail(err)
+		closeBackend(env, backend)
+		o.err = err
+		return o
 	}
-	unlock = func() {
+	unlock := func() {
 		if err := backend.Unlock(lock.ID); err != nil {
 			env.Logger.Error("releasing the state lock", "error", err)
 		}
 		closeBackend(env, backend)
 	}
-	st, err = backend.Read()
+	st, err := backend.Read()
 	if err != nil {
 		unlock()
-		return fail(err)
+		o.err = err
+		return o
 	}
+	o.backend, o.st, o.unlock = backend, st, unlock
+	return o
+}
+
+// release gives up a state opened for a configuration that then failed.
+func (o openedState) release() {
+	if o.unlock != nil {
+		o.unlock()
+	}
+}
+
+// checkOpenedState reports why o could not be opened, or checks it
+// against cfg, the configuration evaluated meanwhile, and keys cfg's
+// digests with its secret; ok is false after a report.
+func checkOpenedState(env *Env, dw *diagWriter, cfg *lang.Result, o openedState) (backend statemgr.Backend, st *states.State, unlock func(), ok bool) {
+	if o.diags.HasErrors() {
+		dw.diags(o.diags)
+		return nil, nil, nil, false
+	}
+	if o.err != nil {
+		dw.err(lockErrorSummary(o.err), o.err)
+		return nil, nil, nil, false
+	}
+	fail := func(err error) (statemgr.Backend, *states.State, func(), bool) {
+		o.unlock()
+		dw.err(lockErrorSummary(err), err)
+		return nil, nil, nil, false
+	}
+	backend, st = o.backend, o.st
 	if cfg.Backend != nil && st.Serial == 0 && st.Deliveries.Len() == 0 {
 		// An empty ledger beside a local one would send everything again.
 		local := env.abs(lang.DefaultStatePath)
 		if _, err := os.Stat(local); err == nil {
-			unlock()
-			return fail(fmt.Errorf("the %s is empty, and a local state file %s lies beside the configuration: planning against the empty state would send everything that file records as sent. Move its records into the backend first with: herald state push %s", backendWhere(backend, path), local, lang.DefaultStatePath))
+			return fail(fmt.Errorf("the %s is empty, and a local state file %s lies beside the configuration: planning against the empty state would send everything that file records as sent. Move its records into the backend first with: herald state push %s", backendWhere(backend, env.abs(o.settings.Path)), local, lang.DefaultStatePath))
 		}
 	}
-	logState(env.Logger, backendWhere(backend, path), st)
+	logState(env.Logger, backendWhere(backend, env.abs(o.settings.Path)), st)
 	if err := keyDigests(env, backend, cfg); err != nil {
-		unlock()
 		return fail(err)
 	}
-	return backend, st, unlock, true
+	return backend, st, o.unlock, true
 }
 
 // keyDigests keys the digests of cfg's sensitive instances with the

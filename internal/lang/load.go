@@ -29,6 +29,11 @@ type Options struct {
 	// LookupEnv reads the environment (HERALD_VAR_x and env()); os.LookupEnv
 	// when nil.
 	LookupEnv func(string) (string, bool)
+	// StateSettings, when set, is told where the configuration keeps its
+	// state as soon as that is known and valid, before the rest is
+	// evaluated, so that the caller may read the state meanwhile. It is
+	// not called when the settings are in error.
+	StateSettings func(StateSettings)
 }
 
 // DefaultStatePath is the state file's path when the herald block does not
@@ -105,6 +110,9 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 
 	settings, moreDiags := stateSettings(opts.Dir, cfg, opts.LookupEnv)
 	diags = append(diags, moreDiags...)
+	if opts.StateSettings != nil && !moreDiags.HasErrors() {
+		opts.StateSettings(settings)
+	}
 	res.StatePath, res.Backend = settings.Path, settings.Backend
 
 	providers, moreDiags := s.evalProviders(cfg.Providers)
