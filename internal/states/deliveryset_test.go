@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/heraldhq/herald/internal/delivery"
@@ -179,4 +180,70 @@ func BenchmarkDeliverySet(b *testing.B) {
 			return m
 		})
 	})
+}
+
+// SortDeliveries orders as comparing the records field by field does,
+// numbers of different lengths and records of one recipient included.
+func TestSortDeliveriesOrdersByAddressThenKey(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	numbers := []string{"+1", "+12", "+120", "+1202555", "+12025550100", "+12025550101", "+2", "+999999999999999", "+100000000000000"}
+	// More addresses than SortDeliveries finds by comparing.
+	addresses := []string{"message.a", "message.b", `message.c["x"]`}
+	for i := range 20 {
+		addresses = append(addresses, fmt.Sprintf("message.m%d", i))
+	}
+	var recs []*Delivery
+	for range 2000 {
+		recs = append(recs, &Delivery{
+			Address: addresses[r.IntN(len(addresses))],
+			Key: delivery.Key{
+				Channel:   "whatsapp",
+				Sender:    []string{"+12025550100", "+12025550199"}[r.IntN(2)],
+				Recipient: numbers[r.IntN(len(numbers))],
+				Ref:       []string{"r1", "r2", "r10"}[r.IntN(3)],
+				Ref1:      []string{"", "x"}[r.IntN(2)],
+			},
+		})
+	}
+	for _, withOdd := range []bool{false, true} {
+		got := slices.Clone(recs)
+		if withOdd {
+			// One recipient herald would not write takes the slow path.
+			got = append(got, &Delivery{Address: "message.a", Key: delivery.Key{Recipient: "12025550100"}})
+		}
+		want := slices.Clone(got)
+		sortByPointers(want)
+		SortDeliveries(got)
+		for i := range got {
+			if got[i] != want[i] && (got[i].Address != want[i].Address || got[i].Key != want[i].Key) {
+				t.Fatalf("odd %v: at %d got %s %v, want %s %v", withOdd, i, got[i].Address, got[i].Key, want[i].Address, want[i].Key)
+			}
+		}
+	}
+}
+
+// BenchmarkSortDeliveries sorts a million records, as writing a state of
+// that size does.
+//
+//	go test -run '^$' -bench SortDeliveries -benchtime 3x ./internal/states/
+func BenchmarkSortDeliveries(b *testing.B) {
+	const n = 1000000
+	recs := make([]*Delivery, n)
+	for i := range recs {
+		recs[i] = &Delivery{Address: fmt.Sprintf("message.m%d", i%10), Key: setKey(i / 10)}
+	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(n, func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+	for _, sorter := range []struct {
+		name string
+		sort func([]*Delivery)
+	}{{"packed", SortDeliveries}, {"pointers", sortByPointers}} {
+		b.Run(sorter.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				work := slices.Clone(recs)
+				b.StartTimer()
+				sorter.sort(work)
+			}
+		})
+	}
 }
