@@ -101,7 +101,7 @@ type applyRun struct {
 }
 
 func (a *applyRun) planAndApply(autoApprove, color bool) int {
-	cfg, ok := loadConfig(a.env, a.dw, a.args.Vars.Args)
+	cfg, ok := loadConfigWith(a.env, a.dw, lang.Options{Args: a.args.Vars.Args, RememberNumbers: true})
 	if !ok {
 		return ExitError
 	}
@@ -177,7 +177,7 @@ func (a *applyRun) applySaved(path string) int {
 	// evaluation proves the configuration still says what the plan shows.
 	// -var and -var-file come after them, to supply sensitive values; one
 	// that changes a value the plan recorded is refused below.
-	cfg, ok := loadConfig(a.env, a.dw, append(planVarArgs(p), a.args.Vars.Args...))
+	cfg, ok := loadConfigWith(a.env, a.dw, lang.Options{Args: append(planVarArgs(p), a.args.Vars.Args...), RememberNumbers: true})
 	if !ok {
 		return ExitError
 	}

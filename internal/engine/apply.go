@@ -123,6 +123,9 @@ type batch struct {
 	changes []*plans.Change
 	// done is called when every change of the batch has an outcome.
 	done func()
+	// recs are the batch's records in flight, once claimed at claimedAt.
+	recs      []states.Delivery
+	claimedAt time.Time
 }
 
 // messageWork is everything one message block sends.
@@ -140,23 +143,46 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 	a.started = a.now()
 	a.rate.start(a.started)
 
-	// Batches flow to a fixed pool of workers; a message's batches enter the
-	// queue only once every message it depends on is done.
-	queue := make(chan *batch)
+	// Batches flow from the feeders through claimAhead, which records a
+	// window of them in flight at a time, to a fixed pool of workers; a
+	// message's batches enter the queue only once every message it depends
+	// on is done.
+	queue := make(chan *batch, a.opts.Parallelism)
+	claimed := make(chan *batch, max(1, a.opts.Parallelism/4))
 	a.outcomes = make(chan answered, a.opts.Parallelism)
 	written := make(chan struct{})
 	go a.writeOutcomes(written)
+	go a.claimAhead(ctx, queue, claimed)
 	var workers sync.WaitGroup
 	for i := 0; i < a.opts.Parallelism; i++ {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			for b := range queue {
+			for b := range claimed {
 				a.send(ctx, b)
 				b.done()
 			}
 		}()
 	}
+
+	// Once apply is interrupted, what was claimed and not yet sent is
+	// given back at once, not when a worker is free: a second interrupt
+	// exits without waiting for the requests in flight, and would leave
+	// the claims in flight, to be read as unknown.
+	finished := make(chan struct{})
+	var withdrawing sync.WaitGroup
+	withdrawing.Go(func() {
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
+		for b := range claimed {
+			a.withdraw(b)
+			a.skip(b, Skip{Cause: Interrupted})
+			b.done()
+		}
+	})
 
 	stopProgress := a.reportProgress()
 	var feeders sync.WaitGroup
@@ -172,6 +198,8 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 	feeders.Wait()
 	close(queue)
 	workers.Wait()
+	close(finished)
+	withdrawing.Wait()
 	close(a.outcomes)
 	<-written
 	stopProgress()
@@ -287,23 +315,158 @@ func (a *applier) batchSize(provider string) int {
 	return 1
 }
 
-// send sends one batch and records its outcomes.
+// claimAhead records batches in flight before the workers send them, all
+// the batches waiting at once in one Record, and hands them on in order.
+// A record must be durable before its request leaves; made by each worker
+// just before its request, it cost every request an fsync of its own to
+// wait for (shared with at most the few other workers waiting then), and
+// the workers spent as long waiting for the disk as for Kaleyra. Claimed
+// a window ahead, the records of up to Parallelism requests share one
+// fsync, which is done while the requests before them are on the wire.
+//
+// A batch claimed and then not sent (apply stopped meanwhile) is given
+// back by withdraw. claimAhead closes claimed when queue is drained.
+func (a *applier) claimAhead(ctx context.Context, queue <-chan *batch, claimed chan<- *batch) {
+	defer close(claimed)
+	window := make([]*batch, 0, a.opts.Parallelism)
+	for first := range queue {
+		window = append(window[:0], first)
+	fill:
+		for len(window) < cap(window) {
+			select {
+			case b, ok := <-queue:
+				if !ok {
+					break fill
+				}
+				window = append(window, b)
+			default:
+				break fill
+			}
+		}
+		for _, b := range a.claim(ctx, window) {
+			claimed <- b
+		}
+	}
+}
+
+// claim records window's batches in flight and returns those whose
+// records are durable; the rest it reports skipped, and done.
+func (a *applier) claim(ctx context.Context, window []*batch) []*batch {
+	var ready []*batch
+	var recs []states.Delivery
+	for _, b := range window {
+		if why := a.stopped(ctx, b.inst.Provider); why.Cause != 0 {
+			a.skip(b, why)
+			b.done()
+			continue
+		}
+		if prov, ok := a.opts.Providers[b.inst.Provider]; !ok || prov.Sender == nil {
+			a.setFatal(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No client for provider",
+				Detail:   fmt.Sprintf("No client was set up for provider %q, which %s sends through.", b.inst.Provider, b.inst.Address),
+			})
+			a.skip(b, Skip{Cause: NoClient, Provider: b.inst.Provider})
+			b.done()
+			continue
+		}
+		b.recs = a.inFlight(b)
+		recs = append(recs, b.recs...)
+		ready = append(ready, b)
+	}
+	if len(ready) == 0 {
+		return nil
+	}
+	err := a.journal.Record(recs...)
+	var lost *statemgr.ClaimError
+	if errors.As(err, &lost) && len(ready) > 1 {
+		// A shared backend writes a call's claims all or none, so one
+		// batch that another run claimed held back the window: each batch
+		// on its own finds out which.
+		kept := ready[:0]
+		for _, b := range ready {
+			if err := a.journal.Record(b.recs...); err != nil {
+				a.refuseClaim(b, err)
+				continue
+			}
+			kept = append(kept, b)
+		}
+		return kept
+	}
+	if err != nil {
+		for _, b := range ready {
+			a.refuseClaim(b, err)
+		}
+		return nil
+	}
+	return ready
+}
+
+// inFlight makes b's records in flight.
+func (a *applier) inFlight(b *batch) []states.Delivery {
+	recs := make([]states.Delivery, len(b.changes))
+	now := a.now()
+	b.claimedAt = now
+	address := b.inst.Address.String()
+	for i, c := range b.changes {
+		recs[i] = a.record(b.inst, address, c, now)
+		recs[i].Status = statemgr.InFlight
+	}
+	return recs
+}
+
+// refuseClaim reports b not sent because the journal refused its records
+// in flight, with err.
+func (a *applier) refuseClaim(b *batch, err error) {
+	defer b.done()
+	var lost *statemgr.ClaimError
+	if errors.As(err, &lost) {
+		// Another run sends (or sent) part of this request. Nothing of it
+		// was recorded, so nothing leaves; the rest stays planned and goes
+		// with the next run.
+		a.logger.Warn("skipping a request whose deliveries another run claimed", "error", err)
+		a.skip(b, Skip{Cause: Claimed, Err: lost})
+		return
+	}
+	err = &recordError{err}
+	a.setFatal(sendError(err))
+	a.skip(b, Skip{Cause: SendFailed, Err: err})
+}
+
+// withdraw gives back the claim of a batch whose request never left: each
+// delivery's record goes back to what the state holds, or, for a first
+// send, to failed with kaleyra.CodeInterrupted, which the next plan sends
+// again. Were the claim left, a run that died before writing its state
+// would leave the deliveries in flight, which the next run reads as
+// unknown and does not send. The state itself is not changed: the request
+// did nothing.
+func (a *applier) withdraw(b *batch) {
+	recs := make([]states.Delivery, len(b.changes))
+	a.mu.Lock()
+	for i := range b.changes {
+		if prior := a.st.Get(b.recs[i].Key); prior != nil {
+			recs[i] = *prior
+			continue
+		}
+		recs[i] = b.recs[i]
+		recs[i].Status = states.Failed
+		recs[i].ErrorCode = kaleyra.CodeInterrupted
+		recs[i].ErrorText = "herald stopped before this request left, so nothing was sent"
+	}
+	a.mu.Unlock()
+	if err := a.journal.Record(recs...); err != nil {
+		a.logger.Warn("could not give back the in-flight records of a request that never left; the next run reads them as unknown", "error", err)
+	}
+}
+
+// send sends one claimed batch and records its outcomes.
 func (a *applier) send(ctx context.Context, b *batch) {
 	if why := a.stopped(ctx, b.inst.Provider); why.Cause != 0 {
+		a.withdraw(b)
 		a.skip(b, why)
 		return
 	}
 	in := b.inst
-	prov, ok := a.opts.Providers[in.Provider]
-	if !ok || prov.Sender == nil {
-		a.setFatal(&hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "No client for provider",
-			Detail:   fmt.Sprintf("No client was set up for provider %q, which %s sends through.", in.Provider, in.Address),
-		})
-		a.skip(b, Skip{Cause: NoClient, Provider: in.Provider})
-		return
-	}
 	req := kaleyra.Batch{
 		Channel:     in.Channel,
 		From:        in.Sender,
@@ -319,54 +482,45 @@ func (a *applier) send(ctx context.Context, b *batch) {
 		req.To[i] = c.Recipient
 	}
 
-	recorded := false // in flight in the journal: the request may leave
-	var readyAt time.Time
+	// The records are durable in flight already; ready only notes that
+	// the request leaves.
+	left := false
 	ready := func() error {
-		recs := make([]states.Delivery, len(b.changes))
-		now := a.now()
-		readyAt = now
-		address := in.Address.String()
-		for i, c := range b.changes {
-			recs[i] = a.record(in, address, c, now)
-			recs[i].Status = statemgr.InFlight
-		}
-		if err := a.journal.Record(recs...); err != nil {
-			return &recordError{err}
-		}
-		recorded = true
+		left = true
 		if a.opts.Hooks != nil {
 			a.opts.Hooks.PreSend(in, b.changes)
 		}
 		return nil
 	}
-	outcomes, err := prov.Sender.Send(ctx, req, ready)
-	if err != nil && recorded {
+	outcomes, err := a.opts.Providers[in.Provider].Sender.Send(ctx, req, ready)
+	if err != nil && left {
 		// The Sender broke its contract: its request may have left, so the
 		// deliveries are unknown, never dropped (which would send them again).
 		a.logger.Error("the sender failed after its request was made ready", "error", err)
-		a.recordOutcomes(b, nil, readyAt)
+		a.recordOutcomes(b, nil, b.claimedAt)
 		return
 	}
 	if err != nil {
+		a.withdraw(b)
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			a.skip(b, Skip{Cause: Interrupted})
-			return
-		}
-		var claim *statemgr.ClaimError
-		if errors.As(err, &claim) {
-			// Another run sends (or sent) part of this request. Nothing of
-			// it was recorded, so nothing leaves; the rest stays planned
-			// and goes with the next run.
-			a.logger.Warn("skipping a request whose deliveries another run claimed", "error", err)
-			a.skip(b, Skip{Cause: Claimed, Err: claim})
 			return
 		}
 		a.setFatal(sendError(err))
 		a.skip(b, Skip{Cause: SendFailed, Err: err})
 		return
 	}
+	readyAt := b.claimedAt
+	if !left {
+		readyAt = time.Time{} // refused before it left
+	}
 	a.recordOutcomes(b, outcomes, readyAt)
 }
+
+// outcomeLinger is how long an outcome may wait for others to share its
+// commit. It bounds what a kill can turn from sent into unknown to the
+// answers of a few milliseconds, and costs a run that much at its end.
+const outcomeLinger = 2 * time.Millisecond
 
 // recordError is the journal's refusal of a batch's in-flight records, as
 // ready returns it through the Sender, so that send can tell it from the
@@ -469,13 +623,17 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 	a.outcomes <- answered{inst: in, changes: b.changes, recs: recs, found: found}
 }
 
-// writeOutcomes journals the outcomes of answered requests, as many as
-// have come at once in one Record, and then tells the PostSend hook. It
-// runs beside the workers, so that a worker goes on to its next request
-// while the last one's outcomes are made durable: each request then waits
-// for one durable write (its in-flight records, which must be on disk
-// before it leaves) instead of two, and the outcomes of a whole dispatch
-// window share the fsync of the next requests' in-flight records. An
+// writeOutcomes journals the outcomes of answered requests, many at once in
+// one Record, and then tells the PostSend hook. It runs beside the
+// workers, so that a worker goes on to its next request while the last
+// one's outcomes are made durable: each request waits for no durable
+// write of its own (its in-flight record was made by claimAhead, ahead of
+// it).
+//
+// Outcomes wait up to outcomeLinger for a dispatch window's worth of
+// others (one per worker) before they are written, so that they share a
+// commit (an fsync, or a round trip to the database) with each other and
+// with the claims of the next window, instead of each taking one. An
 // outcome not yet durable when herald dies leaves its deliveries in
 // flight, which the next run reads as unknown and never sends again.
 func (a *applier) writeOutcomes(written chan<- struct{}) {
@@ -484,20 +642,24 @@ func (a *applier) writeOutcomes(written chan<- struct{}) {
 	// waits for, but no longer: the buffers are reused.
 	var group []answered
 	var joined []states.Delivery
+	linger := time.NewTimer(outcomeLinger)
+	linger.Stop()
 	for first := range a.outcomes {
 		group = append(group[:0], first)
-	drain:
-		for {
+		linger.Reset(outcomeLinger)
+	gather:
+		for len(group) < a.opts.Parallelism {
 			select {
 			case next, ok := <-a.outcomes:
 				if !ok {
-					break drain
+					break gather
 				}
 				group = append(group, next)
-			default:
-				break drain
+			case <-linger.C:
+				break gather
 			}
 		}
+		linger.Stop()
 		recs := first.recs
 		if len(group) > 1 {
 			joined = joined[:0]

@@ -23,7 +23,14 @@ type senderLimits struct {
 // batch of 50 leave every 0.625 s at 80/s, 100 messages in one second).
 type senderLimit struct {
 	bucket *rate.Limiter
-	recent []sent // within the last window, oldest first; guarded by senderLimits.mu
+	// recent[head:] holds the sends within the last window, oldest first,
+	// and used the messages among them; all three are guarded by
+	// senderLimits.mu. The sum is kept, not counted: at thousands of sends
+	// a second, counting it on every take made each send pay for all of
+	// the last second's.
+	recent []sent
+	head   int
+	used   int
 }
 
 // window is the span in which at most perSecond messages leave: a second,
@@ -83,19 +90,22 @@ func (l *senderLimits) take(lim *senderLimit, n int, now time.Time) (bool, time.
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cutoff := now.Add(-window)
-	drop := 0
-	for drop < len(lim.recent) && !lim.recent[drop].at.After(cutoff) {
-		drop++
+	for lim.head < len(lim.recent) && !lim.recent[lim.head].at.After(cutoff) {
+		lim.used -= lim.recent[lim.head].n
+		lim.head++
 	}
-	lim.recent = lim.recent[drop:]
-	used := 0
-	for _, s := range lim.recent {
-		used += s.n
+	if lim.head > len(lim.recent)/2 {
+		// Move the live half to the front, so that the log reuses its array
+		// instead of creeping along it, at a cost shared by the sends that
+		// left the window.
+		lim.recent = lim.recent[:copy(lim.recent, lim.recent[lim.head:])]
+		lim.head = 0
 	}
-	if len(lim.recent) > 0 && float64(used+n) > l.perSecond {
-		return false, lim.recent[0].at.Add(window)
+	if lim.head < len(lim.recent) && float64(lim.used+n) > l.perSecond {
+		return false, lim.recent[lim.head].at.Add(window)
 	}
 	lim.recent = append(lim.recent, sent{at: now, n: n})
+	lim.used += n
 	return true, time.Time{}
 }
 

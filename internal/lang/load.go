@@ -34,6 +34,11 @@ type Options struct {
 	// evaluated, so that the caller may read the state meanwhile. It is
 	// not called when the settings are in error.
 	StateSettings func(StateSettings)
+	// RememberNumbers makes the recipients' number checks remembered for
+	// the rest of the process (rules.RememberedCheckNumber), for a caller
+	// that checks them again: apply's client does before each request.
+	// A plan sees each number once and has no use for the memory.
+	RememberNumbers bool
 }
 
 // DefaultStatePath is the state file's path when the herald block does not
@@ -74,6 +79,7 @@ func Load(opts Options) (*Result, map[string]*hcl.File, hcl.Diagnostics) {
 // then providers, senders, recipients and templates, then messages.
 func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Result, []*instance, hcl.Diagnostics) {
 	s := newScope(opts.Dir, opts.LookupEnv)
+	s.numbers = newNumberChecker(opts.RememberNumbers)
 	s.credentialEnv = credentialEnvNames(cfg)
 	for _, v := range cfg.Variables {
 		s.declare(refVar, v.Name)

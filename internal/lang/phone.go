@@ -12,10 +12,17 @@ import (
 // the rule's fast path costs microseconds a number.
 type numberChecker struct {
 	problems map[string]*rules.Problem // number -> nil when valid
+	check    func(field, number string) *rules.Problem
 }
 
-func newNumberChecker() *numberChecker {
-	return &numberChecker{problems: map[string]*rules.Problem{}}
+// newNumberChecker returns a checker; remember makes it check with
+// rules.RememberedCheckNumber.
+func newNumberChecker(remember bool) *numberChecker {
+	c := &numberChecker{problems: map[string]*rules.Problem{}, check: rules.CheckNumber}
+	if remember {
+		c.check = rules.RememberedCheckNumber
+	}
+	return c
 }
 
 // parallelThreshold is the batch size above which checking is spread over
@@ -33,7 +40,7 @@ func (c *numberChecker) prime(nums []string) {
 	}
 	if len(todo) < parallelThreshold {
 		for _, n := range todo {
-			c.problems[n] = rules.CheckNumber(rules.FieldTo, n)
+			c.problems[n] = c.check(rules.FieldTo, n)
 		}
 		return
 	}
@@ -45,7 +52,7 @@ func (c *numberChecker) prime(nums []string) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(todo); i += workers {
-				results[i] = rules.CheckNumber(rules.FieldTo, todo[i])
+				results[i] = c.check(rules.FieldTo, todo[i])
 			}
 		}()
 	}
@@ -60,7 +67,7 @@ func (c *numberChecker) prime(nums []string) {
 func (c *numberChecker) problem(n string) *rules.Problem {
 	p, seen := c.problems[n]
 	if !seen {
-		p = rules.CheckNumber(rules.FieldTo, n)
+		p = c.check(rules.FieldTo, n)
 		c.problems[n] = p
 	}
 	return p

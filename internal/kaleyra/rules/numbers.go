@@ -21,30 +21,90 @@ func CheckNumber(field, number string) *Problem {
 	return numberProblem(field, number, e164Problem(number))
 }
 
-// RememberedCheckNumber is CheckNumber, remembering the verdicts for the
-// whole process: one apply checks each recipient before each request, in
-// the client and again in the built-in emulator, and a campaign sends each
-// message to the same list. It stops remembering at maxCachedNumbers
-// numbers, so that a long run stays small. It is safe for concurrent use.
+// RememberedCheckNumber is CheckNumber, remembering for the whole process
+// the numbers it finds valid: one apply checks each recipient as the
+// configuration is read, again before each request in the client, and
+// again in the built-in emulator, and a campaign sends each message to
+// the same list. Invalid numbers are not remembered: they stop a run
+// before anything is sent. It stops remembering at maxRememberedNumbers,
+// so that a long run stays small. It is safe for concurrent use.
 func RememberedCheckNumber(field, number string) *Problem {
-	if r, ok := verdicts.Load(number); ok {
-		return numberProblem(field, number, r.(string))
+	packed, ok := packNumber(number)
+	if ok && validNumbers.has(packed) {
+		return nil
 	}
 	r := e164Problem(number)
-	if verdictCount.Load() < maxCachedNumbers {
-		if _, loaded := verdicts.LoadOrStore(number, r); !loaded {
-			verdictCount.Add(1)
-		}
+	if ok && r == "" {
+		validNumbers.add(packed)
 	}
 	return numberProblem(field, number, r)
 }
 
-var (
-	verdicts     sync.Map // number -> why it is invalid, "" when valid
-	verdictCount atomic.Int64
-)
+// validNumbers holds the numbers RememberedCheckNumber found valid. A
+// number is kept as 8 bytes, not as its string: a map of strings cost a
+// plan of a million recipients 75 MB.
+var validNumbers numberSet
 
-const maxCachedNumbers = 200_000
+const maxRememberedNumbers = 2_000_000
+
+// numberSet is a set of packed numbers, in shards so that the workers of
+// an apply and the emulator's handlers seldom wait for one another.
+type numberSet struct {
+	count  atomic.Int64
+	shards [64]numberShard
+}
+
+type numberShard struct {
+	mu sync.RWMutex
+	m  map[uint64]struct{}
+	_  [32]byte // keeps each shard's lock on a cache line of its own
+}
+
+func (s *numberSet) shard(packed uint64) *numberShard {
+	return &s.shards[(packed*0x9E3779B97F4A7C15)>>58]
+}
+
+func (s *numberSet) has(packed uint64) bool {
+	sh := s.shard(packed)
+	sh.mu.RLock()
+	_, ok := sh.m[packed]
+	sh.mu.RUnlock()
+	return ok
+}
+
+func (s *numberSet) add(packed uint64) {
+	if s.count.Load() >= maxRememberedNumbers {
+		return
+	}
+	sh := s.shard(packed)
+	sh.mu.Lock()
+	if sh.m == nil {
+		sh.m = make(map[uint64]struct{})
+	}
+	if _, ok := sh.m[packed]; !ok {
+		sh.m[packed] = struct{}{}
+		s.count.Add(1)
+	}
+	sh.mu.Unlock()
+}
+
+// packNumber packs "+" and 3 to 15 digits into a uint64: the digits'
+// value (under 10^15, 50 bits) and their count in the low 4 bits, so that
+// leading zeros still tell numbers apart. Anything else is not packed.
+func packNumber(s string) (uint64, bool) {
+	if len(s) < 4 || len(s) > maxE164Digits+1 || s[0] != '+' {
+		return 0, false
+	}
+	var v uint64
+	for i := 1; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(d)
+	}
+	return v<<4 | uint64(len(s)-1), true
+}
 
 func numberProblem(field, number, reason string) *Problem {
 	if reason == "" {

@@ -91,7 +91,8 @@ func TestMessageCheckOrder(t *testing.T) {
 	}
 }
 
-// A remembered verdict is the first one, with the field's own code.
+// A remembered verdict is the first one, with the field's own code; only
+// valid numbers are remembered, each by its digits and their count.
 func TestCheckNumberRemembers(t *testing.T) {
 	for _, n := range []string{"+12025550123", "+1202", "12025550123"} {
 		for _, field := range []string{FieldFrom, FieldTo} {
@@ -104,7 +105,20 @@ func TestCheckNumberRemembers(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := verdicts.Load("+1202"); !ok {
-		t.Error("the verdict on +1202 is not remembered")
+	for n, want := range map[string]bool{"+12025550123": true, "+1202": false, "12025550123": false} {
+		packed, _ := packNumber(n)
+		if got := validNumbers.has(packed); got != want {
+			t.Errorf("%s remembered as valid: %v, want %v", n, got, want)
+		}
+	}
+	a, _ := packNumber("+3906698")
+	b, _ := packNumber("+39006698")
+	if a == b {
+		t.Error("+3906698 and +39006698 pack alike")
+	}
+	for _, n := range []string{"+12", "12025550123", "+1202555012345678", "+1202a550123"} {
+		if _, ok := packNumber(n); ok {
+			t.Errorf("%q packed", n)
+		}
 	}
 }
