@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The send path, whole commands: herald apply of N deliveries, one
+# recipient per request at -parallelism=16, against "herald emulator" in a
+# process of its own, beside scripts/rawsend (a bare net/http loop with 16
+# requests at a time) sending to the same numbers through the same
+# emulator in the same run.
+#
+#   bash scripts/bench-send.sh [RUNS] [N]
+#
+# RUNS defaults to 5, N to 5000. Each run times rawsend, then a whole apply
+# from an empty state (process start, configuration, plan, sends, state
+# written), each as deliveries over wall seconds; it prints the medians
+# and the median of each run's ratio, herald's over rawsend's. One more
+# apply under strace -f -c counts fsyncs per delivery. Both warm the
+# emulator once first, untimed, so that its checks of the numbers cost
+# both the same.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+n=${2:-5000}
+work=$(mktemp -d)
+emu_pid=""
+cleanup() {
+	if [ -n "$emu_pid" ]; then
+		kill "$emu_pid" 2>/dev/null || true
+		wait "$emu_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/herald" .
+go build -o "$work/rawsend" ./scripts/rawsend
+go run ./scripts/genconfig -messages 1 -recipients "$n" -recipients-per-request 1 \
+	-messages-per-second 1000000 -out "$work/cfg" >/dev/null
+
+sid=HXBENCH0001IN
+export KALEYRA_API_KEY=bench-send-key-0001
+"$work/herald" emulator -listen 127.0.0.1:0 -sid "$sid" -api-key "$KALEYRA_API_KEY" >"$work/emulator.out" 2>&1 &
+emu_pid=$!
+for _ in $(seq 100); do
+	url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/emulator.out" | head -1 || true)
+	[ -n "$url" ] && break
+	sleep 0.05
+done
+[ -n "$url" ] || { echo "the emulator did not start:"; cat "$work/emulator.out"; exit 1; }
+sed -i "s|  emulator = true|  api_key  = env(\"KALEYRA_API_KEY\")\n  endpoint = \"$url\"|" "$work/cfg/main.herald.hcl"
+
+raw() { "$work/rawsend" -endpoint "$url" -sid "$sid" -key "$KALEYRA_API_KEY" -numbers "$work/cfg/recipients.csv" -c 16; }
+fresh() { rm -f "$work"/cfg/herald.state "$work"/cfg/herald.state.backup "$work"/cfg/herald.state.journal; }
+apply() { "$work/herald" -chdir="$work/cfg" apply -auto-approve -no-color -parallelism=16 "$@" >"$work/apply.out" 2>&1 || { cat "$work/apply.out"; exit 1; }; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+raw >/dev/null
+fresh && apply
+raws=() heralds=() ratios=()
+for i in $(seq "$runs"); do
+	r=$(raw | awk '{print $6}' | tr -d '/s,')
+	fresh
+	start=$(date +%s.%N)
+	apply -var release="run$i"
+	end=$(date +%s.%N)
+	h=$(echo "$n / ($end - $start)" | bc -l)
+	raws+=("$r") heralds+=("$(printf '%.0f' "$h")") ratios+=("$(echo "$h / $r" | bc -l)")
+done
+printf 'rawsend, %d requests, 16 at a time:         median %6.0f/s  (%s)\n' "$n" "$(printf '%s\n' "${raws[@]}" | median)" "${raws[*]}"
+printf 'herald apply, whole command, -parallelism=16: median %6.0f/s  (%s)\n' "$(printf '%s\n' "${heralds[@]}" | median)" "${heralds[*]}"
+printf 'ratio herald/rawsend, run by run:           median %6.3f   (%s)\n' "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%.3f ' "${ratios[@]}")"
+tail -1 "$work/apply.out"
+
+if command -v strace >/dev/null; then
+	fresh
+	strace -f -c -e trace=fsync,fdatasync -o "$work/strace.txt" \
+		"$work/herald" -chdir="$work/cfg" apply -auto-approve -no-color -parallelism=16 -var release=strace >/dev/null 2>&1
+	calls=$(awk '$NF == "fsync" || $NF == "fdatasync" {s += $4} END {print s + 0}' "$work/strace.txt")
+	printf 'fsyncs: %d for %d deliveries, %.3f a delivery\n' "$calls" "$n" "$(echo "$calls / $n" | bc -l)"
+else
+	echo "fsyncs: strace is not installed"
+fi
