@@ -148,7 +148,7 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 	// message's batches enter the queue only once every message it depends
 	// on is done.
 	queue := make(chan *batch, a.opts.Parallelism)
-	claimed := make(chan *batch, max(1, a.opts.Parallelism/4))
+	claimed := make(chan *batch, a.opts.Parallelism)
 	a.outcomes = make(chan answered, a.opts.Parallelism)
 	written := make(chan struct{})
 	go a.writeOutcomes(written)
