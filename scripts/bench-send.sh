@@ -13,7 +13,8 @@
 # and the median of each run's ratio, herald's over rawsend's. One more
 # apply under strace -f -c counts fsyncs per delivery. Both warm the
 # emulator once first, untimed, so that its checks of the numbers cost
-# both the same.
+# both the same. With PG_CONN_STR set, herald keeps its state there (the
+# pg backend, a new schema for each apply) instead of in a local file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -47,7 +48,14 @@ done
 sed -i "s|  emulator = true|  api_key  = env(\"KALEYRA_API_KEY\")\n  endpoint = \"$url\"|" "$work/cfg/main.herald.hcl"
 
 raw() { "$work/rawsend" -endpoint "$url" -sid "$sid" -key "$KALEYRA_API_KEY" -numbers "$work/cfg/recipients.csv" -c 16; }
-fresh() { rm -f "$work"/cfg/herald.state "$work"/cfg/herald.state.backup "$work"/cfg/herald.state.journal; }
+schema="bench_send_$(date +%s)_$$" schema_n=0
+fresh() {
+	rm -f "$work"/cfg/herald.state "$work"/cfg/herald.state.backup "$work"/cfg/herald.state.journal
+	if [ -n "${PG_CONN_STR:-}" ]; then
+		schema_n=$((schema_n + 1))
+		printf 'herald {\n  backend "pg" {\n    schema_name = "%s_%d"\n  }\n}\n' "$schema" "$schema_n" >"$work/cfg/backend.herald.hcl"
+	fi
+}
 apply() { "$work/herald" -chdir="$work/cfg" apply -auto-approve -no-color -parallelism=16 "$@" >"$work/apply.out" 2>&1 || { cat "$work/apply.out"; exit 1; }; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -73,7 +81,7 @@ if command -v strace >/dev/null; then
 	strace -f -c -e trace=fsync,fdatasync -o "$work/strace.txt" \
 		"$work/herald" -chdir="$work/cfg" apply -auto-approve -no-color -parallelism=16 -var release=strace >/dev/null 2>&1
 	calls=$(awk '$NF == "fsync" || $NF == "fdatasync" {s += $4} END {print s + 0}' "$work/strace.txt")
-	printf 'fsyncs: %d for %d deliveries, %.3f a delivery\n' "$calls" "$n" "$(echo "$calls / $n" | bc -l)"
+	printf 'fsyncs by herald: %d for %d deliveries, %.3f a delivery\n' "$calls" "$n" "$(echo "$calls / $n" | bc -l)"
 else
 	echo "fsyncs: strace is not installed"
 fi
