@@ -148,6 +148,9 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 	// message's batches enter the queue only once every message it depends
 	// on is done.
 	queue := make(chan *batch, a.opts.Parallelism)
+	// Room for a claimed window behind the requests on the wire: a
+	// claim's round trip to a database outlasts a fraction of a window's
+	// requests, and workers with nothing claimed would wait for it.
 	claimed := make(chan *batch, a.opts.Parallelism)
 	a.outcomes = make(chan answered, a.opts.Parallelism)
 	written := make(chan struct{})
@@ -526,9 +529,8 @@ func (a *applier) send(ctx context.Context, b *batch) {
 // answers of a few milliseconds, and costs a run that much at its end.
 const outcomeLinger = 2 * time.Millisecond
 
-// recordError is the journal's refusal of a batch's in-flight records, as
-// ready returns it through the Sender, so that send can tell it from the
-// client's own errors.
+// recordError is the journal's refusal of a batch's in-flight records,
+// told apart from the client's own errors in the diagnostic.
 type recordError struct{ err error }
 
 func (e *recordError) Error() string { return "recording sends in flight: " + e.err.Error() }
