@@ -150,12 +150,44 @@ func (p *Postgres) ForceUnlock(id string) error {
 	if holder.ID != id {
 		return fmt.Errorf("the lock of the %s has ID %s, not %s; nothing was released", p.Where(), holder.ID, id)
 	}
-	_, err = conn.Exec(ctx, `WITH gone AS (DELETE FROM `+p.table("locks")+` WHERE state_name = $1 AND id = $2 RETURNING backend_pid)
-		SELECT pg_terminate_backend(backend_pid) FROM gone
+	rows, err := conn.Query(ctx, `WITH gone AS (DELETE FROM `+p.table("locks")+` WHERE state_name = $1 AND id = $2 RETURNING backend_pid)
+		SELECT backend_pid, pg_terminate_backend(backend_pid) FROM gone
 		WHERE backend_pid <> pg_backend_pid() AND `+p.holdsLock("gone.backend_pid"),
 		p.cfg.StateName, id)
 	if err != nil {
 		return p.fail("releasing the state lock", err)
+	}
+	var ended []int32
+	var pid int32
+	var signalled bool
+	_, err = pgx.ForEachRow(rows, []any{&pid, &signalled}, func() error {
+		if signalled {
+			ended = append(ended, pid)
+		}
+		return nil
+	})
+	if err != nil {
+		return p.fail("releasing the state lock", err)
+	}
+	// pg_terminate_backend only signals the session; its advisory lock is
+	// released when it has exited, and a lock taken at once could still
+	// find it held. (Waiting in pg_terminate_backend itself needs
+	// PostgreSQL 14.)
+	for _, pid := range ended {
+		for {
+			var held bool
+			if err := conn.QueryRow(ctx, "SELECT "+p.holdsLock("$1::int4"), pid).Scan(&held); err != nil {
+				return p.fail("waiting for the lock holder's session to end", err)
+			}
+			if !held {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("the session of the lock holder of the %s was told to end, but still holds the lock", p.Where())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
 	}
 	return nil
 }
