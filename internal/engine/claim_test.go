@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,5 +129,58 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// claimingJournal refuses, as a shared backend does, any Record whose
+// claims include a key another run holds: the whole call, none of it
+// written. Its first Record waits a moment, so that the batches behind it
+// queue up and the next window holds several.
+type claimingJournal struct {
+	memJournal
+	taken   delivery.Key
+	first   sync.Once
+	refused []int // the records in each refused call
+}
+
+func (j *claimingJournal) Record(recs ...states.Delivery) error {
+	j.first.Do(func() { time.Sleep(50 * time.Millisecond) })
+	for _, r := range recs {
+		if r.Key == j.taken && r.Status == statemgr.InFlight {
+			j.mu.Lock()
+			j.refused = append(j.refused, len(recs))
+			j.mu.Unlock()
+			return &statemgr.ClaimError{Keys: []delivery.Key{r.Key}, Where: "test"}
+		}
+	}
+	return j.memJournal.Record(recs...)
+}
+
+// One batch of a window that another run claimed is skipped as Claimed;
+// the others of its window are claimed on their own and sent.
+func TestApplyClaimLostHoldsBackOnlyItsBatch(t *testing.T) {
+	st := states.New("L")
+	in := instance("a", "", 8, "x")
+	j := &claimingJournal{taken: keys(in)[5]}
+	h := &recordingHooks{}
+	res, diags := Apply(context.Background(), planFor(t, st, in), st, j, ApplyOptions{
+		Providers:   map[string]Provider{"kaleyra": {Sender: &fakeSender{}}},
+		Parallelism: 4,
+		Hooks:       h,
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if res.Sent != 7 || res.Skipped != 1 {
+		t.Errorf("result %+v, want 7 sent and the claimed one skipped", res)
+	}
+	if len(j.refused) == 0 || j.refused[0] < 2 {
+		t.Fatalf("refused calls %v: the claimed batch never shared a window, so nothing tests the window", j.refused)
+	}
+	if got := st.Get(j.taken); got != nil {
+		t.Errorf("the state holds %+v for the delivery another run claimed", got)
+	}
+	if len(h.skipped) != 1 || h.skipped[0].Cause != Claimed {
+		t.Errorf("skips %+v, want one, Claimed", h.skipped)
 	}
 }

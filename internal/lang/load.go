@@ -79,7 +79,9 @@ func Load(opts Options) (*Result, map[string]*hcl.File, hcl.Diagnostics) {
 // then providers, senders, recipients and templates, then messages.
 func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Result, []*instance, hcl.Diagnostics) {
 	s := newScope(opts.Dir, opts.LookupEnv)
-	s.numbers = newNumberChecker(opts.RememberNumbers)
+	if opts.RememberNumbers {
+		s.numbers.remember()
+	}
 	s.credentialEnv = credentialEnvNames(cfg)
 	for _, v := range cfg.Variables {
 		s.declare(refVar, v.Name)

@@ -15,15 +15,13 @@ type numberChecker struct {
 	check    func(field, number string) *rules.Problem
 }
 
-// newNumberChecker returns a checker; remember makes it check with
-// rules.RememberedCheckNumber.
-func newNumberChecker(remember bool) *numberChecker {
-	c := &numberChecker{problems: map[string]*rules.Problem{}, check: rules.CheckNumber}
-	if remember {
-		c.check = rules.RememberedCheckNumber
-	}
-	return c
+func newNumberChecker() *numberChecker {
+	return &numberChecker{problems: map[string]*rules.Problem{}, check: rules.CheckNumber}
 }
+
+// remember makes c check with rules.RememberedCheckNumber, for a caller
+// that checks the numbers again in this process.
+func (c *numberChecker) remember() { c.check = rules.RememberedCheckNumber }
 
 // parallelThreshold is the batch size above which checking is spread over
 // goroutines; below it the goroutines cost more than they save.

@@ -72,7 +72,7 @@ func newScope(dir string, lookupEnv func(string) (string, bool)) *scope {
 		dir:              dir,
 		lookupEnv:        lookupEnv,
 		names:            map[string]map[string]bool{},
-		numbers:          newNumberChecker(false),
+		numbers:          newNumberChecker(),
 		recipientNumbers: map[string][]string{},
 		fileCache:        map[string]string{},
 		credentials:      map[string]hcl.Diagnostics{},
