@@ -137,20 +137,21 @@ func e164Problem(s string) string {
 			return "a number must be written in E.164 form: \"+\" and digits only, with no spaces or punctuation"
 		}
 	}
-	num, ok := e164Number(digits)
+	cc, nsn, ok := splitCallingCode(digits)
 	if !ok {
 		return "no country uses the calling code at the start of this number"
 	}
-	if !isValidNumber(num) {
+	if !isValidNumber(cc, nsn) {
 		return "it is not a valid number in its country's numbering plan"
 	}
 	return ""
 }
 
-// e164Number builds the PhoneNumber for digits (E.164 without the "+"), as
-// phonenumbers.Parse would from "+" + digits. Calling codes are prefix-free,
-// so the first 1 to 3 digits that name one are the calling code.
-func e164Number(digits string) (*phonenumbers.PhoneNumber, bool) {
+// splitCallingCode splits digits (E.164 without the "+") into the calling
+// code and the national significant number, as phonenumbers.Parse would.
+// Calling codes are prefix-free, so the first 1 to 3 digits that name one
+// are the calling code.
+func splitCallingCode(digits string) (cc int, nsn string, ok bool) {
 	for l := 1; l <= 3 && l < len(digits); l++ {
 		cc, _ := strconv.Atoi(digits[:l])
 		if len(phonenumbers.GetRegionCodesForCountryCode(cc)) == 0 {
@@ -158,44 +159,46 @@ func e164Number(digits string) (*phonenumbers.PhoneNumber, bool) {
 		}
 		nsn := digits[l:]
 		if len(nsn) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nsn) > phonenumbers.MAX_LENGTH_FOR_NSN {
-			return nil, false
+			return 0, "", false
 		}
-		national, err := strconv.ParseUint(nsn, 10, 64)
-		if err != nil {
-			return nil, false
-		}
-		cc32 := int32(cc)
-		n := &phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &national}
-		// Leading zeros of the national number are significant (Italy);
-		// Parse records them the same way.
-		if len(nsn) >= 2 && nsn[0] == '0' {
-			yes := true
-			n.ItalianLeadingZero = &yes
-			zeros := 1
-			for zeros < len(nsn)-1 && nsn[zeros] == '0' {
-				zeros++
-			}
-			if zeros != 1 {
-				z := int32(zeros)
-				n.NumberOfLeadingZeros = &z
-			}
-		}
-		return n, true
+		return cc, nsn, true
 	}
-	return nil, false
+	return 0, "", false
 }
 
-// isValidNumber is phonenumbers.IsValidNumber, about twice as fast for most
-// numbers. IsValidNumber first finds the number's region by trying each
-// region of its calling code in turn, then validates it for that region,
-// so a number of the main region is checked twice. A number valid for the
-// main region is found there first (main regions have no leading-digits
-// rule), so checking the main region alone settles it; anything else takes
-// the full path. TestE164AgreesWithParse holds the two to the same answers.
-func isValidNumber(n *phonenumbers.PhoneNumber) bool {
-	main := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode()))
-	if main != "001" && phonenumbers.IsValidNumberForRegion(n, main) {
-		return true
+// phoneNumber is the PhoneNumber phonenumbers.Parse makes of "+", cc and
+// nsn.
+func phoneNumber(cc int, nsn string) (*phonenumbers.PhoneNumber, bool) {
+	national, err := strconv.ParseUint(nsn, 10, 64)
+	if err != nil {
+		return nil, false
 	}
-	return phonenumbers.IsValidNumber(n)
+	cc32 := int32(cc)
+	n := &phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &national}
+	// Leading zeros of the national number are significant (Italy);
+	// Parse records them the same way.
+	if len(nsn) >= 2 && nsn[0] == '0' {
+		yes := true
+		n.ItalianLeadingZero = &yes
+		zeros := 1
+		for zeros < len(nsn)-1 && nsn[zeros] == '0' {
+			zeros++
+		}
+		if zeros != 1 {
+			z := int32(zeros)
+			n.NumberOfLeadingZeros = &z
+		}
+	}
+	return n, true
+}
+
+// isValidNumber is phonenumbers.IsValidNumber for the number "+", cc,
+// nsn, by the calling code's compiled plan when it has one.
+// TestE164AgreesWithParse holds the two to the same answers.
+func isValidNumber(cc int, nsn string) bool {
+	if p := planFor(cc); p != nil {
+		return p.valid(nsn)
+	}
+	n, ok := phoneNumber(cc, nsn)
+	return ok && phonenumbers.IsValidNumber(n)
 }

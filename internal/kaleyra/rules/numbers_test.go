@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -26,9 +27,17 @@ func TestE164AgreesWithParse(t *testing.T) {
 		}
 		inputs = append(inputs, n)
 	}
-	// Every region's example numbers, of every type, and their neighbours.
+	// Every region's example numbers, of every type, and their neighbours;
+	// and random numbers of every length under each region's calling code,
+	// most of them invalid, some valid in a region other than the main one.
 	for region := range phonenumbers.GetSupportedRegions() {
-		for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.VOIP} {
+		cc := phonenumbers.GetCountryCodeForRegion(region)
+		for l := 4; l <= 13; l++ {
+			for range 4 {
+				inputs = append(inputs, fmt.Sprintf("+%d%0*d", cc, l, r.Int63n(int64(math.Pow10(l)))))
+			}
+		}
+		for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.VOIP, phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST, phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER, phonenumbers.UAN, phonenumbers.VOICEMAIL} {
 			if ex := phonenumbers.GetExampleNumberForType(region, typ); ex != nil {
 				e := phonenumbers.Format(ex, phonenumbers.E164)
 				inputs = append(inputs, e, e[:len(e)-1], e+"1", e[:len(e)-1]+"9")
@@ -54,5 +63,24 @@ func TestE164Problems(t *testing.T) {
 		if e164Problem(in) == "" {
 			t.Errorf("%q: want a problem, got none", in)
 		}
+	}
+}
+
+// BenchmarkCheckNumber checks distinct valid numbers of a few countries,
+// as a configuration's recipient list has them.
+func BenchmarkCheckNumber(b *testing.B) {
+	numbers := make([]string, 4096)
+	for i := range numbers {
+		numbers[i] = []string{"+1202555%04d", "+91987654%04d", "+44791112%04d", "+4930123%04d"}[i%4]
+		numbers[i] = fmt.Sprintf(numbers[i], i)
+	}
+	for _, n := range numbers {
+		if p := CheckNumber(FieldTo, n); p != nil {
+			b.Fatalf("%s: %v", n, p)
+		}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		CheckNumber(FieldTo, numbers[i%len(numbers)])
 	}
 }
