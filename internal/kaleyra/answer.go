@@ -95,9 +95,12 @@ func firstNonEmpty(ss ...string) string {
 // parseAnswer reads a 2xx body. Any doubt is an error, which makes every
 // recipient Unknown: a 2xx means Kaleyra may well have sent the message.
 func parseAnswer(body []byte) (Answer, error) {
-	var a Answer
-	if err := json.Unmarshal(body, &a); err != nil {
-		return Answer{}, fmt.Errorf("reading Kaleyra's answer: %w", err)
+	a, ok := readAnswer(body)
+	if !ok {
+		a = Answer{}
+		if err := json.Unmarshal(body, &a); err != nil {
+			return Answer{}, fmt.Errorf("reading Kaleyra's answer: %w", err)
+		}
 	}
 	if a.ID == "" && len(a.Data) == 0 {
 		return Answer{}, fmt.Errorf("Kaleyra's answer has neither an id nor data")
