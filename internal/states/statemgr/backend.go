@@ -43,9 +43,13 @@ type Backend interface {
 
 // Journal is an append-only log of one apply's sends.
 type Journal interface {
-	// Record appends records and returns once they are durable. Concurrent
-	// callers share fsyncs (group commit). A record whose Status is InFlight
-	// marks a request about to leave.
+	// Record appends records. A record whose Status is InFlight marks a
+	// request about to leave: Record returns once it is durable (it
+	// survives a power loss). An outcome (any other status) may be kept
+	// with less: once Record returns it survives the process, and it is
+	// durable by the next record in flight or Close, so that a power loss
+	// can at most leave its delivery in flight, which reads as unknown.
+	// Concurrent callers share writes and fsyncs (group commit).
 	Record(records ...states.Delivery) error
 	// Close flushes and closes the journal; it stays on disk until the next
 	// Write folds it.

@@ -12,9 +12,14 @@ import (
 // disk, more callers queue up behind it, so the number of fsyncs grows
 // with the number of batches of concurrent callers, not with the number
 // of callers. Both the apply journal and the receipts journal use it.
+//
+// An append may ask only to be written, not made durable: a batch of such
+// appends alone is written without an fsync, and the next durable batch's
+// fsync covers it.
 type groupCommit struct {
-	// write makes one batch durable. Only one call runs at a time.
-	write func(batch []byte) error
+	// write writes one batch, and makes it durable when sync is set.
+	// Only one call runs at a time.
+	write func(batch []byte, sync bool) error
 	// final makes a failed write refuse every later append: after a
 	// failed fsync what reached the disk is unknowable, and for the apply
 	// journal no record after it may be reported durable. Without it only
@@ -31,20 +36,21 @@ type groupCommit struct {
 	committing bool
 	err        error // the final error, when final
 	closed     bool
-	// queued counts appends, commits the batches written, for tests and
-	// benchmarks.
-	queued, commits uint64
+	// queued counts appends, commits the batches written and syncs those
+	// made durable, for tests and benchmarks.
+	queued, commits, syncs uint64
 }
 
 type commitBatch struct {
 	buf  []byte
+	sync bool // some append asked for durability
 	done bool
 	err  error
 }
 
 var errCommitClosed = errors.New("closed")
 
-func newGroupCommit(final bool, write func([]byte) error) *groupCommit {
+func newGroupCommit(final bool, write func(batch []byte, sync bool) error) *groupCommit {
 	g := &groupCommit{write: write, final: final}
 	g.cond = sync.NewCond(&g.mu)
 	return g
@@ -54,15 +60,16 @@ func newGroupCommit(final bool, write func([]byte) error) *groupCommit {
 // error of the write that held them. It returns errCommitClosed after
 // close.
 func (g *groupCommit) append(lines []byte) error {
-	return g.appendWith(func(buf []byte) []byte { return append(buf, lines...) })
+	return g.appendWith(true, func(buf []byte) []byte { return append(buf, lines...) })
 }
 
 // appendWith is append for a caller that encodes its lines straight into
 // the batch: fill appends them to buf and returns it. It runs with the
 // batch locked, so it must be quick and must not call back into g; in
 // return an apply's records are encoded once, into a buffer that is
-// reused, instead of into one of their own that is then copied.
-func (g *groupCommit) appendWith(fill func(buf []byte) []byte) error {
+// reused, instead of into one of their own that is then copied. Without
+// sync it returns once the lines are written, not yet durable.
+func (g *groupCommit) appendWith(sync bool, fill func(buf []byte) []byte) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -80,6 +87,7 @@ func (g *groupCommit) appendWith(fill func(buf []byte) []byte) error {
 	}
 	b := g.next
 	b.buf = fill(b.buf)
+	b.sync = b.sync || sync
 	g.queued++
 	for !b.done {
 		switch {
@@ -102,11 +110,14 @@ func (g *groupCommit) commitLocked() {
 	g.committing = true
 	g.mu.Unlock()
 
-	err := g.write(b.buf)
+	err := g.write(b.buf, b.sync)
 
 	g.mu.Lock()
 	g.committing = false
 	g.commits++
+	if b.sync {
+		g.syncs++
+	}
 	b.done, b.err = true, err
 	if err != nil && g.final {
 		g.err = err
@@ -132,9 +143,10 @@ func (g *groupCommit) close() error {
 	return g.err
 }
 
-// counts returns the appends queued and the batches written so far.
-func (g *groupCommit) counts() (queued, commits uint64) {
+// counts returns the appends queued and the batches written and made
+// durable so far.
+func (g *groupCommit) counts() (queued, commits, syncs uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.queued, g.commits
+	return g.queued, g.commits, g.syncs
 }

@@ -35,7 +35,7 @@ func TestJournalGroupCommit(t *testing.T) {
 	}
 	// Wait until every caller has queued behind the held commit.
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		queued, _ := j.gc.counts()
+		queued, _, _ := j.gc.counts()
 		if queued == callers {
 			break
 		}
@@ -46,12 +46,56 @@ func TestJournalGroupCommit(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	if _, fsyncs := j.gc.counts(); fsyncs != 2 || j.records.Load() != callers {
+	if _, _, fsyncs := j.gc.counts(); fsyncs != 2 || j.records.Load() != callers {
 		t.Errorf("%d records took %d fsyncs; want %d records in 2 fsyncs", j.records.Load(), fsyncs, callers)
 	}
 	check(t, j.Close())
 	if got := must(again(f).Read()); got.Deliveries.Len() != callers {
 		t.Errorf("read back %d deliveries; want %d", got.Deliveries.Len(), callers)
+	}
+}
+
+// TestJournalOutcomesShareTheNextFsync: outcomes are written at once but
+// fsynced only with the next record in flight, or by Close.
+func TestJournalOutcomesShareTheNextFsync(t *testing.T) {
+	f := newTestFS(t)
+	s := must(f.Read())
+	j := must(f.OpenJournal(s)).(*fileJournal)
+	fsyncs := 0
+	j.fsync = func() error {
+		fsyncs++
+		return j.file.Sync()
+	}
+	written := func() int64 { return must(j.file.Stat()).Size() }
+	steps := []struct {
+		record     states.Delivery
+		wantFsyncs int
+	}{
+		{testRecord(1, InFlight), 1},
+		{testRecord(1, states.Sent), 1},
+		{testRecord(2, InFlight), 2},
+		{testRecord(2, states.Failed), 2},
+		{testRecord(3, states.Unknown), 2},
+	}
+	for i, st := range steps {
+		before := written()
+		check(t, j.Record(st.record))
+		if written() <= before {
+			t.Errorf("step %d: Record(%s) returned before writing it", i, st.record.Status)
+		}
+		if fsyncs != st.wantFsyncs {
+			t.Errorf("step %d: after Record(%s), %d fsyncs; want %d", i, st.record.Status, fsyncs, st.wantFsyncs)
+		}
+	}
+	check(t, j.Close())
+	if fsyncs != 3 {
+		t.Errorf("Close left outcomes unsynced: %d fsyncs; want 3", fsyncs)
+	}
+	got := must(again(f).Read())
+	for n, want := range map[int]states.Status{1: states.Sent, 2: states.Failed, 3: states.Unknown} {
+		if d := got.Deliveries.Get(testRecord(n, states.Sent).Key); d == nil || d.Status != want {
+			t.Errorf("delivery %d read back as %+v; want %s", n, d, want)
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func (l *receiptLog) record(events []receipts.Event) error {
 // name holds now, after cutting any torn tail a dead writer left (it was
 // never reported durable, and lines after it would make it look like
 // damage); then fsyncs it.
-func (l *receiptLog) write(batch []byte) error {
+func (l *receiptLog) write(batch []byte, _ bool) error {
 	for range 100 {
 		if l.file == nil {
 			file, err := openNoFollow(l.path, "receipts journal", os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
