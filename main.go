@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/heraldhq/herald/internal/command"
+	"github.com/heraldhq/herald/internal/gcpace"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -94,6 +95,9 @@ func run(args []string) int {
 	env.Dir = dir
 
 	cmd, rest := command.Find(args)
+	if !cmd.Serves {
+		gcpace.Relax(gcpace.DefaultHeadroom)
+	}
 	if cmd.HandlesInterrupt {
 		env.Interrupt = interrupts()
 	}

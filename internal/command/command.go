@@ -85,6 +85,10 @@ type Command struct {
 	// command is simply ended by Ctrl-C, which is safe for all of them:
 	// files are replaced atomically and the OS lock dies with the process.
 	HandlesInterrupt bool
+	// Serves says the command runs until stopped (a server), and so keeps
+	// the garbage collector's default pace: a bounded heap matters more
+	// there than the CPU a run saves (see gcpace).
+	Serves bool
 }
 
 // LongName is the command's full name without "herald": "state list",

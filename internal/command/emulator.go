@@ -55,6 +55,7 @@ classifies each case. Requests are numbered from 1; "every N" picks
 requests N, 2N, 3N and so on.`,
 	Run:              runEmulator,
 	HandlesInterrupt: true,
+	Serves:           true,
 }
 
 // emulatorArguments are the emulator command's flags.

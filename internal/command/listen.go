@@ -46,6 +46,7 @@ Each recorded event is printed as a line, with phone numbers masked; with
 those under way and exits.`,
 	Run:              runListen,
 	HandlesInterrupt: true,
+	Serves:           true,
 }
 
 // listenIndexInterval is the least wait between reads of the state that
