@@ -621,7 +621,7 @@ func upsertMany(ctx context.Context, q querier, table, state string, ds []states
 	revs := make(map[delivery.Key]int64, len(rows))
 	for from := 0; from < len(rows); from += upsertChunk {
 		chunk := rows[from:min(from+upsertChunk, len(rows))]
-		got, err := readRevs(queryRows{ctx, q}, chunk, upsertSQL(table), upsertArgs(state, chunk, claim))
+		got, err := readRevs(ctx, q, chunk, upsertSQL(table), upsertArgs(state, chunk, claim))
 		if err != nil {
 			return nil, err
 		}
@@ -680,31 +680,12 @@ func columnArgs(state string, rows []states.Delivery) []any {
 	return append(args, attempts, first, updated)
 }
 
-// rowSource runs a query for readRevs: on a connection or transaction,
-// or as the next result of a batch.
-type rowSource interface {
-	query(sql string, args []any) (pgx.Rows, error)
-}
-
-type queryRows struct {
-	ctx context.Context
-	q   querier
-}
-
-func (s queryRows) query(sql string, args []any) (pgx.Rows, error) {
-	return s.q.Query(s.ctx, sql, args...)
-}
-
-type batchRows struct{ br pgx.BatchResults }
-
-func (s batchRows) query(string, []any) (pgx.Rows, error) { return s.br.Query() }
-
 // readRevs runs an upsert of rows and returns their new revs in the
 // order of rows. The server returns rows in the order written, which is
 // theirs; each returned key is compared with its row's without copying
 // it, and looked up only if the order ever differs.
-func readRevs(src rowSource, rows []states.Delivery, sql string, args []any) ([]int64, error) {
-	res, err := src.query(sql, args)
+func readRevs(ctx context.Context, q querier, rows []states.Delivery, sql string, args []any) ([]int64, error) {
+	res, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -741,9 +722,6 @@ func readRevs(src rowSource, rows []states.Delivery, sql string, args []any) ([]
 	}
 	if err := res.Err(); err != nil {
 		return nil, err
-	}
-	if n == 0 && len(rows) > 0 {
-		return nil, errNoneClaimed
 	}
 	if n != len(rows) {
 		return nil, fmt.Errorf("an upsert of %d rows returned %d", len(rows), n)

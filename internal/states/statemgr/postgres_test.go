@@ -452,3 +452,75 @@ func TestPostgresForceUnlockSparesOtherSessions(t *testing.T) {
 		t.Errorf("locking after force-unlocking a live holder: %v", err)
 	}
 }
+
+// A run's claims expect each row as the run itself last wrote it, claim
+// after outcome after claim, in one Record call or in many, and in the
+// next journal over the same read; a write by another run in between
+// makes the next claim fail.
+func TestPostgresClaimsFollowOwnWrites(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	cfg := statemgr.PostgresConfig{ConnStr: dsn, Schema: newSchema()}
+	a := newPostgres(t, cfg)
+	s, err := a.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := record(1, states.Failed)
+	s.Set(&failed)
+	if err := a.Write(s); err != nil {
+		t.Fatal(err)
+	}
+	j, err := a.OpenJournal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, recs := range [][]states.Delivery{
+		{record(1, statemgr.InFlight)},
+		{record(1, states.Failed)},
+		{record(1, statemgr.InFlight), record(1, states.Failed), record(1, statemgr.InFlight), record(2, statemgr.InFlight)},
+		{record(2, states.Sent), record(1, states.Failed)},
+		{record(1, statemgr.InFlight)},
+	} {
+		if err := j.Record(recs...); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if err := j.Record(record(1, states.Failed)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j, err = a.OpenJournal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Record(record(1, statemgr.InFlight)); err != nil {
+		t.Fatalf("claiming in a second journal what the first left failed: %v", err)
+	}
+	if err := j.Record(record(1, states.Failed)); err != nil {
+		t.Fatal(err)
+	}
+	// Another run (its lock forced, say) sends delivery 1, then this run
+	// writes its outcome over it: this run no longer knows the row as
+	// the other left it, so its next claim is refused rather than guessed.
+	b := newPostgres(t, cfg)
+	sb, err := b.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := b.OpenJournal(sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jb.Record(record(1, statemgr.InFlight)); err != nil {
+		t.Fatalf("the other run's claim: %v", err)
+	}
+	if err := j.Record(record(1, states.Failed)); err != nil {
+		t.Fatalf("an outcome is written whatever the row holds: %v", err)
+	}
+	var ce *statemgr.ClaimError
+	if err := j.Record(record(1, statemgr.InFlight)); !errors.As(err, &ce) {
+		t.Fatalf("claiming a row another run wrote since this run last did: got %v, want a ClaimError", err)
+	}
+}
