@@ -330,7 +330,10 @@ func (c *Client) request(ctx context.Context, fs []field, try int, sensitive boo
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-	c.log.Debug("answer", "try", try, "status", resp.StatusCode, "elapsed", time.Since(start))
+	if c.log.IsDebug() {
+		// Guarded: the arguments alone cost each request allocations.
+		c.log.Debug("answer", "try", try, "status", resp.StatusCode, "elapsed", time.Since(start))
+	}
 	c.traceAnswer(resp, body, sensitive)
 	return c.classify(resp, body, readErr)
 }

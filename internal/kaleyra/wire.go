@@ -217,11 +217,17 @@ func newRequest(ctx context.Context, method, encoding, endpoint, apiKey string, 
 		}
 		contentType = w.FormDataContentType()
 	case rules.EncodingForm, "":
-		q := url.Values{}
-		for _, f := range fs {
-			q.Set(f.name, f.value)
+		// In the fields' order, as url.Values would encode them but
+		// without its map and sort: this runs for every request. Field
+		// names are unique.
+		for i, f := range fs {
+			if i > 0 {
+				body.WriteByte('&')
+			}
+			body.WriteString(url.QueryEscape(f.name))
+			body.WriteByte('=')
+			body.WriteString(url.QueryEscape(f.value))
 		}
-		body.WriteString(q.Encode())
 		contentType = "application/x-www-form-urlencoded"
 	default:
 		return nil, fmt.Errorf("unknown encoding %q; use form, multipart or json", encoding)
@@ -230,8 +236,10 @@ func newRequest(ctx context.Context, method, encoding, endpoint, apiKey string, 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("api-key", apiKey)
+	// Set by their canonical names, which Header.Set would work out (and
+	// allocate) for every request.
+	req.Header["Content-Type"] = []string{contentType}
+	req.Header["Accept"] = []string{"application/json"}
+	req.Header["Api-Key"] = []string{apiKey}
 	return req, nil
 }

@@ -21,7 +21,7 @@ import (
 // mobiles, because it also names the type. Validity needs only to know
 // that some type matches, so the common ones go first.
 type numberPlan struct {
-	regions []regionPlan
+	regions []*regionPlan
 }
 
 // regionPlan is one region's plan: the general pattern every valid number
@@ -30,6 +30,10 @@ type numberPlan struct {
 // calling code with others may claim numbers by their leading digits.
 type regionPlan struct {
 	leading *regexp.Regexp // nil: the region has no leading-digits rule
+	// The patterns are compiled when first needed: +1 has two dozen
+	// regions, and most lists need only the first.
+	meta    *phonenumbers.PhoneMetadata
+	once    sync.Once
 	general numberDesc
 	types   []numberDesc
 }
@@ -52,8 +56,7 @@ func (d *numberDesc) matches(nsn string) bool {
 // first region whose leading digits it starts with, or failing that to
 // the first region where it is valid.
 func (p *numberPlan) valid(nsn string) bool {
-	for i := range p.regions {
-		r := &p.regions[i]
+	for _, r := range p.regions {
 		if r.leading != nil {
 			if r.leading.MatchString(nsn) {
 				return r.valid(nsn)
@@ -68,6 +71,7 @@ func (p *numberPlan) valid(nsn string) bool {
 }
 
 func (r *regionPlan) valid(nsn string) bool {
+	r.once.Do(r.compile)
 	if !r.general.matches(nsn) {
 		return false
 	}
@@ -126,7 +130,7 @@ func compilePlan(cc int) *numberPlan {
 		if region == "001" || m == nil || int(m.GetCountryCode()) != cc || m.GetGeneralDesc() == nil {
 			return noPlan
 		}
-		p.regions = append(p.regions, compileRegion(m))
+		p.regions = append(p.regions, newRegionPlan(m))
 	}
 	if len(p.regions) == 0 {
 		return noPlan
@@ -134,11 +138,17 @@ func compilePlan(cc int) *numberPlan {
 	return p
 }
 
-func compileRegion(m *phonenumbers.PhoneMetadata) regionPlan {
-	r := regionPlan{general: compileDesc(m.GetGeneralDesc())}
+func newRegionPlan(m *phonenumbers.PhoneMetadata) *regionPlan {
+	r := &regionPlan{meta: m}
 	if ld := m.GetLeadingDigits(); ld != "" {
 		r.leading = regexp.MustCompile("^(?:" + ld + ")")
 	}
+	return r
+}
+
+func (r *regionPlan) compile() {
+	m := r.meta
+	r.general = compileDesc(m.GetGeneralDesc())
 	descs := []*phonenumbers.PhoneNumberDesc{m.GetFixedLine()}
 	if !m.GetSameMobileAndFixedLinePattern() {
 		descs = append(descs, m.GetMobile())
@@ -153,7 +163,6 @@ func compileRegion(m *phonenumbers.PhoneMetadata) regionPlan {
 		}
 		r.types = append(r.types, compileDesc(d))
 	}
-	return r
 }
 
 func compileDesc(d *phonenumbers.PhoneNumberDesc) numberDesc {
