@@ -638,10 +638,11 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 //
 // Outcomes wait up to outcomeLinger for a dispatch window's worth of
 // others (one per worker) before they are written, so that they share a
-// commit (an fsync, or a round trip to the database) with each other and
-// with the claims of the next window, instead of each taking one. An
-// outcome not yet durable when herald dies leaves its deliveries in
-// flight, which the next run reads as unknown and never sends again.
+// commit (a write to the journal file, or a round trip to the database)
+// with each other and with the claims of the next window, instead of each
+// taking one. An outcome not yet recorded when herald dies leaves its
+// deliveries in flight, which the next run reads as unknown and never
+// sends again.
 func (a *applier) writeOutcomes(written chan<- struct{}) {
 	defer close(written)
 	// A journal may hold what it was given until its commit, which Record
