@@ -300,6 +300,13 @@ func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
 			lineage text NOT NULL,
 			serial bigint NOT NULL,
 			journaled boolean NOT NULL DEFAULT false)`,
+		// The key's columns are in the order that tells rows apart
+		// soonest: the keys of a state share their channel and mostly
+		// their sender, and each comparison in the index walks the
+		// columns up to the first that differs. In the order of the key's
+		// fields (which tables made by an older herald keep, and which
+		// work the same) the comparisons were a fifth of the server's
+		// work for each row written.
 		"CREATE TABLE IF NOT EXISTS " + p.table("deliveries") + ` (
 			state_name text NOT NULL,
 			channel text NOT NULL,
@@ -320,7 +327,7 @@ func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
 			updated_at timestamptz NOT NULL,
 			rev bigint NOT NULL,
 			claim text NOT NULL,
-			PRIMARY KEY (state_name, channel, sender, recipient, ref, ref1, ref2)) WITH (fillfactor = 60)`,
+			PRIMARY KEY (state_name, recipient, ref, ref1, ref2, sender, channel)) WITH (fillfactor = 60)`,
 		"CREATE TABLE IF NOT EXISTS " + p.table("locks") + ` (
 			state_name text PRIMARY KEY,
 			id text NOT NULL,

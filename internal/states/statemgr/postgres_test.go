@@ -51,6 +51,36 @@ func TestPostgresConformance(t *testing.T) {
 	})
 }
 
+// Tables an older herald made, whose deliveries are keyed in the old
+// order of the key's fields, pass the same suite.
+func TestPostgresConformanceOldKeyOrder(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	var mu sync.Mutex
+	schemas := map[*testing.T]string{}
+	statemgrtest.Run(t, func(t *testing.T) statemgr.Backend {
+		mu.Lock()
+		defer mu.Unlock()
+		schema, ok := schemas[t]
+		if !ok {
+			schema = newSchema()
+			schemas[t] = schema
+			if _, err := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read(); err != nil {
+				t.Fatal(err)
+			}
+			conn, err := pgx.Connect(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			table := pgx.Identifier{schema, "deliveries"}.Sanitize()
+			if _, err := conn.Exec(context.Background(), "ALTER TABLE "+table+" DROP CONSTRAINT deliveries_pkey, ADD PRIMARY KEY (state_name, channel, sender, recipient, ref, ref1, ref2)"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema})
+	})
+}
+
 func TestPostgresStatesApart(t *testing.T) {
 	dsn := statemgrtest.PostgresURL(t)
 	schema := newSchema()
