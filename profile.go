@@ -5,12 +5,15 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // startProfiles writes a CPU profile of the whole run to the file named by
 // HERALD_CPU_PROFILE and a heap profile at its end to HERALD_MEM_PROFILE,
-// for `go tool pprof`: a slow plan over a large state is best understood
-// from the real command on the real files. The returned function ends them.
+// for `go tool pprof`, and an execution trace to HERALD_TRACE, for `go
+// tool trace`: a slow plan over a large state, or an apply that sends
+// slower than the wire allows, is best understood from the real command on
+// the real files. The returned function ends them.
 func startProfiles() (stop func()) {
 	var stops []func()
 	if path := os.Getenv("HERALD_CPU_PROFILE"); path != "" {
@@ -22,6 +25,17 @@ func startProfiles() (stop func()) {
 			fmt.Fprintf(os.Stderr, "herald: HERALD_CPU_PROFILE: %v\n", err)
 		} else {
 			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+		}
+	}
+	if path := os.Getenv("HERALD_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "herald: HERALD_TRACE: %v\n", err)
+		} else {
+			stops = append(stops, func() { trace.Stop(); f.Close() })
 		}
 	}
 	if path := os.Getenv("HERALD_MEM_PROFILE"); path != "" {

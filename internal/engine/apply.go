@@ -152,7 +152,10 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 	// claim's round trip to a database outlasts a fraction of a window's
 	// requests, and workers with nothing claimed would wait for it.
 	claimed := make(chan *batch, a.opts.Parallelism)
-	a.outcomes = make(chan answered, a.opts.Parallelism)
+	// Room for a few windows of answers: while writeOutcomes waits for a
+	// commit (behind a claim's fsync, say), workers go on to their next
+	// requests instead of waiting to hand over their answers.
+	a.outcomes = make(chan answered, 4*a.opts.Parallelism)
 	written := make(chan struct{})
 	go a.writeOutcomes(written)
 	go a.claimAhead(ctx, queue, claimed)
