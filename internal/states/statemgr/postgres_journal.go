@@ -365,20 +365,18 @@ const claimLostMark = "herald: claims lost"
 // FROM: there each array would be copied into a tuple store of its own
 // before the first row is written, which cost the server more than the
 // writes of a commit of a few dozen rows. For the same reason the rows
-// written are not returned, only counted.
+// written are not returned, only counted, and the rev a row is inserted
+// with comes computed, so that the unnested rows go straight to the
+// insert.
 func recordSQL(table string) string {
 	return `WITH w AS (
 			INSERT INTO ` + table + ` (state_name, ` + deliveryColumns + `, rev, claim)
-			SELECT $1, channel, sender, recipient, ref, ref1, ref2, address, digest, status, request_id, message_id,
-				error_code, error_text, attempts, first_attempt_at, updated_at,
-				CASE WHEN status <> 'in_flight' OR expected = 0 THEN 1 ELSE -expected END, $19
-			FROM (SELECT unnest($2::text[]) AS channel, unnest($3::text[]) AS sender, unnest($4::text[]) AS recipient,
-				unnest($5::text[]) AS ref, unnest($6::text[]) AS ref1, unnest($7::text[]) AS ref2,
-				unnest($8::text[]) AS address, unnest($9::text[]) AS digest, unnest($10::text[]) AS status,
-				unnest($11::text[]) AS request_id, unnest($12::text[]) AS message_id, unnest($13::text[]) AS error_code,
-				unnest($14::text[]) AS error_text, unnest($15::int4[]) AS attempts,
-				unnest($16::timestamptz[]) AS first_attempt_at, unnest($17::timestamptz[]) AS updated_at,
-				unnest($18::int8[]) AS expected) u
+			SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+				unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
+				unnest($8::text[]), unnest($9::text[]), unnest($10::text[]),
+				unnest($11::text[]), unnest($12::text[]), unnest($13::text[]),
+				unnest($14::text[]), unnest($15::int4[]),
+				unnest($16::timestamptz[]), unnest($17::timestamptz[]), unnest($18::int8[]), $19
 			ON CONFLICT (state_name, channel, sender, recipient, ref, ref1, ref2) DO UPDATE SET
 				address = EXCLUDED.address, digest = EXCLUDED.digest, status = EXCLUDED.status,
 				request_id = EXCLUDED.request_id, message_id = EXCLUDED.message_id,
@@ -393,8 +391,17 @@ func recordSQL(table string) string {
 		FROM w`
 }
 
+// recordArgs are recordSQL's arguments: each row's rev as inserted ($18)
+// is 1, or -r for a claim that expects rev r.
 func recordArgs(state string, rows []states.Delivery, revs []int64, claim string, claims int) []any {
-	return append(columnArgs(state, rows), revs, claim, int64(claims))
+	inserted := make([]int64, len(rows))
+	for i := range rows {
+		inserted[i] = 1
+		if rows[i].Status == InFlight && revs[i] != 0 {
+			inserted[i] = -revs[i]
+		}
+	}
+	return append(columnArgs(state, rows), inserted, claim, int64(claims))
 }
 
 // claimLost reports whether err is the claim statement's own failure.
