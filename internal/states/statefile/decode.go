@@ -2,6 +2,7 @@ package statefile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/bits"
@@ -223,8 +224,13 @@ func (d *decoder) str() ([]byte, error) {
 	}
 	d.pos++
 	start := d.pos
-	// Fast path: plain ASCII without escapes, as herald writes it.
-	for i := start; i < len(d.data); i++ {
+	// Fast path: plain ASCII without escapes, as herald writes it, eight
+	// bytes at a time while none of them needs a look; then byte by byte.
+	i := start
+	for i+8 <= len(d.data) && plainWord(binary.LittleEndian.Uint64(d.data[i:])) {
+		i += 8
+	}
+	for ; i < len(d.data); i++ {
 		if c := d.data[i]; plainASCII[c] {
 			continue
 		} else if c == '"' {
@@ -235,6 +241,18 @@ func (d *decoder) str() ([]byte, error) {
 		return d.strSlow(start)
 	}
 	return nil, d.errorAt(start-1, "string not terminated")
+}
+
+// plainWord reports whether the eight bytes packed in x are all plainASCII,
+// by the bit tricks of "Bit Twiddling Hacks" (haszero, hasless): no byte
+// under 0x20, none from 0x80, and none that is '"' or '\\'. The answer is
+// exact: a subtraction's borrow, which can mark the wrong byte, only
+// starts at a byte that matched.
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	control := (x - ones*0x20) & ^x & highs
+	return control|x&highs|hasZero(x^(ones*'"'))|hasZero(x^(ones*'\\')) == 0
 }
 
 // plainASCII marks the bytes a string's fast path copies as they are.
@@ -388,11 +406,58 @@ func (d *decoder) time() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
+	t, ok := parseUTC(b)
+	if ok {
+		return t, nil
+	}
+	t, err = time.Parse(time.RFC3339Nano, string(b))
 	if err != nil {
 		return time.Time{}, d.errorAt(pos, "invalid time %q; expected RFC 3339, such as 2026-01-02T15:04:05Z", b)
 	}
 	return t, nil
+}
+
+// parseUTC reads the times herald writes, in UTC ("2026-01-02T15:04:05Z"
+// with up to nine digits of fraction), as time.Parse would, several times
+// faster: a state holds two a delivery. Anything else, a date out of range
+// included, is left to time.Parse (ok false).
+func parseUTC(b []byte) (t time.Time, ok bool) {
+	if len(b) < len("2006-01-02T15:04:05Z") || b[4] != '-' || b[7] != '-' || b[10] != 'T' ||
+		b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) int {
+		n := 0
+		for _, c := range b[from:to] {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, second := num(11, 13), num(14, 16), num(17, 19)
+	nanos := 0
+	if frac := b[19 : len(b)-1]; len(frac) > 0 {
+		if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' {
+			return time.Time{}, false
+		}
+		if nanos = num(20, len(b)-1); nanos < 0 {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			nanos *= 10
+		}
+	}
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 {
+		return time.Time{}, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, second, nanos, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // February 30th: time.Date would roll it over
+	}
+	return t, true
 }
 
 // Fields of a delivery record, as bits for spotting missing and repeated
