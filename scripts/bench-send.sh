@@ -10,7 +10,9 @@
 # RUNS defaults to 5, N to 5000. Each run times rawsend, then a whole apply
 # from an empty state (process start, configuration, plan, sends, state
 # written), each as deliveries over wall seconds; it prints the medians
-# and the median of each run's ratio, herald's over rawsend's. One more
+# and the median of each run's ratio, herald's over rawsend's, and the CPU
+# each process spent a delivery (user and system, from /usr/bin/time),
+# which a busy or shared machine disturbs less than the rates. One more
 # apply under strace -f -c counts fsyncs per delivery. Both warm the
 # emulator once first, untimed, so that its checks of the numbers cost
 # both the same. With PG_CONN_STR set, herald keeps its state there (the
@@ -47,7 +49,7 @@ done
 [ -n "$url" ] || { echo "the emulator did not start:"; cat "$work/emulator.out"; exit 1; }
 sed -i "s|  emulator = true|  api_key  = env(\"KALEYRA_API_KEY\")\n  endpoint = \"$url\"|" "$work/cfg/main.herald.hcl"
 
-raw() { "$work/rawsend" -endpoint "$url" -sid "$sid" -key "$KALEYRA_API_KEY" -numbers "$work/cfg/recipients.csv" -c 16; }
+raw() { /usr/bin/time -f '%U %S' -o "$work/raw.cpu" "$work/rawsend" -endpoint "$url" -sid "$sid" -key "$KALEYRA_API_KEY" -numbers "$work/cfg/recipients.csv" -c 16; }
 schema="bench_send_$(date +%s)_$$" schema_n=0
 fresh() {
 	rm -f "$work"/cfg/herald.state "$work"/cfg/herald.state.backup "$work"/cfg/herald.state.journal
@@ -56,24 +58,30 @@ fresh() {
 		printf 'herald {\n  backend "pg" {\n    schema_name = "%s_%d"\n  }\n}\n' "$schema" "$schema_n" >"$work/cfg/backend.herald.hcl"
 	fi
 }
-apply() { "$work/herald" -chdir="$work/cfg" apply -auto-approve -no-color -parallelism=16 "$@" >"$work/apply.out" 2>&1 || { cat "$work/apply.out"; exit 1; }; }
+apply() { /usr/bin/time -f '%U %S' -o "$work/apply.cpu" "$work/herald" -chdir="$work/cfg" apply -auto-approve -no-color -parallelism=16 "$@" >"$work/apply.out" 2>&1 || { cat "$work/apply.out"; exit 1; }; }
+# cpu FILE: the microseconds a delivery of user and system CPU in FILE.
+cpu() { awk -v n="$n" '{printf "%.0f", ($1 + $2) * 1e6 / n}' "$1"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 raw >/dev/null
 fresh && apply
-raws=() heralds=() ratios=()
+raws=() heralds=() ratios=() rawcpus=() heraldcpus=()
 for i in $(seq "$runs"); do
 	r=$(raw | awk '{print $6}' | tr -d '/s,')
+	rawcpus+=("$(cpu "$work/raw.cpu")")
 	fresh
 	start=$(date +%s.%N)
 	apply -var release="run$i"
 	end=$(date +%s.%N)
+	heraldcpus+=("$(cpu "$work/apply.cpu")")
 	h=$(echo "$n / ($end - $start)" | bc -l)
 	raws+=("$r") heralds+=("$(printf '%.0f' "$h")") ratios+=("$(echo "$h / $r" | bc -l)")
 done
 printf 'rawsend, %d requests, 16 at a time:         median %6.0f/s  (%s)\n' "$n" "$(printf '%s\n' "${raws[@]}" | median)" "${raws[*]}"
 printf 'herald apply, whole command, -parallelism=16: median %6.0f/s  (%s)\n' "$(printf '%s\n' "${heralds[@]}" | median)" "${heralds[*]}"
 printf 'ratio herald/rawsend, run by run:           median %6.3f   (%s)\n' "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%.3f ' "${ratios[@]}")"
+printf 'CPU a delivery, whole process:              rawsend median %d us (%s), herald apply median %d us (%s)\n' \
+	"$(printf '%s\n' "${rawcpus[@]}" | median)" "${rawcpus[*]}" "$(printf '%s\n' "${heraldcpus[@]}" | median)" "${heraldcpus[*]}"
 tail -1 "$work/apply.out"
 
 if command -v strace >/dev/null; then

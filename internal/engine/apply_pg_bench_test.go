@@ -46,7 +46,8 @@ func BenchmarkApplyPG16(b *testing.B) {
 }
 
 // BenchmarkApplyFile16 is BenchmarkApplyPG16 with the local state file
-// and its journal, whose every record is fsynced before Record returns.
+// and its journal, whose records in flight are fsynced before Record
+// returns (the outcomes with them, or with the next).
 //
 //	go test -run '^$' -bench ApplyFile16 -benchtime 5000x -count 3 ./internal/engine/
 func BenchmarkApplyFile16(b *testing.B) {
