@@ -652,24 +652,24 @@ func (a *applier) writeOutcomes(written chan<- struct{}) {
 	// waits for, but no longer: the buffers are reused.
 	var group []answered
 	var joined []states.Delivery
-	linger := time.NewTimer(outcomeLinger)
-	linger.Stop()
 	for first := range a.outcomes {
 		group = append(group[:0], first)
-		linger.Reset(outcomeLinger)
+		// Sleep, then take what came meanwhile, rather than wake for each
+		// answer as it comes: a wake-up per request cost as much CPU as
+		// the outcome's own write.
+		time.Sleep(outcomeLinger)
 	gather:
-		for len(group) < a.opts.Parallelism {
+		for len(group) < cap(a.outcomes) {
 			select {
 			case next, ok := <-a.outcomes:
 				if !ok {
 					break gather
 				}
 				group = append(group, next)
-			case <-linger.C:
+			default:
 				break gather
 			}
 		}
-		linger.Stop()
 		recs := first.recs
 		if len(group) > 1 {
 			joined = joined[:0]
