@@ -639,8 +639,8 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 // write of its own (its in-flight record was made by claimAhead, ahead of
 // it).
 //
-// Outcomes wait up to outcomeLinger for a dispatch window's worth of
-// others (one per worker) before they are written, so that they share a
+// The first outcome of a group waits outcomeLinger for others before they
+// are written together, so that they share a
 // commit (a write to the journal file, or a round trip to the database)
 // with each other and with the claims of the next window, instead of each
 // taking one. An outcome not yet recorded when herald dies leaves its
