@@ -1,10 +1,14 @@
 package statemgr
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -137,4 +141,68 @@ func BenchmarkPostgresRecord16(b *testing.B) {
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 	check(b, j.Close())
+}
+
+// BenchmarkPostgresCommit20 records b.N deliveries as apply's journal
+// sees them at -parallelism=16 with one recipient a request: each commit
+// the claims of 10 requests and the outcomes of the 10 before, in one
+// Record. Besides the client's CPU it reports the server's, read from
+// /proc when the server runs on this machine (a test server does): the
+// server shares the cores with herald, so what it spends a delivery
+// counts.
+//
+//	go test -run '^$' -bench PostgresCommit20 -benchtime 20000x -count 5 ./internal/states/statemgr/
+func BenchmarkPostgresCommit20(b *testing.B) {
+	p := benchPostgres(b)
+	s := must(p.Read())
+	j := must(p.OpenJournal(s))
+	var pid int
+	p.mu.Lock()
+	err := p.conn.QueryRow(b.Context(), "SELECT pg_backend_pid()").Scan(&pid)
+	p.mu.Unlock()
+	check(b, err)
+	const window = 10
+	var recs []states.Delivery
+	b.ResetTimer()
+	cpu0, server0 := cpuTime(), serverCPU(pid)
+	for at := 0; at < b.N+window; at += window {
+		recs = recs[:0]
+		for n := max(at-window, 0); n < min(at, b.N); n++ {
+			recs = append(recs, testRecord(n, states.Sent))
+		}
+		for n := at; n < min(at+window, b.N); n++ {
+			recs = append(recs, testRecord(n, InFlight))
+		}
+		check(b, j.Record(recs...))
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/delivery")
+	if server0 >= 0 {
+		if server := serverCPU(pid); server >= 0 {
+			b.ReportMetric(float64((server-server0).Microseconds())/float64(b.N), "server-cpu-us/delivery")
+		}
+	}
+	b.StopTimer()
+	check(b, j.Close())
+}
+
+// serverCPU is the CPU time of the server process pid, or -1 when /proc
+// does not show it (a server on another machine).
+func serverCPU(pid int) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The fields after the command's name, which is in parentheses and
+	// may hold spaces: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	// Clock ticks, which Linux gives at 100 a second to user space.
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

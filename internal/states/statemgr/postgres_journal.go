@@ -305,7 +305,8 @@ func (p *Postgres) writeSteps(ctx context.Context, conn *pgx.Conn, steps []*pgSt
 				}
 			}
 			claims += c.claims
-			batch.Queue(recordSQL(table), recordArgs(p.cfg.StateName, s.rows[c.from:c.to], s.revs[c.from:c.to], claim, c.claims)...)
+			args, shared := recordArgs(p.cfg.StateName, s.rows[c.from:c.to], s.revs[c.from:c.to], claim, c.claims)
+			batch.Queue(recordSQL(table, shared), args...)
 			chunks = append(chunks, c)
 		}
 	}
@@ -368,15 +369,26 @@ const claimLostMark = "herald: claims lost"
 // written are not returned, only counted, and the rev a row is inserted
 // with comes computed, so that the unnested rows go straight to the
 // insert.
-func recordSQL(table string) string {
+//
+// When the rows share their channel, sender, refs, address and digest
+// (the records of one message's requests do), those go as one value each
+// rather than as 7 of the 17 arrays, which the server would decode and
+// the client encode element by element.
+func recordSQL(table string, shared bool) string {
+	var sel strings.Builder
+	for n, typ := range recordParams {
+		if n > 0 {
+			sel.WriteString(", ")
+		}
+		if shared && sharedParam(n+2) {
+			fmt.Fprintf(&sel, "$%d::%s", n+2, typ)
+		} else {
+			fmt.Fprintf(&sel, "unnest($%d::%s[])", n+2, typ)
+		}
+	}
 	return `WITH w AS (
 			INSERT INTO ` + table + ` (state_name, ` + deliveryColumns + `, rev, claim)
-			SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
-				unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
-				unnest($8::text[]), unnest($9::text[]), unnest($10::text[]),
-				unnest($11::text[]), unnest($12::text[]), unnest($13::text[]),
-				unnest($14::text[]), unnest($15::int4[]),
-				unnest($16::timestamptz[]), unnest($17::timestamptz[]), unnest($18::int8[]), $19
+			SELECT $1, ` + sel.String() + `, $19
 			ON CONFLICT (state_name, channel, sender, recipient, ref, ref1, ref2) DO UPDATE SET
 				address = EXCLUDED.address, digest = EXCLUDED.digest, status = EXCLUDED.status,
 				request_id = EXCLUDED.request_id, message_id = EXCLUDED.message_id,
@@ -391,17 +403,47 @@ func recordSQL(table string) string {
 		FROM w`
 }
 
-// recordArgs are recordSQL's arguments: each row's rev as inserted ($18)
-// is 1, or -r for a claim that expects rev r.
-func recordArgs(state string, rows []states.Delivery, revs []int64, claim string, claims int) []any {
+// recordParams are the types of recordSQL's parameters $2 to $18: the
+// columns of deliveryColumns, then each row's rev as inserted.
+var recordParams = [...]string{"text", "text", "text", "text", "text", "text", "text", "text", "text",
+	"text", "text", "text", "text", "int4", "timestamptz", "timestamptz", "int8"}
+
+// sharedParam reports whether parameter $n of recordSQL is one of the
+// columns sent once when the rows share them.
+func sharedParam(n int) bool {
+	switch n {
+	case 2, 3, 5, 6, 7, 8, 9: // channel, sender, ref, ref1, ref2, address, digest
+		return true
+	}
+	return false
+}
+
+// recordArgs are recordSQL's arguments, and whether the rows share the
+// columns it can take once: each row's rev as inserted ($18) is 1, or -r
+// for a claim that expects rev r.
+func recordArgs(state string, rows []states.Delivery, revs []int64, claim string, claims int) ([]any, bool) {
 	inserted := make([]int64, len(rows))
+	shared := true
 	for i := range rows {
 		inserted[i] = 1
 		if rows[i].Status == InFlight && revs[i] != 0 {
 			inserted[i] = -revs[i]
 		}
+		a, b := &rows[i], &rows[0]
+		if a.Key.Channel != b.Key.Channel || a.Key.Sender != b.Key.Sender || a.Key.Ref != b.Key.Ref ||
+			a.Key.Ref1 != b.Key.Ref1 || a.Key.Ref2 != b.Key.Ref2 || a.Address != b.Address || a.Digest != b.Digest {
+			shared = false
+		}
 	}
-	return append(columnArgs(state, rows), inserted, claim, int64(claims))
+	args := append(columnArgs(state, rows), inserted, claim, int64(claims))
+	if shared {
+		for n := range args {
+			if sharedParam(n + 1) {
+				args[n] = args[n].([]string)[0]
+			}
+		}
+	}
+	return args, shared
 }
 
 // claimLost reports whether err is the claim statement's own failure.

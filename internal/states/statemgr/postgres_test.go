@@ -554,3 +554,71 @@ func TestPostgresClaimsFollowOwnWrites(t *testing.T) {
 		t.Fatalf("claiming a row another run wrote since this run last did: got %v, want a ClaimError", err)
 	}
 }
+
+// A commit's rows that differ in any of the columns the records of one
+// message share are written as they are, as are rows that share them.
+func TestPostgresRecordsOfSeveralMessages(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	cfg := statemgr.PostgresConfig{ConnStr: dsn, Schema: newSchema()}
+	a := newPostgres(t, cfg)
+	s, err := a.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := a.OpenJournal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	differ := []func(d *states.Delivery){
+		func(d *states.Delivery) {},
+		func(d *states.Delivery) { d.Key.Channel = "sms" },
+		func(d *states.Delivery) { d.Key.Sender = "+12025550199" },
+		func(d *states.Delivery) { d.Key.Ref = "other" },
+		func(d *states.Delivery) { d.Key.Ref1 = "a" },
+		func(d *states.Delivery) { d.Key.Ref2 = "b" },
+		func(d *states.Delivery) { d.Address = "message.other" },
+		func(d *states.Delivery) { d.Digest = delivery.Content{Type: delivery.Text, Body: "other"}.Digest() },
+	}
+	var want []states.Delivery
+	for i, change := range differ {
+		// Two rows alike, then one that differs from them in one column.
+		call := []states.Delivery{record(3*i, statemgr.InFlight), record(3*i+1, statemgr.InFlight), record(3*i+2, statemgr.InFlight)}
+		for k := range call {
+			call[k].Digest = delivery.Content{Type: delivery.Text, Body: "hello"}.Digest()
+		}
+		change(&call[2])
+		if err := j.Record(call...); err != nil {
+			t.Fatalf("claims %d: %v", i, err)
+		}
+		for k := range call {
+			call[k].Status = states.Sent
+			call[k].Attempts = 1
+			call[k].MessageID = fmt.Sprintf("msg-%d-%d", i, k)
+		}
+		if err := j.Record(call...); err != nil {
+			t.Fatalf("outcomes %d: %v", i, err)
+		}
+		want = append(want, call...)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := newPostgres(t, cfg).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Deliveries.Len() != len(want) {
+		t.Errorf("read %d deliveries, want %d", got.Deliveries.Len(), len(want))
+	}
+	for _, w := range want {
+		d := got.Get(w.Key)
+		if d == nil {
+			t.Errorf("%s: not in the state read", w.Key)
+			continue
+		}
+		if d.Address != w.Address || d.Digest != w.Digest || d.Status != w.Status || d.MessageID != w.MessageID {
+			t.Errorf("%s: read address %q digest %q status %q message %q, want %q %q %q %q", w.Key,
+				d.Address, d.Digest, d.Status, d.MessageID, w.Address, w.Digest, w.Status, w.MessageID)
+		}
+	}
+}
