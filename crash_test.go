@@ -60,12 +60,7 @@ func TestKillDuringApply(t *testing.T) {
 		declared := writeCrashConfig(t, dir, url, fmt.Sprintf("r%d", round))
 		for k := 0; k < killsPerRound; k++ {
 			cmd := apply()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(time.Duration(20+rng.Intn(150)) * time.Millisecond)
-			cmd.Process.Kill()
-			cmd.Wait()
+			killSoon(t, cmd, outbox, k%2 == 1, time.Duration(20+rng.Intn(150))*time.Millisecond, rng)
 			kills++
 
 			// Whatever instant the kill came at, the state loads.
@@ -177,6 +172,44 @@ func checkNoDuplicates(t *testing.T, path string) map[outboxKey]bool {
 		seen[k] = true
 	}
 	return seen
+}
+
+// killSoon starts cmd and kills it with SIGKILL: after delay, or, when
+// afterSend, once the outbox shows that one of its requests was accepted
+// and then up to 45ms more, so that the kill lands among its sends
+// however long the process took to start. Either way it returns once cmd
+// has exited.
+func killSoon(t *testing.T, cmd *exec.Cmd, outbox string, afterSend bool, delay time.Duration, rng *rand.Rand) {
+	t.Helper()
+	size := func() int64 {
+		if fi, err := os.Stat(outbox); err == nil {
+			return fi.Size()
+		}
+		return 0
+	}
+	before := size()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	if afterSend {
+		for deadline := time.Now().Add(10 * time.Second); size() == before && time.Now().Before(deadline); {
+			select {
+			case <-exited:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+		delay = time.Duration(rng.Intn(45)) * time.Millisecond
+	}
+	select {
+	case <-exited:
+		return
+	case <-time.After(delay):
+	}
+	cmd.Process.Kill()
+	<-exited
 }
 
 func plus(n string) string {

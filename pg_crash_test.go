@@ -106,12 +106,7 @@ func TestPGKillDuringApply(t *testing.T) {
 		declared := writePGCrashConfig(t, dir, url, fmt.Sprintf("r%d", round))
 		for k := 0; k < killsPerRound; k++ {
 			cmd := apply()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(time.Duration(40+rng.Intn(200)) * time.Millisecond)
-			cmd.Process.Kill()
-			cmd.Wait()
+			killSoon(t, cmd, outbox, k%2 == 1, time.Duration(40+rng.Intn(200))*time.Millisecond, rng)
 			kills++
 			if recorded(pg.read(t), declared) < len(declared) {
 				midApply++
