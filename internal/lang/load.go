@@ -102,6 +102,14 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 		s.declare(refMessage, b.Name)
 	}
 
+	// The herald block needs nothing else evaluated, so the caller learns
+	// where the state is before the rest: a large state is read while the
+	// variables, locals (a large CSV file, say) and blocks are evaluated.
+	settings, settingsDiags := stateSettings(opts.Dir, cfg, opts.LookupEnv)
+	if opts.StateSettings != nil && !settingsDiags.HasErrors() {
+		opts.StateSettings(settings)
+	}
+
 	res := &Result{StatePath: DefaultStatePath}
 	raws, diags := variableValues(parser, cfg.Variables, opts)
 	vals, moreDiags := finalVariables(cfg.Variables, raws)
@@ -116,11 +124,7 @@ func evaluate(parser *configs.Parser, cfg *configs.Config, opts Options) (*Resul
 
 	diags = append(diags, s.evalLocals(cfg.Locals)...)
 
-	settings, moreDiags := stateSettings(opts.Dir, cfg, opts.LookupEnv)
-	diags = append(diags, moreDiags...)
-	if opts.StateSettings != nil && !moreDiags.HasErrors() {
-		opts.StateSettings(settings)
-	}
+	diags = append(diags, settingsDiags...)
 	res.StatePath, res.Backend = settings.Path, settings.Backend
 
 	providers, moreDiags := s.evalProviders(cfg.Providers)
