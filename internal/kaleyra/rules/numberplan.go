@@ -53,8 +53,9 @@ func (d *numberDesc) matches(nsn string) bool {
 
 // valid reports whether nsn, a national significant number, is valid
 // under the calling code. As in libphonenumber, the number belongs to the
-// first region whose leading digits it starts with, or failing that to
-// the first region where it is valid.
+// first region, in the calling code's order, that either has leading
+// digits the number starts with or (having none) finds it valid; it is
+// valid when that region finds it so.
 func (p *numberPlan) valid(nsn string) bool {
 	for _, r := range p.regions {
 		if r.leading != nil {
