@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/delivery"
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/gcpace"
 	"github.com/heraldhq/herald/internal/kaleyra"
 	"github.com/heraldhq/herald/internal/kaleyra/rules"
 	"github.com/heraldhq/herald/internal/lang"
@@ -59,6 +61,10 @@ func BenchmarkApplyFile16(b *testing.B) {
 
 func benchmarkApply16(b *testing.B, metric string, newBackend func() statemgr.Backend) {
 	const sid, key, inFlight = "HXBENCH0001IN", "bench-key-1234", 16
+	// The collector paced as herald's commands pace it (main calls
+	// Relax); both loops, and the emulator, run under it.
+	gcpace.Relax(gcpace.DefaultHeadroom)
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	server, err := emulator.New(emulator.Options{SID: sid, APIKey: key, Outbox: filepath.Join(b.TempDir(), "outbox.jsonl")})
 	if err != nil {
 		b.Fatal(err)
