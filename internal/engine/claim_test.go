@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -134,17 +133,17 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 
 // claimingJournal refuses, as a shared backend does, any Record whose
 // claims include a key another run holds: the whole call, none of it
-// written. Its first Record waits a moment, so that the batches behind it
-// queue up and the next window holds several.
+// written. Each Record takes a moment, as a round trip to a database
+// does, so that the batches behind it queue up and every window after the
+// first holds several.
 type claimingJournal struct {
 	memJournal
 	taken   delivery.Key
-	first   sync.Once
 	refused []int // the records in each refused call
 }
 
 func (j *claimingJournal) Record(recs ...states.Delivery) error {
-	j.first.Do(func() { time.Sleep(50 * time.Millisecond) })
+	time.Sleep(20 * time.Millisecond)
 	for _, r := range recs {
 		if r.Key == j.taken && r.Status == statemgr.InFlight {
 			j.mu.Lock()
