@@ -185,7 +185,6 @@ func (a *applier) run(ctx context.Context, p *plans.Plan) (Result, hcl.Diagnosti
 		}
 		for b := range claimed {
 			a.withdraw(b)
-			b.recs = nil
 			a.skip(b, Skip{Cause: Interrupted})
 			b.done()
 		}
@@ -446,8 +445,9 @@ func (a *applier) refuseClaim(b *batch, err error) {
 // again. Were the claim left, a run that died before writing its state
 // would leave the deliveries in flight, which the next run reads as
 // unknown and does not send. The state itself is not changed: the request
-// did nothing.
+// did nothing. The batch's records in flight are dropped with the claim.
 func (a *applier) withdraw(b *batch) {
+	defer func() { b.recs = nil }()
 	recs := make([]states.Delivery, len(b.changes))
 	a.mu.Lock()
 	for i := range b.changes {
@@ -635,17 +635,16 @@ func (a *applier) recordOutcomes(b *batch, outcomes []kaleyra.Outcome, readyAt t
 // writeOutcomes journals the outcomes of answered requests, many at once in
 // one Record, and then tells the PostSend hook. It runs beside the
 // workers, so that a worker goes on to its next request while the last
-// one's outcomes are made durable: each request waits for no durable
+// one's outcomes are recorded: each request waits for no durable
 // write of its own (its in-flight record was made by claimAhead, ahead of
 // it).
 //
 // The first outcome of a group waits outcomeLinger for others before they
-// are written together, so that they share a
-// commit (a write to the journal file, or a round trip to the database)
-// with each other and with the claims of the next window, instead of each
-// taking one. An outcome not yet recorded when herald dies leaves its
-// deliveries in flight, which the next run reads as unknown and never
-// sends again.
+// are written together, so that they share a commit (a write to the
+// journal file, or a round trip to the database) with each other and with
+// the claims of the next window, instead of each taking one. An outcome
+// not yet recorded when herald dies leaves its deliveries in flight,
+// which the next run reads as unknown and never sends again.
 func (a *applier) writeOutcomes(written chan<- struct{}) {
 	defer close(written)
 	// A journal may hold what it was given until its commit, which Record

@@ -49,16 +49,22 @@ func readAnswer(body []byte) (a Answer, ok bool) {
 		default:
 			return false
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return ok
+		return firstTime(&seen, bit) && ok
 	}) {
 		return Answer{}, false
 	}
 	s.space()
 	return a, s.i == len(s.b)
+}
+
+// firstTime marks bit in seen, and reports whether it was unmarked: a
+// repeated key is left to encoding/json.
+func firstTime(seen *uint8, bit uint8) bool {
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return true
 }
 
 // answerScanner walks valid JSON; each method returns false when the
@@ -187,11 +193,7 @@ func (s *answerScanner) data() ([]AnswerMessage, bool) {
 			default:
 				return false
 			}
-			if seen&bit != 0 {
-				return false
-			}
-			seen |= bit
-			return ok
+			return firstTime(&seen, bit) && ok
 		})
 		if !ok {
 			return nil, false

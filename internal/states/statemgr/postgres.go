@@ -94,6 +94,10 @@ type Postgres struct {
 	journal    *pgJournal
 	// seed is the seed of known's hashes.
 	seed maphash.Seed
+	// recordSQLs are recordSQL's statements for the deliveries table,
+	// for rows that do not and that do share their columns; made at
+	// first use, and guarded by mu like the connection they run on.
+	recordSQLs [2]string
 	// secrets are the database passwords, cut from every message that
 	// quotes a library or the server.
 	secrets *redact.Secrets

@@ -306,7 +306,7 @@ func (p *Postgres) writeSteps(ctx context.Context, conn *pgx.Conn, steps []*pgSt
 			}
 			claims += c.claims
 			args, shared := recordArgs(p.cfg.StateName, s.rows[c.from:c.to], s.revs[c.from:c.to], claim, c.claims)
-			batch.Queue(recordSQL(table, shared), args...)
+			batch.Queue(p.recordStatement(table, shared), args...)
 			chunks = append(chunks, c)
 		}
 	}
@@ -401,6 +401,19 @@ func recordSQL(table string, shared bool) string {
 		SELECT CASE WHEN count(*) FILTER (WHERE won) = $20 THEN count(*)
 			ELSE ('` + claimLostMark + `: ' || ($20 - count(*) FILTER (WHERE won)))::bigint END
 		FROM w`
+}
+
+// recordStatement is recordSQL(table, shared), built once: a commit of
+// one recipient per request runs it for every few requests. p.mu is held.
+func (p *Postgres) recordStatement(table string, shared bool) string {
+	i := 0
+	if shared {
+		i = 1
+	}
+	if p.recordSQLs[i] == "" {
+		p.recordSQLs[i] = recordSQL(table, shared)
+	}
+	return p.recordSQLs[i]
 }
 
 // recordParams are the types of recordSQL's parameters $2 to $18: the
