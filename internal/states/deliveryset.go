@@ -89,14 +89,30 @@ func (s *DeliverySet) Get(k delivery.Key) *Delivery {
 }
 
 // Put stores d under d.Key, in place of any record already there.
-func (s *DeliverySet) Put(d *Delivery) {
+func (s *DeliverySet) Put(d *Delivery) { s.put(d, hashKey(d.Key), true) }
+
+// PutNew stores d unless a record of its key is there already, and
+// reports whether it stored it.
+func (s *DeliverySet) PutNew(d *Delivery) bool { return s.put(d, hashKey(d.Key), false) }
+
+// KeyHash is the hash by which a set finds records of key k. Hashing the
+// key is much of what a Put costs, so a reader putting many records can
+// hash them elsewhere, on other goroutines, and hand the hashes to
+// PutNewHashed.
+func KeyHash(k delivery.Key) uint64 { return hashKey(k) }
+
+// PutNewHashed is PutNew for a record whose key's KeyHash is h.
+func (s *DeliverySet) PutNewHashed(d *Delivery, h uint64) bool { return s.put(d, h, false) }
+
+// put stores d, whose key hashes to h, unless a record of its key is
+// there and replace is false; it reports whether d is a new key.
+func (s *DeliverySet) put(d *Delivery, h uint64, replace bool) bool {
 	if (s.used+1)*8 > len(s.tags)*maxLoad {
 		// Room for twice the live records: a full table doubles, one
 		// mostly of tombstones keeps its size, and either way as many
 		// Puts as there are records come before the next rebuild.
 		s.rebuild(2 * (s.n + 1))
 	}
-	h := hashKey(d.Key)
 	tag := tagOf(h)
 	mask := len(s.tags) - 1
 	free := -1
@@ -109,28 +125,20 @@ func (s *DeliverySet) Put(d *Delivery) {
 			}
 			s.tags[free], s.records[free] = tag, d
 			s.n++
-			return
+			return true
 		case tombstoneTag:
 			if free < 0 {
 				free = i
 			}
 		case tag:
 			if s.records[i].Key == d.Key {
-				s.records[i] = d
-				return
+				if replace {
+					s.records[i] = d
+				}
+				return false
 			}
 		}
 	}
-}
-
-// PutNew stores d unless a record of its key is there already, and
-// reports whether it stored it: one probe where Get then Put take two.
-func (s *DeliverySet) PutNew(d *Delivery) bool {
-	if s.Get(d.Key) != nil {
-		return false
-	}
-	s.Put(d)
-	return true
 }
 
 // Delete removes the record for k, if any.

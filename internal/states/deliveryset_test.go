@@ -14,8 +14,8 @@ func setKey(i int) delivery.Key {
 	return delivery.Key{Channel: "whatsapp", Sender: "+12025550100", Recipient: fmt.Sprintf("+1202%07d", i), Ref: "r"}
 }
 
-// TestDeliverySetAgreesWithMap runs the same random puts, replacements and
-// deletes against a DeliverySet and a map, checking after each step.
+// TestDeliverySetAgreesWithMap runs the same random puts, replacements,
+// puts of new keys only and deletes against a DeliverySet and a map, checking after each step.
 func TestDeliverySetAgreesWithMap(t *testing.T) {
 	for _, keys := range []int{1, 7, 100, 5000} {
 		t.Run(fmt.Sprint(keys), func(t *testing.T) {
@@ -24,12 +24,21 @@ func TestDeliverySetAgreesWithMap(t *testing.T) {
 			m := map[delivery.Key]*Delivery{}
 			for step := range 20 * keys {
 				k := setKey(r.IntN(keys))
-				switch r.IntN(3) {
+				switch r.IntN(4) {
 				case 0, 1:
 					d := &Delivery{Key: k, Attempts: step}
 					s.Put(d)
 					m[k] = d
 				case 2:
+					d := &Delivery{Key: k, Attempts: step}
+					_, had := m[k]
+					if stored := s.PutNewHashed(d, KeyHash(k)); stored == had {
+						t.Fatalf("step %d: PutNewHashed(%v) stored %v with the key there %v", step, k, stored, had)
+					}
+					if !had {
+						m[k] = d
+					}
+				case 3:
 					s.Delete(k)
 					delete(m, k)
 				}

@@ -85,8 +85,15 @@ func (d *decoder) refill() {
 	if d.src == nil || d.eof || len(d.data)-d.pos >= refillAt {
 		return
 	}
-	n := copy(d.data[:cap(d.data)], d.data[d.pos:])
-	buf := d.data[:cap(d.data)]
+	d.readInto(d.data[:cap(d.data)])
+}
+
+// readInto makes buf the window: what is left of the window is copied to
+// its start, and the rest is read from the source. buf may be the window
+// itself.
+func (d *decoder) readInto(buf []byte) {
+	buf = buf[:cap(buf)]
+	n := copy(buf, d.data[d.pos:])
 	for n < len(buf) {
 		m, err := d.src.Read(buf[n:])
 		n += m

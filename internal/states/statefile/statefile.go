@@ -37,6 +37,7 @@ package statefile
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -70,7 +71,8 @@ func (e *VersionError) Error() string {
 // Read decodes a state file. From a reader that can seek, such as an
 // *os.File, it decodes a window at a time, so that a large state is never
 // in memory twice, as its bytes and as its records (a million deliveries
-// are some 440 MB of file); a file that does not decode so is read again
+// are some 440 MB of file), and the deliveries of a large one on every
+// core (see parallel.go); a file that does not decode so is read again
 // whole and decoded by Parse, whose errors say the line and column, which
 // a window that has moved on cannot. size, when known and not 0, is the
 // file's size, which sizes the records' index.
@@ -176,6 +178,9 @@ func parse(d *decoder, size int64) (*states.State, error) {
 			// A hint from the file's size saves rehashing the map as
 			// it grows; herald writes about 400 bytes per record.
 			st.Deliveries = states.NewDeliverySet(int(size / 400))
+			if d.src != nil && size >= parallelFrom && bytes.HasPrefix(d.data[d.pos:], []byte("[\n")) {
+				return d.deliveriesInParallel(st.Deliveries)
+			}
 			return d.array("a list of deliveries", func() error {
 				if len(chunk) == cap(chunk) {
 					chunk = make([]states.Delivery, 0, chunkSize)

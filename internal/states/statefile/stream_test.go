@@ -87,8 +87,13 @@ func TestReadStreamedFallsBackToMemory(t *testing.T) {
 	sent := []byte(`"status":"sent"`)
 	i := bytes.LastIndex(good, sent)
 	badLate := append(append(bytes.Clone(good[:i]), `"status":"sant"`...), good[i+len(sent):]...)
+	// The first record again before the last, windows apart.
+	first := good[bytes.Index(good, []byte("\n    {")) : bytes.Index(good, []byte("},\n"))+2]
+	lastLine := bytes.LastIndex(good, []byte("\n    {"))
+	twice := append(append(bytes.Clone(good[:lastLine]), first...), good[lastLine:]...)
 	for name, data := range map[string][]byte{
 		"a bad record late in the file": badLate,
+		"a delivery twice, far apart":   twice,
 		"something after the state":     append(bytes.Clone(good), "{}"...),
 		"a cut file":                    good[:len(good)-windowSize/3],
 	} {
