@@ -29,6 +29,11 @@ import (
 // goroutines' hand-offs buy nothing.
 const parallelFrom = 2 * windowSize
 
+// parallelWindow is the size of the windows the parallel decode reads
+// into: a few of them are decoding at once, and a record is a few hundred
+// bytes.
+const parallelWindow = 1 << 20
+
 // recordLinePrefix starts every line of the deliveries list as herald
 // writes it.
 const recordLinePrefix = "    {"
@@ -143,24 +148,13 @@ func (d *decoder) deliveriesInParallel(set *states.DeliverySet) error {
 	return nil
 }
 
-// cutRecordLines reads on from d.pos, a line end, and sends the record
-// lines after it, a window's worth at a time, to be decoded (jobs) and
-// put in order (order). It leaves d.pos at the line end before the first
-// line that is no record's, with d.data the window that holds it.
+// cutRecordLines sends the record lines after d.pos, a line end, to be
+// decoded (jobs) and put in order (order), a window's worth at a time,
+// reading on into windows of parallelWindow bytes. It leaves d.pos at the
+// line end before the first line that is no record's, with d.data the
+// window that holds it.
 func (d *decoder) cutRecordLines(jobs, order chan<- *recordChunk, free chan []byte, stop *atomic.Bool) error {
 	for !stop.Load() {
-		if !d.eof {
-			var next []byte
-			select {
-			case next = <-free:
-			default:
-				next = make([]byte, windowSize)
-			}
-			d.readInto(next)
-			if d.readErr != nil {
-				return d.readErr
-			}
-		}
 		p, n, ended := d.pos, 0, false
 		for {
 			rest := d.data[p+1:]
@@ -185,12 +179,23 @@ func (d *decoder) cutRecordLines(jobs, order chan<- *recordChunk, free chan []by
 			}
 			order <- c
 			jobs <- c
-		} else if !ended && len(d.data)-d.pos == cap(d.data) {
-			return errNotAsWritten // a line longer than the window
 		}
 		d.pos = p
 		if ended {
 			return nil
+		}
+		if len(d.data)-d.pos >= parallelWindow {
+			return errNotAsWritten // a line longer than a window
+		}
+		var next []byte
+		select {
+		case next = <-free:
+		default:
+			next = make([]byte, parallelWindow)
+		}
+		d.readInto(next)
+		if d.readErr != nil {
+			return d.readErr
 		}
 	}
 	return nil
