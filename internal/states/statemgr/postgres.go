@@ -311,14 +311,19 @@ func (p *Postgres) migrate(ctx context.Context, conn *pgx.Conn) error {
 		// fields (which tables made by an older herald keep, and which
 		// work the same) the comparisons were a fifth of the server's
 		// work for each row written.
+		//
+		// The key's columns compare bytes (collation "C"): the key is
+		// only ever looked up, never sorted for people, and a database's
+		// own collation (en-US, say) makes each comparison a locale's,
+		// which cost a quarter more of the server's work a row written.
 		"CREATE TABLE IF NOT EXISTS " + p.table("deliveries") + ` (
-			state_name text NOT NULL,
-			channel text NOT NULL,
-			sender text NOT NULL,
-			recipient text NOT NULL,
-			ref text NOT NULL,
-			ref1 text NOT NULL,
-			ref2 text NOT NULL,
+			state_name text COLLATE "C" NOT NULL,
+			channel text COLLATE "C" NOT NULL,
+			sender text COLLATE "C" NOT NULL,
+			recipient text COLLATE "C" NOT NULL,
+			ref text COLLATE "C" NOT NULL,
+			ref1 text COLLATE "C" NOT NULL,
+			ref2 text COLLATE "C" NOT NULL,
 			address text NOT NULL,
 			digest text NOT NULL,
 			status text NOT NULL,

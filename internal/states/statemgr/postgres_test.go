@@ -81,6 +81,41 @@ func TestPostgresConformanceOldKeyOrder(t *testing.T) {
 	})
 }
 
+// The key's columns compare bytes whatever the database's collation, so
+// that finding a row costs no locale's comparisons.
+func TestPostgresKeyColumnsCompareBytes(t *testing.T) {
+	dsn := statemgrtest.PostgresURL(t)
+	schema := newSchema()
+	if _, err := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `SELECT column_name, coalesce(collation_name, 'the database default')
+		FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'deliveries'
+		AND column_name IN ('state_name', 'channel', 'sender', 'recipient', 'ref', 'ref1', 'ref2')`, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var column, collation string
+		if err := rows.Scan(&column, &collation); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if collation != "C" {
+			t.Errorf("key column %s has collation %s, want C", column, collation)
+		}
+	}
+	if err := rows.Err(); err != nil || n != 7 {
+		t.Errorf("found %d key columns (%v), want 7", n, err)
+	}
+}
+
 func TestPostgresStatesApart(t *testing.T) {
 	dsn := statemgrtest.PostgresURL(t)
 	schema := newSchema()
