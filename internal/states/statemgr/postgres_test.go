@@ -35,6 +35,23 @@ func newPostgres(t *testing.T, cfg statemgr.PostgresConfig) *statemgr.Postgres {
 	return p
 }
 
+// madeTables has herald make its tables in a new schema, and returns the
+// schema and a connection of the test's own to look at them or change
+// them behind herald's back.
+func madeTables(t *testing.T, dsn string) (string, *pgx.Conn) {
+	t.Helper()
+	schema := newSchema()
+	if _, err := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return schema, conn
+}
+
 func TestPostgresConformance(t *testing.T) {
 	dsn := statemgrtest.PostgresURL(t)
 	var mu sync.Mutex
@@ -62,16 +79,9 @@ func TestPostgresConformanceOldKeyOrder(t *testing.T) {
 		defer mu.Unlock()
 		schema, ok := schemas[t]
 		if !ok {
-			schema = newSchema()
+			var conn *pgx.Conn
+			schema, conn = madeTables(t, dsn)
 			schemas[t] = schema
-			if _, err := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read(); err != nil {
-				t.Fatal(err)
-			}
-			conn, err := pgx.Connect(context.Background(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(context.Background())
 			table := pgx.Identifier{schema, "deliveries"}.Sanitize()
 			if _, err := conn.Exec(context.Background(), "ALTER TABLE "+table+" DROP CONSTRAINT deliveries_pkey, ADD PRIMARY KEY (state_name, channel, sender, recipient, ref, ref1, ref2)"); err != nil {
 				t.Fatal(err)
@@ -84,16 +94,7 @@ func TestPostgresConformanceOldKeyOrder(t *testing.T) {
 // The key's columns compare bytes whatever the database's collation, so
 // that finding a row costs no locale's comparisons.
 func TestPostgresKeyColumnsCompareBytes(t *testing.T) {
-	dsn := statemgrtest.PostgresURL(t)
-	schema := newSchema()
-	if _, err := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read(); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	schema, conn := madeTables(t, statemgrtest.PostgresURL(t))
 	rows, err := conn.Query(context.Background(), `SELECT column_name, coalesce(collation_name, 'the database default')
 		FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'deliveries'
 		AND column_name IN ('state_name', 'channel', 'sender', 'recipient', 'ref', 'ref1', 'ref2')`, schema)
@@ -146,20 +147,11 @@ func TestPostgresStatesApart(t *testing.T) {
 
 func TestPostgresNewerSchemaRefused(t *testing.T) {
 	dsn := statemgrtest.PostgresURL(t)
-	schema := newSchema()
-	p := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema})
-	if _, err := p.Read(); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	schema, conn := madeTables(t, dsn)
 	if _, err := conn.Exec(context.Background(), "UPDATE "+schema+".schema_version SET version = version + 1"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read()
+	_, err := newPostgres(t, statemgr.PostgresConfig{ConnStr: dsn, Schema: schema}).Read()
 	if err == nil || !strings.Contains(err.Error(), "newer than this herald understands") || !strings.Contains(err.Error(), "upgrade herald") {
 		t.Errorf("reading a newer schema: got %v, want a refusal that says to upgrade herald", err)
 	}
