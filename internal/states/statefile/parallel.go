@@ -145,6 +145,12 @@ func (d *decoder) deliveriesInParallel(set *states.DeliverySet) error {
 		return errNotAsWritten
 	}
 	d.pos++
+	if cap(d.data) < windowSize {
+		// The rest of the document is read a window at a time again: in
+		// a window no larger than refillAt, refill would move and read
+		// it anew before every element.
+		d.readInto(make([]byte, windowSize))
+	}
 	return nil
 }
 
