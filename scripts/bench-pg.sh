@@ -6,17 +6,21 @@
 #   bash scripts/bench-pg.sh [RUNS]
 #
 # The database is PG_CONN_STR when set, else a throwaway server started
-# with scripts/pg-test-server.sh. Each run of the script uses a schema of
-# its own. Prints the median wall time and peak RSS of each command over
-# RUNS runs (default 5), measured with /usr/bin/time -v.
+# with scripts/pg-test-server.sh. Each run of the script uses schemas of
+# its own, dropped when it ends. Prints the median wall time and peak RSS
+# of each command over RUNS runs (default 5), measured with
+# /usr/bin/time -v.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 work=$(mktemp -d)
 server=""
+schema="bench_$(date +%s)_$$"
 cleanup() {
 	if [ -n "$server" ]; then
 		scripts/pg-test-server.sh stop "$server"
+	elif [ -n "${PG_CONN_STR:-}" ]; then
+		scripts/drop-bench-schemas.sh "$schema" || true
 	fi
 	rm -rf "$work"
 }
@@ -31,7 +35,6 @@ export PG_CONN_STR
 go build -o "$work/herald" .
 go run ./scripts/genconfig -messages 10 -recipients 10000 \
 	-recipients-per-request 100 -messages-per-second 1000000 -out "$work/cfg" >/dev/null
-schema="bench_$(date +%s)_$$"
 cat >"$work/cfg/backend.herald.hcl" <<EOF
 herald {
   backend "pg" {

@@ -16,17 +16,22 @@
 # apply under strace -f -c counts fsyncs per delivery. Both warm the
 # emulator once first, untimed, so that its checks of the numbers cost
 # both the same. With PG_CONN_STR set, herald keeps its state there (the
-# pg backend, a new schema for each apply) instead of in a local file.
+# pg backend, a new schema for each apply, all dropped at the end with
+# scripts/drop-bench-schemas.sh) instead of in a local file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 n=${2:-5000}
 work=$(mktemp -d)
 emu_pid=""
+schema="bench_send_$(date +%s)_$$" schema_n=0
 cleanup() {
 	if [ -n "$emu_pid" ]; then
 		kill "$emu_pid" 2>/dev/null || true
 		wait "$emu_pid" 2>/dev/null || true
+	fi
+	if [ -n "${PG_CONN_STR:-}" ]; then
+		scripts/drop-bench-schemas.sh "$schema" || true
 	fi
 	rm -rf "$work"
 }
@@ -50,7 +55,6 @@ done
 sed -i "s|  emulator = true|  api_key  = env(\"KALEYRA_API_KEY\")\n  endpoint = \"$url\"|" "$work/cfg/main.herald.hcl"
 
 raw() { /usr/bin/time -f '%U %S' -o "$work/raw.cpu" "$work/rawsend" -endpoint "$url" -sid "$sid" -key "$KALEYRA_API_KEY" -numbers "$work/cfg/recipients.csv" -c 16; }
-schema="bench_send_$(date +%s)_$$" schema_n=0
 fresh() {
 	rm -f "$work"/cfg/herald.state "$work"/cfg/herald.state.backup "$work"/cfg/herald.state.journal
 	if [ -n "${PG_CONN_STR:-}" ]; then

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,9 +39,7 @@ import (
 func BenchmarkApplyPG16(b *testing.B) {
 	dsn := statemgrtest.PostgresURL(b)
 	benchmarkApply16(b, "herald-pg-req/s", func() statemgr.Backend {
-		var r [6]byte
-		rand.Read(r[:])
-		return statemgr.NewPostgres(statemgr.PostgresConfig{ConnStr: dsn, Schema: "bench_" + hex.EncodeToString(r[:])}, nil)
+		return statemgr.NewPostgres(statemgr.PostgresConfig{ConnStr: dsn, Schema: statemgrtest.BenchSchema(b, dsn)}, nil)
 	})
 }
 

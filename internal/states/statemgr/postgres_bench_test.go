@@ -2,6 +2,7 @@ package statemgr
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald/internal/states"
 )
@@ -27,8 +30,20 @@ func benchPostgres(b *testing.B) *Postgres {
 	}
 	var r [6]byte
 	rand.Read(r[:])
-	p := NewPostgres(PostgresConfig{ConnStr: url, Schema: "bench_" + hex.EncodeToString(r[:])}, nil)
-	b.Cleanup(func() { p.Close() })
+	schema := "bench_" + hex.EncodeToString(r[:])
+	p := NewPostgres(PostgresConfig{ConnStr: url, Schema: schema}, nil)
+	b.Cleanup(func() {
+		// Dropped, so that the server's autovacuum of a benchmark's
+		// tables does not land inside later measurements.
+		p.mu.Lock()
+		if p.conn != nil {
+			if _, err := p.conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+				b.Errorf("dropping the benchmark's schema %s: %v", schema, err)
+			}
+		}
+		p.mu.Unlock()
+		p.Close()
+	})
 	return p
 }
 

@@ -1,8 +1,14 @@
 package statemgrtest
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // PostgresURLVar names the environment variable that gives the tests a
@@ -28,4 +34,29 @@ func PostgresURL(t testing.TB) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// BenchSchema returns the name of a new schema for a benchmark on the
+// server at url, and drops it, with the tables herald made there, when
+// tb ends. A benchmark's tables are large, and left behind they would
+// have the server's autovacuum at work inside later measurements.
+func BenchSchema(tb testing.TB, url string) string {
+	tb.Helper()
+	var r [6]byte
+	rand.Read(r[:])
+	schema := "bench_" + hex.EncodeToString(r[:])
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			tb.Errorf("dropping the benchmark's schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			tb.Errorf("dropping the benchmark's schema %s: %v", schema, err)
+		}
+	})
+	return schema
 }
