@@ -106,6 +106,11 @@ type applier struct {
 	rate    rateMeter
 	// outcomes carries answered batches to writeOutcomes.
 	outcomes chan answered
+	// claimRecs holds the records of the window claimAhead is claiming, kept
+	// from one window to the next: a window of fresh memory for each
+	// claim cost an apply of a million deliveries 0.7 s of page faults
+	// (18 times what 100,000 cost), where the copy itself costs little.
+	claimRecs []states.Delivery
 }
 
 // answered is a batch whose request was answered: its records, to be
@@ -359,7 +364,9 @@ func (a *applier) claimAhead(ctx context.Context, queue <-chan *batch, claimed c
 // records are durable; the rest it reports skipped, and done.
 func (a *applier) claim(ctx context.Context, window []*batch) []*batch {
 	var ready []*batch
-	var recs []states.Delivery
+	recs := a.claimRecs[:0]
+	// Record keeps none of recs once it returns.
+	defer func() { a.claimRecs = recs[:0] }()
 	for _, b := range window {
 		if why := a.stopped(ctx, b.inst.Provider); why.Cause != 0 {
 			a.skip(b, why)

@@ -49,7 +49,9 @@ type Journal interface {
 	// with less: once Record returns it survives the process, and it is
 	// durable by the next record in flight or Close, so that a power loss
 	// can at most leave its delivery in flight, which reads as unknown.
-	// Concurrent callers share writes and fsyncs (group commit).
+	// Concurrent callers share writes and fsyncs (group commit). Record
+	// keeps nothing of records once it returns, so that callers may reuse
+	// them.
 	Record(records ...states.Delivery) error
 	// Close flushes and closes the journal; it stays on disk until the next
 	// Write folds it.
