@@ -210,9 +210,14 @@ func parse(d *decoder, size int64) (*states.State, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Only space may follow the state object, to the file's end: space
+	// that runs to the end of a window may go on in the next.
 	d.refill()
 	d.ws()
-	// A window that is not the file's end is full: d.pos is then 0.
+	for d.src != nil && !d.eof && d.pos == len(d.data) {
+		d.refill()
+		d.ws()
+	}
 	if d.pos != len(d.data) {
 		return nil, d.errorAt(d.pos, "unexpected %q after the end of the state object", d.data[d.pos])
 	}

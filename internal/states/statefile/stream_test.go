@@ -95,7 +95,10 @@ func TestReadStreamedFallsBackToMemory(t *testing.T) {
 		"a bad record late in the file": badLate,
 		"a delivery twice, far apart":   twice,
 		"something after the state":     append(bytes.Clone(good), "{}"...),
-		"a cut file":                    good[:len(good)-windowSize/3],
+		// More space than a window, so that the space alone reaches the
+		// window's end and what follows comes in the next one.
+		"something after a window of space": append(append(bytes.Clone(good), bytes.Repeat([]byte(" "), windowSize+refillAt)...), "garbage"...),
+		"a cut file":                        good[:len(good)-windowSize/3],
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, want := Parse(data)
