@@ -65,7 +65,11 @@ func newDecoder(data []byte) *decoder {
 // ahead, so an element up to refillAt long always lies whole in it. A
 // record is a few hundred bytes; a longer element, like any error, fails
 // the streaming decode, and Read then decodes the file from memory.
-const (
+//
+// These and the parallel decode's sizes are variables only so that a test
+// can make them small, and put the windows' edges everywhere in a file of
+// a few kilobytes (shrinkWindows in differential_test.go).
+var (
 	windowSize = 4 << 20
 	refillAt   = 1 << 20
 )

@@ -27,12 +27,12 @@ import (
 // parallelFrom is the smallest state, in bytes, whose deliveries are
 // decoded on every core: below two windows, about 20,000 deliveries, the
 // goroutines' hand-offs buy nothing.
-const parallelFrom = 2 * windowSize
+var parallelFrom = 2 * windowSize
 
 // parallelWindow is the size of the windows the parallel decode reads
 // into: a few of them are decoding at once, and a record is a few hundred
 // bytes.
-const parallelWindow = 1 << 20
+var parallelWindow = 1 << 20
 
 // recordLinePrefix starts every line of the deliveries list as herald
 // writes it.

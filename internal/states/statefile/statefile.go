@@ -178,7 +178,7 @@ func parse(d *decoder, size int64) (*states.State, error) {
 			// A hint from the file's size saves rehashing the map as
 			// it grows; herald writes about 400 bytes per record.
 			st.Deliveries = states.NewDeliverySet(int(size / 400))
-			if d.src != nil && size >= parallelFrom && bytes.HasPrefix(d.data[d.pos:], []byte("[\n")) {
+			if d.src != nil && size >= int64(parallelFrom) && bytes.HasPrefix(d.data[d.pos:], []byte("[\n")) {
 				return d.deliveriesInParallel(st.Deliveries)
 			}
 			return d.array("a list of deliveries", func() error {
