@@ -107,9 +107,10 @@ type applier struct {
 	// outcomes carries answered batches to writeOutcomes.
 	outcomes chan answered
 	// claimRecs holds the records of the window claimAhead is claiming, kept
-	// from one window to the next: a window of fresh memory for each
-	// claim cost an apply of a million deliveries 0.7 s of page faults
-	// (18 times what 100,000 cost), where the copy itself costs little.
+	// from one window to the next: gathering each window into fresh
+	// memory cost an apply of a million deliveries 0.7 s in that append
+	// alone (18 times what 100,000 cost), and reusing the buffer took
+	// 0.8 s off the whole apply.
 	claimRecs []states.Delivery
 }
 

@@ -187,9 +187,9 @@ func randomState(rng *rand.Rand, n int) *states.State {
 var tokens = []string{"\n", "\r", ",", " ", `"`, `\`, "{", "}", "[", "]", "\t", "\r\n",
 	"\n    ", "\n  ]", "\xef\xbb\xbf", "0", `\n`, `\"`, "\n    {}"}
 
-// edits change a file so that it stays JSON, or nearly: other spacing,
-// escapes where herald writes none, fields in another order, repeated
-// fields, values out of range.
+// edits change a file so that it stays JSON, or nearly: other spacing
+// and line ends, escapes where herald writes none, repeated fields,
+// values herald never writes.
 var edits = [][2]string{
 	{`,"address"`, `, "address"`},
 	{`"whatsapp"`, `"wh\u0061tsapp"`},

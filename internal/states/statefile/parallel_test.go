@@ -167,14 +167,7 @@ func TestReadLargeStateInParallel(t *testing.T) {
 // exact and, for states of thousands of records, much faster than cmp.
 func sameState(t *testing.T, want, got *states.State) {
 	t.Helper()
-	var w, g bytes.Buffer
-	if err := Write(&w, want); err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(&g, got); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(w.Bytes(), g.Bytes()) {
+	if !bytes.Equal(encodeForTest(t, want), encodeForTest(t, got)) {
 		t.Errorf("states differ (-want +got):\n%s", cmp.Diff(want, got, statestest.Records))
 	}
 }
